@@ -1,0 +1,1 @@
+"""Synthetic city for the demo, tests and benchmarks."""

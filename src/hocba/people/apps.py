@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class PeopleConfig(AppConfig):
+    """Students, guardians, teachers (trích ngang) and enrolments."""
+
+    name = "hocba.people"
+    label = "people"
+    verbose_name = "Học sinh và giáo viên"

@@ -1,0 +1,82 @@
+"""Reads of people, always restricted to the caller's scope; full profiles are audited."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from hocba.core.audit import audit_record
+from hocba.core.errors import PermissionDeniedError
+from hocba.core.permissions import can, restrict
+from hocba.core.text import search_key
+from hocba.people.models import ACTIVE_STATUSES, Enrolment, Guardianship, Student, Teacher
+
+
+def student_list(*, user, query: str = "", school_id: int | None = None, class_id: int | None = None) -> QuerySet:
+    qs = restrict(Student.objects.all(), user, "people:student:view")
+    if query:
+        key = search_key(query)
+        qs = qs.filter(search_name__contains=key) if not key.isdigit() else qs.filter(personal_id=key)
+    if class_id:
+        qs = qs.filter(enrolments__class_group_id=class_id, enrolments__status__in=ACTIVE_STATUSES)
+    if school_id:
+        qs = qs.filter(enrolments__class_group__school_id=school_id, enrolments__status__in=ACTIVE_STATUSES)
+    return qs.order_by("sort_name", "id")
+
+
+def student_get(*, user, pk: int) -> Student:
+    """A student visible to ``user`` (masked view) or PermissionDeniedError."""
+    student = restrict(Student.objects.all(), user, "people:student:view").filter(pk=pk).first()
+    if student is None:
+        raise PermissionDeniedError("Không tìm thấy học sinh hoặc bạn không có quyền xem.")
+    return student
+
+
+def student_get_full(*, user, pk: int) -> tuple[Student, bool]:
+    """The student and whether the full profile may be shown; every full read is audited."""
+    student = student_get(user=user, pk=pk)
+    full = can(user, "people:student:view_full", student)
+    if full:
+        audit_record(actor=user, action="people:student:view_full", object_type="student", object_id=student.pk,
+                     school_id=student_school_id(student))
+    return student, full
+
+
+def student_school_id(student: Student) -> int | None:
+    return (Enrolment.objects.filter(student=student, status__in=ACTIVE_STATUSES)
+            .order_by("-school_year__start_date").values_list("class_group__school_id", flat=True).first())
+
+
+def student_enrolments(*, student: Student) -> QuerySet:
+    return (Enrolment.objects.filter(student=student)
+            .select_related("class_group__school", "school_year").order_by("-school_year__start_date"))
+
+
+def student_guardians(*, student: Student) -> QuerySet:
+    return Guardianship.objects.filter(student=student).select_related("guardian")
+
+
+def class_roster(*, class_group) -> QuerySet:
+    """Students of a class in Vietnamese order, with their enrolment status (one query)."""
+    return (Enrolment.objects.filter(class_group=class_group).select_related("student")
+            .order_by("student__sort_name", "student_id"))
+
+
+def teacher_list(*, user, query: str = "", school_id: int | None = None) -> QuerySet:
+    qs = restrict(Teacher.objects.select_related("school"), user, "people:teacher:view")
+    if query:
+        qs = qs.filter(search_name__contains=search_key(query))
+    if school_id:
+        qs = qs.filter(school_id=school_id)
+    return qs.order_by("sort_name", "id")
+
+
+def teacher_get(*, user, pk: int) -> tuple[Teacher, bool]:
+    teacher = (restrict(Teacher.objects.select_related("school"), user, "people:teacher:view")
+               .prefetch_related(Prefetch("subjects")).filter(pk=pk).first())
+    if teacher is None:
+        raise PermissionDeniedError("Không tìm thấy giáo viên hoặc bạn không có quyền xem.")
+    full = can(user, "people:teacher:view_full", teacher)
+    if full:
+        audit_record(actor=user, action="people:teacher:view_full", object_type="teacher", object_id=teacher.pk,
+                     school_id=teacher.school_id)
+    return teacher, full

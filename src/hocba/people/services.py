@@ -1,0 +1,269 @@
+"""Every write to people: validated, NFC-normalised, audited, in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from hocba.core.audit import audit_record
+from hocba.core.dates import format_vn_date, parse_vn_date
+from hocba.core.errors import DomainError, StaleWriteError
+from hocba.core.ids import check_personal_id
+from hocba.core.text import nfc, person_sort_key, search_key
+from hocba.org.models import ClassGroup
+from hocba.people.models import (
+    ACTIVE_STATUSES,
+    Enrolment,
+    EnrolmentStatus,
+    Guardian,
+    Guardianship,
+    Relation,
+    Sex,
+    Student,
+    Teacher,
+)
+
+STUDENT_FIELDS = ("full_name", "personal_id", "moet_code", "birth_date", "birth_place", "sex", "ethnicity",
+                  "nationality", "policy_category", "residence", "register_number")
+TEACHER_FIELDS = ("full_name", "personal_id", "staff_code", "birth_date", "sex", "qualification", "position",
+                  "contract_type", "email", "phone")
+FIELD_LABELS = {
+    "full_name": "Họ và tên", "personal_id": "Số định danh cá nhân", "moet_code": "Mã học sinh",
+    "birth_date": "Ngày sinh", "birth_place": "Nơi sinh", "sex": "Giới tính", "ethnicity": "Dân tộc",
+    "nationality": "Quốc tịch", "policy_category": "Đối tượng", "residence": "Chỗ ở hiện tại",
+    "register_number": "Số đăng bộ", "staff_code": "Mã cán bộ", "qualification": "Trình độ chuyên môn",
+    "position": "Chức vụ", "contract_type": "Loại hợp đồng", "email": "Thư điện tử", "phone": "Điện thoại",
+}
+
+
+def fill_name_keys(person) -> None:
+    person.full_name = nfc(person.full_name)
+    person.search_name = search_key(person.full_name)
+    person.sort_name = person_sort_key(person.full_name)
+
+
+def _snapshot(obj, fields) -> dict[str, Any]:
+    out = {}
+    for f in fields:
+        value = getattr(obj, f)
+        out[f] = format_vn_date(value) if isinstance(value, dt.date) else value
+    return out
+
+
+def _clean_person(data: dict[str, Any], *, today: dt.date, min_age: int, max_age: int) -> tuple[dict, dict]:
+    """Normalise and validate common fields; return (clean data, errors by field label)."""
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+    for key, value in data.items():
+        clean[key] = nfc(value) if isinstance(value, str) else value
+    if "full_name" in clean:
+        name = clean["full_name"] or ""
+        if len(name.split(" ")) < 2 or any(ch.isdigit() for ch in name):
+            errors.setdefault(FIELD_LABELS["full_name"], []).append(
+                "Họ và tên phải có ít nhất họ và tên, không chứa chữ số.")
+    if "sex" in clean and clean["sex"] not in Sex.values:
+        errors.setdefault(FIELD_LABELS["sex"], []).append("Giới tính phải là Nam (M) hoặc Nữ (F).")
+    if "birth_date" in clean:
+        try:
+            clean["birth_date"] = parse_vn_date(clean["birth_date"])
+        except ValueError as exc:
+            errors.setdefault(FIELD_LABELS["birth_date"], []).append(str(exc))
+        else:
+            age = today.year - clean["birth_date"].year
+            if clean["birth_date"] > today or not (min_age <= age <= max_age):
+                errors.setdefault(FIELD_LABELS["birth_date"], []).append(
+                    f"Ngày sinh {format_vn_date(clean['birth_date'])} không hợp lý (tuổi phải từ {min_age} "
+                    f"đến {max_age}).")
+    if clean.get("personal_id"):
+        check = check_personal_id(clean["personal_id"], birth_date=clean.get("birth_date")
+                                  if isinstance(clean.get("birth_date"), dt.date) else None, sex=clean.get("sex"))
+        if check.errors:
+            errors.setdefault(FIELD_LABELS["personal_id"], []).extend(check.errors)
+    elif "personal_id" in clean:
+        clean["personal_id"] = None
+    return clean, errors
+
+
+def _raise(errors: dict, what: str) -> None:
+    if errors:
+        raise DomainError(f"Không lưu được {what}: dữ liệu chưa hợp lệ.", errors)
+
+
+def student_create(*, data: dict[str, Any], by, today: dt.date | None = None) -> Student:
+    """Create a student from profile fields (dates as dd/mm/yyyy or date objects)."""
+    today = today or timezone.localdate()
+    unknown = set(data) - set(STUDENT_FIELDS)
+    if unknown:
+        raise DomainError("Trường dữ liệu không được hỗ trợ.", {k: ["Không có trường này."] for k in unknown})
+    clean, errors = _clean_person(data, today=today, min_age=9, max_age=25)
+    for required in ("full_name", "birth_date", "sex"):
+        if not clean.get(required):
+            errors.setdefault(FIELD_LABELS[required], []).append("Bắt buộc nhập.")
+    if clean.get("personal_id") and Student.objects.filter(personal_id=clean["personal_id"]).exists():
+        errors.setdefault(FIELD_LABELS["personal_id"], []).append(
+            "Số định danh này đã thuộc về một học sinh khác trong hệ thống.")
+    if clean.get("moet_code") and Student.objects.filter(moet_code=clean["moet_code"]).exists():
+        errors.setdefault(FIELD_LABELS["moet_code"], []).append("Mã học sinh này đã tồn tại.")
+    _raise(errors, "học sinh")
+    student = Student(**clean)
+    fill_name_keys(student)
+    try:
+        with transaction.atomic():
+            student.save()
+            audit_record(actor=by, action="people:student:create", object_type="student", object_id=student.pk,
+                         after=_snapshot(student, STUDENT_FIELDS))
+    except IntegrityError as exc:  # a concurrent create took the same ID
+        raise DomainError("Không lưu được học sinh: số định danh hoặc mã học sinh đã tồn tại.",
+                          {FIELD_LABELS["personal_id"]: ["Trùng với dữ liệu vừa được lưu."]}) from exc
+    return student
+
+
+def student_update(*, student: Student, changes: dict[str, Any], by, expected_version: int | None = None,
+                   today: dt.date | None = None) -> Student:
+    """Correct a student's profile; refused if someone saved a newer version meanwhile."""
+    today = today or timezone.localdate()
+    unknown = set(changes) - set(STUDENT_FIELDS)
+    if unknown:
+        raise DomainError("Trường dữ liệu không được hỗ trợ.", {k: ["Không có trường này."] for k in unknown})
+    merged = {**_snapshot(student, ("full_name", "birth_date", "sex")), **changes}
+    clean, errors = _clean_person(merged, today=today, min_age=9, max_age=25)
+    clean = {k: v for k, v in clean.items() if k in changes or k in ("birth_date", "sex")}
+    pid = clean.get("personal_id")
+    if pid and Student.objects.filter(personal_id=pid).exclude(pk=student.pk).exists():
+        errors.setdefault(FIELD_LABELS["personal_id"], []).append(
+            "Số định danh này đã thuộc về một học sinh khác trong hệ thống.")
+    _raise(errors, "học sinh")
+    with transaction.atomic():
+        current = Student.objects.select_for_update().get(pk=student.pk)
+        if expected_version is not None and current.version != expected_version:
+            raise StaleWriteError("Hồ sơ đã được người khác cập nhật; hãy tải lại trang và sửa lại.")
+        before = _snapshot(current, STUDENT_FIELDS)
+        for key, value in clean.items():
+            setattr(current, key, value)
+        fill_name_keys(current)
+        current.version += 1
+        current.save()
+        after = _snapshot(current, STUDENT_FIELDS)
+        diff_before = {k: v for k, v in before.items() if after[k] != v}
+        diff_after = {k: after[k] for k in diff_before}
+        audit_record(actor=by, action="people:student:update", object_type="student", object_id=current.pk,
+                     school_id=_current_school_id(current), before=diff_before, after=diff_after)
+    return current
+
+
+def _current_school_id(student: Student) -> int | None:
+    row = (Enrolment.objects.filter(student=student, status__in=ACTIVE_STATUSES)
+           .order_by("-school_year__start_date").values_list("class_group__school_id", flat=True).first())
+    return row
+
+
+def guardian_add(*, student: Student, full_name: str, relation: str, occupation: str = "", phone: str = "",
+                 email: str = "", by) -> Guardianship:
+    if relation not in Relation.values:
+        raise DomainError("Không lưu được phụ huynh.", {"Quan hệ": ["Phải là cha, mẹ hoặc người giám hộ."]})
+    guardian = Guardian(full_name=full_name, occupation=nfc(occupation), phone=phone, email=email)
+    fill_name_keys(guardian)
+    with transaction.atomic():
+        guardian.save()
+        link = Guardianship.objects.create(student=student, guardian=guardian, relation=relation)
+        audit_record(actor=by, action="people:guardian:add", object_type="student", object_id=student.pk,
+                     after={"guardian": guardian.full_name, "relation": relation, "occupation": guardian.occupation})
+    return link
+
+
+def enrolment_create(*, student: Student, class_group: ClassGroup, by, status: str = EnrolmentStatus.STUDYING,
+                     status_date: dt.date | None = None) -> Enrolment:
+    """Enrol a student in a class; a second active class in the same year is refused."""
+    if status not in ACTIVE_STATUSES:
+        raise DomainError("Không ghi danh được.", {"Trạng thái": ["Ghi danh mới phải là 'Đang học' hoặc 'Chuyển đến'."]})
+    with transaction.atomic():
+        Student.objects.select_for_update().filter(pk=student.pk).first()
+        existing = (Enrolment.objects.filter(student=student, school_year_id=class_group.school_year_id,
+                                             status__in=ACTIVE_STATUSES).select_related("class_group").first())
+        if existing:
+            raise DomainError(
+                "Không ghi danh được: học sinh đã có lớp trong năm học này.",
+                {"Lớp": [f"{student.full_name} đang học lớp {existing.class_group.name} năm học "
+                         f"{class_group.school_year.name}; hãy chuyển trạng thái lớp cũ trước."]})
+        try:
+            enrolment = Enrolment.objects.create(student=student, class_group=class_group,
+                                                 school_year_id=class_group.school_year_id, status=status,
+                                                 status_date=status_date or timezone.localdate())
+        except IntegrityError as exc:
+            raise DomainError("Không ghi danh được: học sinh đã có lớp trong năm học này.") from exc
+        audit_record(actor=by, action="people:enrolment:create", object_type="student", object_id=student.pk,
+                     school_id=class_group.school_id,
+                     after={"class": class_group.name, "school_year": class_group.school_year.name, "status": status})
+    return enrolment
+
+
+def enrolment_set_status(*, enrolment: Enrolment, status: str, by, status_date: dt.date | None = None) -> Enrolment:
+    """Change a transfer/drop-out status (chuyển đi, thôi học…)."""
+    if status not in EnrolmentStatus.values:
+        raise DomainError("Trạng thái không hợp lệ.", {"Trạng thái": [f"'{status}' không có trong danh mục."]})
+    with transaction.atomic():
+        current = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+        before = {"status": current.status}
+        if status in ACTIVE_STATUSES and current.status not in ACTIVE_STATUSES:
+            clash = Enrolment.objects.filter(student_id=current.student_id, school_year_id=current.school_year_id,
+                                             status__in=ACTIVE_STATUSES).exclude(pk=current.pk).exists()
+            if clash:
+                raise DomainError("Không đổi được trạng thái: học sinh đang học lớp khác trong năm học này.")
+        current.status = status
+        current.status_date = status_date or timezone.localdate()
+        current.save(update_fields=["status", "status_date"])
+        audit_record(actor=by, action="people:enrolment:status", object_type="student", object_id=current.student_id,
+                     school_id=current.class_group.school_id, before=before, after={"status": status})
+    return current
+
+
+def teacher_create(*, data: dict[str, Any], school, by, subjects=(), today: dt.date | None = None) -> Teacher:
+    today = today or timezone.localdate()
+    clean, errors = _clean_person(data, today=today, min_age=18, max_age=75)
+    for required in ("full_name", "birth_date", "sex", "staff_code"):
+        if not clean.get(required):
+            errors.setdefault(FIELD_LABELS[required], []).append("Bắt buộc nhập.")
+    if clean.get("staff_code") and Teacher.objects.filter(staff_code=clean["staff_code"]).exists():
+        errors.setdefault(FIELD_LABELS["staff_code"], []).append("Mã cán bộ đã tồn tại.")
+    if clean.get("personal_id") and Teacher.objects.filter(personal_id=clean["personal_id"]).exists():
+        errors.setdefault(FIELD_LABELS["personal_id"], []).append("Số định danh này đã thuộc về giáo viên khác.")
+    _raise(errors, "giáo viên")
+    teacher = Teacher(school=school, **clean)
+    fill_name_keys(teacher)
+    with transaction.atomic():
+        teacher.save()
+        if subjects:
+            teacher.subjects.set(subjects)
+        audit_record(actor=by, action="people:teacher:create", object_type="teacher", object_id=teacher.pk,
+                     school_id=school.pk, after=_snapshot(teacher, TEACHER_FIELDS))
+    return teacher
+
+
+def teacher_update(*, teacher: Teacher, changes: dict[str, Any], by, expected_version: int | None = None,
+                   today: dt.date | None = None) -> Teacher:
+    today = today or timezone.localdate()
+    unknown = set(changes) - set(TEACHER_FIELDS)
+    if unknown:
+        raise DomainError("Trường dữ liệu không được hỗ trợ.", {k: ["Không có trường này."] for k in unknown})
+    merged = {**_snapshot(teacher, ("full_name", "birth_date", "sex")), **changes}
+    clean, errors = _clean_person(merged, today=today, min_age=18, max_age=75)
+    clean = {k: v for k, v in clean.items() if k in changes or k in ("birth_date", "sex")}
+    _raise(errors, "giáo viên")
+    with transaction.atomic():
+        current = Teacher.objects.select_for_update().get(pk=teacher.pk)
+        if expected_version is not None and current.version != expected_version:
+            raise StaleWriteError("Hồ sơ đã được người khác cập nhật; hãy tải lại trang và sửa lại.")
+        before = _snapshot(current, TEACHER_FIELDS)
+        for key, value in clean.items():
+            setattr(current, key, value)
+        fill_name_keys(current)
+        current.version += 1
+        current.save()
+        after = _snapshot(current, TEACHER_FIELDS)
+        changed = {k: v for k, v in before.items() if after[k] != v}
+        audit_record(actor=by, action="people:teacher:update", object_type="teacher", object_id=current.pk,
+                     school_id=current.school_id, before=changed, after={k: after[k] for k in changed})
+    return current

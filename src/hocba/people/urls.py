@@ -1,0 +1,13 @@
+from django.urls import path
+
+from hocba.people import views
+
+app_name = "people"
+
+urlpatterns = [
+    path("hoc-sinh/", views.student_list, name="student_list"),
+    path("hoc-sinh/<int:pk>/", views.student_detail, name="student_detail"),
+    path("hoc-sinh/<int:pk>/sua/", views.student_edit, name="student_edit"),
+    path("giao-vien/", views.teacher_list, name="teacher_list"),
+    path("giao-vien/<int:pk>/", views.teacher_detail, name="teacher_detail"),
+]

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class RecordsConfig(AppConfig):
+    """Học bạ: the student's official record book — composition, versions, PDF, archive."""
+
+    name = "hocba.records"
+    label = "records"
+    verbose_name = "Học bạ"

@@ -1,0 +1,14 @@
+"""URL map: each app owns its pages; the API lives under /api/."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from hocba.api import api
+
+urlpatterns = [
+    path("", include("hocba.core.urls")),
+    path("", include("hocba.org.urls")),
+    path("", include("hocba.people.urls")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+]
