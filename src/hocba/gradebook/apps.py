@@ -7,3 +7,6 @@ class GradebookConfig(AppConfig):
     name = "hocba.gradebook"
     label = "gradebook"
     verbose_name = "Sổ điểm điện tử"
+
+    def ready(self) -> None:
+        from hocba.gradebook import permissions  # noqa: F401  (registers the gradebook rules)

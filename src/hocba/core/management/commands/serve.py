@@ -1,0 +1,41 @@
+"""hocba serve: run the production web server (gunicorn) and a background-task worker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Chạy máy chủ web (gunicorn) và tiến trình xử lý công việc nền."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--bind", default=os.environ.get("HOCBA_BIND", "127.0.0.1:8000"))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("HOCBA_WEB_WORKERS", "2")))
+        parser.add_argument("--no-worker", action="store_true", help="không chạy tiến trình công việc nền")
+        parser.add_argument("--no-migrate", action="store_true")
+
+    def handle(self, *args, bind, workers, no_worker, no_migrate, **options):
+        if not no_migrate:
+            call_command("migrate", interactive=False, verbosity=0)
+        if settings.PRODUCTION:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        children = []
+        if not no_worker:
+            children.append(subprocess.Popen([sys.executable, "-m", "hocba", "manage", "db_worker",  # noqa: S603
+                                              "--queue-name", "*"]))
+        self.stdout.write(f"Máy chủ hocba đang chạy tại http://{bind}/  (Ctrl+C để dừng)")
+        self.stdout.flush()
+        try:
+            subprocess.call([sys.executable, "-m", "gunicorn", "hocba.wsgi", "--bind", bind,  # noqa: S603
+                             "--workers", str(workers), "--threads", "4", "--access-logfile", "-"])
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for child in children:
+                child.terminate()

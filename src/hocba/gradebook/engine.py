@@ -1,0 +1,21 @@
+"""The gradebook's bridge to the pure assessment engine (``hocba.assessment``).
+
+Stored cells are canonical strings; the engine takes Decimals and Đ/CĐ. This module turns
+one into the other, so the gradebook never re-implements a rule of Circular 22.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hocba import assessment
+
+
+def term_result(mode: str, tx: list[str | None], gk: str | None, ck: str | None, tx_count: int) -> str | None:
+    """ĐTBmhk ("7.8") for a score subject, the term level (Đ/CĐ) for a comment subject; None while incomplete."""
+    values = list(tx)[:tx_count]
+    if len(values) < tx_count or any(v is None for v in values) or gk is None or ck is None:
+        return None
+    if mode == "score":
+        return str(assessment.term_average([Decimal(v) for v in values], Decimal(gk), Decimal(ck)))
+    return assessment.comment_term_result([*values, gk, ck])

@@ -1,0 +1,267 @@
+"""Sổ điểm điện tử (the e-gradebook).
+
+One :class:`SubjectTermScore` row holds one student's assessments in one subject for one
+term: the regular assessments (ĐĐGtx, a list), mid-term (ĐĐGgk), end-of-term (ĐĐGck) and the
+subject teacher's comment. Values are canonical strings: ``"8.5"`` for scores (one decimal,
+exact), ``"Đ"``/``"CĐ"`` for comment-assessed subjects. Every change of a cell is kept in
+:class:`ScoreChange` (who, when, old, new, from where). Concurrent edits are detected per
+cell: a write carries the value its author last saw and is refused if the cell has changed.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+TERM_CHOICES = [(1, "Học kì I"), (2, "Học kì II")]
+CONDUCT_LEVELS = ["Tốt", "Khá", "Đạt", "Chưa đạt"]
+
+
+class Source(models.TextChoices):
+    GRID = "grid", _("Sổ điểm trên web")
+    IMPORT = "import", _("Nhập từ Excel")
+    API = "api", _("API")
+    SYSTEM = "system", _("Hệ thống")
+
+
+class SubjectTermScore(models.Model):
+    """Điểm/mức đánh giá of one student, one subject, one term."""
+
+    class_group = models.ForeignKey("org.ClassGroup", on_delete=models.PROTECT, related_name="scores")
+    subject = models.ForeignKey("org.Subject", on_delete=models.PROTECT, related_name="+")
+    student = models.ForeignKey("people.Student", on_delete=models.PROTECT, related_name="scores")
+    term = models.PositiveSmallIntegerField(_("học kì"), choices=TERM_CHOICES)
+    tx = models.JSONField(_("ĐĐGtx"), default=list)  # list of canonical strings or None
+    gk = models.CharField(_("ĐĐGgk"), max_length=4, null=True, blank=True)
+    ck = models.CharField(_("ĐĐGck"), max_length=4, null=True, blank=True)
+    comment = models.TextField(_("nhận xét"), blank=True)
+    version = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("điểm học kì")
+        verbose_name_plural = _("điểm học kì")
+        ordering = ["class_group", "subject", "term", "student"]
+        constraints = [
+            models.UniqueConstraint(fields=["class_group", "subject", "term", "student"], name="score_row_unique"),
+        ]
+        indexes = [models.Index(fields=["student", "term"])]
+
+    def __str__(self) -> str:
+        return f"{self.student_id}/{self.subject_id}/HK{self.term}"
+
+    def cell(self, field: str) -> str | None:
+        """Value of a cell by name: ``tx1``…``tx4``, ``gk``, ``ck``, ``comment``."""
+        if field.startswith("tx"):
+            i = int(field[2:]) - 1
+            return self.tx[i] if i < len(self.tx) else None
+        value = getattr(self, field)
+        return value if value != "" else None
+
+
+class ScoreChange(models.Model):
+    """History of one cell: who changed it, when, old → new, from where."""
+
+    row = models.ForeignKey(SubjectTermScore, on_delete=models.CASCADE, related_name="changes")
+    field = models.CharField(_("ô"), max_length=10)
+    old = models.TextField(_("giá trị cũ"), null=True, blank=True)
+    new = models.TextField(_("giá trị mới"), null=True, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    by_label = models.CharField(max_length=150, blank=True)
+    at = models.DateTimeField(db_index=True)
+    source = models.CharField(_("nguồn"), max_length=10, choices=Source.choices)
+
+    class Meta:
+        verbose_name = _("lịch sử sửa điểm")
+        verbose_name_plural = _("lịch sử sửa điểm")
+        ordering = ["row", "field", "-at", "-id"]
+        indexes = [models.Index(fields=["row", "field"])]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old} → {self.new}"
+
+
+class HomeroomTermEntry(models.Model):
+    """The homeroom teacher's (GVCN) entry per student and term: conduct, comment, absences."""
+
+    class_group = models.ForeignKey("org.ClassGroup", on_delete=models.PROTECT, related_name="homeroom_entries")
+    student = models.ForeignKey("people.Student", on_delete=models.PROTECT, related_name="+")
+    term = models.PositiveSmallIntegerField(_("học kì"), choices=TERM_CHOICES)
+    conduct = models.CharField(_("kết quả rèn luyện"), max_length=10, blank=True,
+                               choices=[(v, v) for v in CONDUCT_LEVELS])
+    comment = models.TextField(_("nhận xét của GVCN"), blank=True)
+    absent_excused = models.PositiveSmallIntegerField(_("nghỉ có phép"), default=0)
+    absent_unexcused = models.PositiveSmallIntegerField(_("nghỉ không phép"), default=0)
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("đánh giá của GVCN")
+        verbose_name_plural = _("đánh giá của GVCN")
+        ordering = ["class_group", "term", "student"]
+        constraints = [models.UniqueConstraint(fields=["class_group", "student", "term"], name="homeroom_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.student_id}/HK{self.term}: {self.conduct}"
+
+
+class YearEntry(models.Model):
+    """Year-level facts of a student in a class: summer re-assessment, the học bạ's free-text lines."""
+
+    class_group = models.ForeignKey("org.ClassGroup", on_delete=models.PROTECT, related_name="year_entries")
+    student = models.ForeignKey("people.Student", on_delete=models.PROTECT, related_name="+")
+    summer_conduct = models.CharField(_("rèn luyện sau hè"), max_length=10, blank=True,
+                                      choices=[(v, v) for v in CONDUCT_LEVELS])
+    retests = models.JSONField(_("kết quả kiểm tra lại"), default=dict, blank=True)  # subject code → value
+    homeroom_comment = models.TextField(_("nhận xét cả năm của GVCN"), blank=True)
+    certificates = models.TextField(_("chứng chỉ"), blank=True)
+    competitions = models.TextField(_("kết quả các cuộc thi"), blank=True)
+    other_awards = models.TextField(_("khen thưởng khác"), blank=True)
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("thông tin cả năm")
+        verbose_name_plural = _("thông tin cả năm")
+        ordering = ["class_group", "student"]
+        constraints = [models.UniqueConstraint(fields=["class_group", "student"], name="year_entry_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.student_id}@{self.class_group_id}"
+
+
+class Exemption(models.Model):
+    """Miễn học: a student exempted from a subject for the year (takes no part in results)."""
+
+    student = models.ForeignKey("people.Student", on_delete=models.PROTECT, related_name="exemptions")
+    subject = models.ForeignKey("org.Subject", on_delete=models.PROTECT, related_name="+")
+    school_year = models.ForeignKey("org.SchoolYear", on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("lý do và căn cứ"), max_length=300)
+
+    class Meta:
+        verbose_name = _("miễn học")
+        verbose_name_plural = _("miễn học")
+        ordering = ["school_year", "student"]
+        constraints = [models.UniqueConstraint(fields=["student", "subject", "school_year"], name="exemption_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.student} miễn {self.subject}"
+
+
+class LockLevel(models.TextChoices):
+    SUBJECT = "subject", _("Giáo viên bộ môn chốt điểm môn")
+    CLASS = "class", _("GVCN khoá sổ lớp")
+    SCHOOL = "school", _("Hiệu trưởng khoá sổ trường")
+
+
+class GradebookLock(models.Model):
+    """A lock on a term: a subject of a class, a whole class, or a whole school."""
+
+    school_year = models.ForeignKey("org.SchoolYear", on_delete=models.PROTECT, related_name="+")
+    term = models.PositiveSmallIntegerField(choices=TERM_CHOICES)
+    level = models.CharField(max_length=10, choices=LockLevel.choices)
+    school = models.ForeignKey("org.School", on_delete=models.PROTECT, related_name="+")
+    class_group = models.ForeignKey("org.ClassGroup", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="locks")
+    subject = models.ForeignKey("org.Subject", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=80, unique=True, editable=False)
+    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    locked_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("khoá sổ")
+        verbose_name_plural = _("khoá sổ")
+        ordering = ["school_year", "term", "level"]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} HK{self.term}"
+
+    @staticmethod
+    def make_key(*, year_id: int, term: int, school_id: int, class_id: int | None, subject_id: int | None) -> str:
+        return f"{year_id}:{term}:{school_id}:{class_id or '*'}:{subject_id or '*'}"
+
+
+class EditGrant(models.Model):
+    """Mở khoá sửa sau hạn: the principal allows edits after the data-entry deadline, with a reason."""
+
+    school_year = models.ForeignKey("org.SchoolYear", on_delete=models.PROTECT, related_name="+")
+    school = models.ForeignKey("org.School", on_delete=models.PROTECT, related_name="+")
+    class_group = models.ForeignKey("org.ClassGroup", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    subject = models.ForeignKey("org.Subject", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("lý do"), max_length=300)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    granted_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("cho phép sửa sau hạn")
+        verbose_name_plural = _("cho phép sửa sau hạn")
+        ordering = ["-granted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.school_id}/{self.class_group_id}/{self.subject_id} đến {self.expires_at:%d/%m/%Y}"
+
+
+class Period(models.TextChoices):
+    HK1 = "hk1", _("Học kì I")
+    HK2 = "hk2", _("Học kì II")
+    YEAR = "year", _("Cả năm")
+
+
+class StudentResult(models.Model):
+    """Snapshot of a closing: the engine's inputs and outputs (with its explanation) for one student."""
+
+    class_group = models.ForeignKey("org.ClassGroup", on_delete=models.PROTECT, related_name="results")
+    student = models.ForeignKey("people.Student", on_delete=models.PROTECT, related_name="results")
+    period = models.CharField(max_length=4, choices=Period.choices)
+    inputs = models.JSONField()
+    outputs = models.JSONField()
+    learning = models.CharField(_("kết quả học tập"), max_length=10, blank=True)
+    conduct = models.CharField(_("kết quả rèn luyện"), max_length=10, blank=True)
+    outcome = models.CharField(_("kết quả lên lớp"), max_length=32, blank=True)
+    error = models.TextField(blank=True)
+    engine = models.CharField(max_length=32)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("kết quả tổng kết")
+        verbose_name_plural = _("kết quả tổng kết")
+        ordering = ["class_group", "period", "student"]
+        constraints = [models.UniqueConstraint(fields=["class_group", "student", "period"], name="result_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.student_id} {self.period}: {self.learning}/{self.conduct}"
+
+
+class ClosingRun(models.Model):
+    """A background closing of a term or the year for a school or the whole city, with progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Đang chờ")
+        RUNNING = "running", _("Đang chạy")
+        DONE = "done", _("Hoàn thành")
+        FAILED = "failed", _("Lỗi")
+
+    school_year = models.ForeignKey("org.SchoolYear", on_delete=models.PROTECT, related_name="+")
+    period = models.CharField(max_length=4, choices=Period.choices)
+    school = models.ForeignKey("org.School", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    messages = models.JSONField(default=list, blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lượt tổng kết")
+        verbose_name_plural = _("lượt tổng kết")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_period_display()} {self.school or 'toàn thành phố'} — {self.get_status_display()}"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else (100 if self.status == "done" else 0)

@@ -1,0 +1,404 @@
+"""Every write to the gradebook: one cell, a whole imported sheet, the homeroom entries, locks.
+
+All writes check the author's scope, the locks and the data-entry deadline, run in one
+transaction, keep each cell's history and add an audit entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from hocba.core.audit import audit_record
+from hocba.core.errors import DomainError, PermissionDeniedError, StaleWriteError
+from hocba.gradebook import permissions as perms
+from hocba.gradebook.locks import edit_block_reason, entry_deadline
+from hocba.gradebook.models import (
+    EditGrant,
+    GradebookLock,
+    HomeroomTermEntry,
+    LockLevel,
+    ScoreChange,
+    Source,
+    SubjectTermScore,
+    YearEntry,
+)
+from hocba.gradebook.sheet import SheetShape, sheet_shape
+from hocba.gradebook.values import CellError, display, parse_cell, parse_conduct, parse_count
+from hocba.org.models import ClassGroup, Subject
+from hocba.people.models import ACTIVE_STATUSES, Enrolment
+
+HOMEROOM_FIELDS = ("conduct", "comment", "absent_excused", "absent_unexcused")
+FIELD_NAMES = {"gk": "giữa kì", "ck": "cuối kì", "comment": "nhận xét", "conduct": "rèn luyện",
+               "absent_excused": "nghỉ có phép", "absent_unexcused": "nghỉ không phép"}
+
+
+def field_label(field: str) -> str:
+    return f"TX{field[2:]}" if field.startswith("tx") else FIELD_NAMES.get(field, field)
+
+
+@dataclass(frozen=True)
+class CellSaved:
+    field: str
+    value: str | None
+    shown: str
+    row_version: int
+    average: str  # the term average as shown ("7,8") or "" while incomplete
+
+
+def _active_student_ids(class_group: ClassGroup) -> set[int]:
+    return set(Enrolment.objects.filter(class_group=class_group, status__in=ACTIVE_STATUSES)
+               .values_list("student_id", flat=True))
+
+
+def _check_editable(*, class_group: ClassGroup, subject_id: int | None, term: int) -> None:
+    if term not in (1, 2):
+        raise DomainError("Học kì không hợp lệ.", {"Học kì": ["Chỉ có học kì 1 hoặc 2."]})
+    reason = edit_block_reason(class_group=class_group, term=term, subject_id=subject_id)
+    if reason:
+        raise DomainError(reason)
+
+
+def term_average_shown(row: SubjectTermScore, shape: SheetShape) -> str:
+    """ĐTBmhk as shown, computed by the assessment engine once every cell is entered."""
+    from hocba.gradebook.engine import term_result
+
+    value = term_result(shape.mode, row.tx[: shape.tx_count], row.gk, row.ck, shape.tx_count)
+    return display(value)
+
+
+def _set_cell(row: SubjectTermScore, field: str, value: str | None, shape: SheetShape) -> None:
+    if field.startswith("tx"):
+        tx = list(row.tx) + [None] * (shape.tx_count - len(row.tx))
+        tx[int(field[2:]) - 1] = value
+        while tx and tx[-1] is None and len(tx) > shape.tx_count:
+            tx.pop()
+        row.tx = tx[: max(shape.tx_count, len(row.tx))]
+    elif field == "comment":
+        row.comment = value or ""
+    else:
+        setattr(row, field, value)
+
+
+def _parse(field: str, raw, shape: SheetShape) -> str | None:
+    if field == "comment":
+        text = " ".join(str(raw or "").split())
+        if len(text) > 1000:
+            raise CellError("Nhận xét dài quá 1000 ký tự.")
+        return text or None
+    return parse_cell(raw, shape.mode)
+
+
+def score_update(*, class_group: ClassGroup, subject: Subject, student_id: int, term: int, field: str, raw,
+                 expected, by, source: str = Source.GRID) -> CellSaved:
+    """Save one cell. ``expected`` is the value the author last saw; a different current value is refused."""
+    if not perms.may_edit_sheet(by, class_group, subject.pk):
+        raise PermissionDeniedError("Chỉ giáo viên dạy môn này ở lớp này được nhập điểm.")
+    shape = sheet_shape(class_group=class_group, subject=subject)
+    if field not in [*shape.fields, "comment"]:
+        raise DomainError(f"Ô '{field}' không có trong sổ điểm môn {subject.name}.")
+    try:
+        value = _parse(field, raw, shape)
+        seen = _parse(field, expected, shape)
+    except CellError as exc:
+        raise DomainError(f"{field_label(field)}: {exc}", {field_label(field): [str(exc)]}) from exc
+    if student_id not in _active_student_ids(class_group):
+        raise DomainError("Học sinh không thuộc lớp này.")
+    _check_editable(class_group=class_group, subject_id=subject.pk, term=term)
+    with transaction.atomic():
+        row, _ = SubjectTermScore.objects.select_for_update().get_or_create(
+            class_group=class_group, subject=subject, term=term, student_id=student_id)
+        current = row.cell(field)
+        if current != seen:
+            raise StaleWriteError(
+                f"Ô {field_label(field)} vừa được người khác sửa thành '{display(current) or 'trống'}'. "
+                "Giá trị của bạn chưa được lưu; hãy xem lại rồi nhập lại.",
+                {"current": [display(current)]})
+        if current != value:
+            _set_cell(row, field, value, shape)
+            row.version += 1
+            row.updated_at = timezone.now()
+            row.save()
+            ScoreChange.objects.create(row=row, field=field, old=current, new=value, by=by,
+                                       by_label=by.get_username(), at=row.updated_at, source=source)
+            audit_record(actor=by, action="gradebook:score:update", object_type="score", object_id=row.pk,
+                         school_id=class_group.school_id, source=source,
+                         before={"field": field, "value": current}, after={"field": field, "value": value})
+    return CellSaved(field=field, value=value, shown=display(value) if field != "comment" else (value or ""),
+                     row_version=row.version, average=term_average_shown(row, shape))
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    changed_cells: int
+    students: int
+
+
+def sheet_import(*, class_group: ClassGroup, subject: Subject, term: int, rows: dict[int, dict[str, object]],
+                 row_labels: dict[int, str], by, source: str = Source.IMPORT) -> ImportReport:
+    """Import a whole sheet, all or nothing: every bad cell is reported (row, column, reason).
+
+    ``rows`` maps student id → {field: raw value}; ``row_labels`` maps student id → "dòng 7"
+    (how the person finds the cell in their file).
+    """
+    if not perms.may_edit_sheet(by, class_group, subject.pk):
+        raise PermissionDeniedError("Chỉ giáo viên dạy môn này ở lớp này được nhập điểm.")
+    shape = sheet_shape(class_group=class_group, subject=subject)
+    active = _active_student_ids(class_group)
+    errors: dict[str, list[str]] = {}
+    parsed: dict[int, dict[str, str | None]] = {}
+    for student_id, cells in rows.items():
+        label = row_labels.get(student_id, str(student_id))
+        if student_id not in active:
+            errors.setdefault(label, []).append("Học sinh không thuộc lớp này.")
+            continue
+        parsed[student_id] = {}
+        for field, raw in cells.items():
+            if field not in [*shape.fields, "comment"]:
+                errors.setdefault(label, []).append(f"Cột '{field}' không có trong sổ điểm môn này.")
+                continue
+            try:
+                parsed[student_id][field] = _parse(field, raw, shape)
+            except CellError as exc:
+                errors.setdefault(f"{label}, cột {field_label(field)}", []).append(str(exc))
+    if errors:
+        raise DomainError("Tệp chưa được nhập: có ô không hợp lệ, chưa lưu gì.", errors)
+    _check_editable(class_group=class_group, subject_id=subject.pk, term=term)
+    now = timezone.now()
+    changed = 0
+    with transaction.atomic():
+        existing = {r.student_id: r for r in SubjectTermScore.objects.select_for_update().filter(
+            class_group=class_group, subject=subject, term=term, student_id__in=list(parsed))}
+        history: list[ScoreChange] = []
+        to_create, to_update = [], []
+        pending: list[tuple[SubjectTermScore, str, str | None, str | None]] = []
+        for student_id, cells in parsed.items():
+            row = existing.get(student_id) or SubjectTermScore(class_group=class_group, subject=subject, term=term,
+                                                               student_id=student_id, tx=[])
+            touched = False
+            for field, value in cells.items():
+                old = row.cell(field)
+                if old != value:
+                    _set_cell(row, field, value, shape)
+                    pending.append((row, field, old, value))
+                    touched = True
+            if touched:
+                row.version += 1
+                row.updated_at = now
+                (to_update if row.pk else to_create).append(row)
+        SubjectTermScore.objects.bulk_create(to_create)
+        SubjectTermScore.objects.bulk_update(to_update, ["tx", "gk", "ck", "comment", "version", "updated_at"])
+        for row, field, old, value in pending:
+            history.append(ScoreChange(row=row, field=field, old=old, new=value, by=by, by_label=by.get_username(),
+                                       at=now, source=source))
+        ScoreChange.objects.bulk_create(history)
+        changed = len(history)
+        audit_record(actor=by, action="gradebook:sheet:import", object_type="class", object_id=class_group.pk,
+                     school_id=class_group.school_id, source=source,
+                     after={"subject": subject.code, "term": term, "changed_cells": changed})
+    return ImportReport(changed_cells=changed, students=len(parsed))
+
+
+def homeroom_update(*, class_group: ClassGroup, student_id: int, term: int, field: str, raw, expected,
+                    by) -> str:
+    """The homeroom teacher's cells: conduct level, comment, absences; same stale-write rule."""
+    if not perms.may_edit_homeroom(by, class_group):
+        raise PermissionDeniedError("Chỉ giáo viên chủ nhiệm của lớp được nhập mục này.")
+    if field not in HOMEROOM_FIELDS:
+        raise DomainError(f"Ô '{field}' không có trong sổ chủ nhiệm.")
+    parse = {"conduct": parse_conduct, "absent_excused": parse_count, "absent_unexcused": parse_count,
+             "comment": lambda r: " ".join(str(r or "").split())}[field]
+    try:
+        value = parse(raw)
+        seen = parse(expected)
+    except CellError as exc:
+        raise DomainError(f"{field_label(field)}: {exc}", {field_label(field): [str(exc)]}) from exc
+    if student_id not in _active_student_ids(class_group):
+        raise DomainError("Học sinh không thuộc lớp này.")
+    _check_editable(class_group=class_group, subject_id=None, term=term)
+    with transaction.atomic():
+        entry, _ = HomeroomTermEntry.objects.select_for_update().get_or_create(
+            class_group=class_group, student_id=student_id, term=term)
+        current = getattr(entry, field)
+        current_cmp = current if current != "" else None
+        if current_cmp != (seen if seen != "" else None):
+            raise StaleWriteError(f"Ô {field_label(field)} vừa được người khác sửa thành '{current or 'trống'}'. "
+                                  "Giá trị của bạn chưa được lưu.", {"current": [str(current or "")]})
+        if current_cmp != (value if value != "" else None):
+            setattr(entry, field, value if value is not None else "")
+            entry.version += 1
+            entry.save()
+            audit_record(actor=by, action="gradebook:homeroom:update", object_type="homeroom", object_id=entry.pk,
+                         school_id=class_group.school_id, before={field: current}, after={field: value})
+    return str(value if value is not None else "")
+
+
+def year_entry_update(*, class_group: ClassGroup, student_id: int, changes: dict, by) -> YearEntry:
+    """Year facts for the học bạ: summer conduct, re-test results, the year comment, certificates…"""
+    if not perms.may_edit_homeroom(by, class_group):
+        raise PermissionDeniedError("Chỉ giáo viên chủ nhiệm của lớp được nhập mục này.")
+    allowed = {"summer_conduct", "retests", "homeroom_comment", "certificates", "competitions", "other_awards"}
+    if set(changes) - allowed:
+        raise DomainError("Trường dữ liệu không được hỗ trợ.", {k: ["Không có trường này."] for k in set(changes) - allowed})
+    clean = dict(changes)
+    try:
+        if "summer_conduct" in clean:
+            clean["summer_conduct"] = parse_conduct(clean["summer_conduct"]) or ""
+        if "retests" in clean:
+            clean["retests"] = _parse_retests(class_group, clean["retests"])
+    except CellError as exc:
+        raise DomainError(str(exc)) from exc
+    with transaction.atomic():
+        entry, _ = YearEntry.objects.select_for_update().get_or_create(class_group=class_group, student_id=student_id)
+        before = {k: getattr(entry, k) for k in clean}
+        for k, v in clean.items():
+            setattr(entry, k, v)
+        entry.version += 1
+        entry.save()
+        audit_record(actor=by, action="gradebook:year:update", object_type="year_entry", object_id=entry.pk,
+                     school_id=class_group.school_id, before=before, after=clean)
+    return entry
+
+
+def _parse_retests(class_group: ClassGroup, retests: dict) -> dict:
+    out = {}
+    for code, raw in (retests or {}).items():
+        subject = Subject.objects.filter(code=code).first()
+        if subject is None:
+            raise CellError(f"Môn '{code}' không có trong danh mục.")
+        value = parse_cell(raw, subject.mode)
+        if value is not None:
+            out[code] = value
+    return out
+
+
+# --- locks ------------------------------------------------------------------------------
+
+def _lock(*, class_group: ClassGroup | None, school_id: int, year_id: int, term: int, level: str,
+          subject: Subject | None, by) -> GradebookLock:
+    key = GradebookLock.make_key(year_id=year_id, term=term, school_id=school_id,
+                                 class_id=class_group.pk if class_group else None,
+                                 subject_id=subject.pk if subject else None)
+    with transaction.atomic():
+        lock, created = GradebookLock.objects.get_or_create(
+            key=key, defaults={"school_year_id": year_id, "term": term, "level": level, "school_id": school_id,
+                               "class_group": class_group, "subject": subject, "locked_by": by,
+                               "locked_at": timezone.now()})
+        if created:
+            audit_record(actor=by, action=f"gradebook:lock:{level}", object_type="lock", object_id=lock.pk,
+                         school_id=school_id, after={"key": key, "term": term})
+    return lock
+
+
+def subject_finalise(*, class_group: ClassGroup, subject: Subject, term: int, by) -> GradebookLock:
+    """The subject teacher finalises (chốt) a subject for a term; refused while cells are missing."""
+    if not perms.may_edit_sheet(by, class_group, subject.pk):
+        raise PermissionDeniedError("Chỉ giáo viên dạy môn này ở lớp này được chốt điểm.")
+    from hocba.gradebook.selectors import sheet_missing
+
+    missing = sheet_missing(class_group=class_group, subject=subject, term=term)
+    if missing:
+        raise DomainError("Chưa chốt được: còn ô chưa nhập.", missing)
+    return _lock(class_group=class_group, school_id=class_group.school_id, year_id=class_group.school_year_id,
+                 term=term, level=LockLevel.SUBJECT, subject=subject, by=by)
+
+
+def class_term_close(*, class_group: ClassGroup, term: int, by) -> GradebookLock:
+    """The homeroom teacher closes the class term: every subject finalised, every conduct entered."""
+    if not perms.may_edit_homeroom(by, class_group):
+        raise PermissionDeniedError("Chỉ giáo viên chủ nhiệm của lớp được khoá sổ lớp.")
+    from hocba.gradebook.selectors import class_term_missing
+
+    missing = class_term_missing(class_group=class_group, term=term)
+    if missing:
+        raise DomainError("Chưa khoá sổ lớp được: còn mục chưa hoàn thành.", missing)
+    lock = _lock(class_group=class_group, school_id=class_group.school_id, year_id=class_group.school_year_id,
+                 term=term, level=LockLevel.CLASS, subject=None, by=by)
+    from hocba.gradebook.closing import close_classes
+
+    close_classes(class_ids=[class_group.pk], period="hk1" if term == 1 else "hk2", by=by)
+    if term == 2:
+        close_classes(class_ids=[class_group.pk], period="year", by=by)
+    return lock
+
+
+def school_term_lock(*, school, school_year_id: int, term: int, by) -> GradebookLock:
+    if not perms.may_lock_school(by, school.pk):
+        raise PermissionDeniedError("Chỉ Hiệu trưởng được khoá sổ toàn trường.")
+    return _lock(class_group=None, school_id=school.pk, year_id=school_year_id, term=term, level=LockLevel.SCHOOL,
+                 subject=None, by=by)
+
+
+def lock_remove(*, lock: GradebookLock, reason: str, by) -> None:
+    """Unlocking is the principal's, needs a reason, and is audited."""
+    if not perms.may_remove_lock(by, lock.school_id):
+        raise PermissionDeniedError("Chỉ Hiệu trưởng được mở khoá sổ.")
+    reason = " ".join((reason or "").split())
+    if len(reason) < 5:
+        raise DomainError("Cần ghi rõ lý do mở khoá.", {"Lý do": ["Bắt buộc nhập (ít nhất 5 ký tự)."]})
+    with transaction.atomic():
+        audit_record(actor=by, action="gradebook:lock:remove", object_type="lock", object_id=lock.pk,
+                     school_id=lock.school_id, before={"key": lock.key, "level": lock.level, "term": lock.term},
+                     after={"reason": reason})
+        lock.delete()
+
+
+def edit_grant_create(*, school, class_group: ClassGroup | None, subject: Subject | None, reason: str, days: int,
+                      by) -> EditGrant:
+    """After the data-entry deadline, the principal opens edits for a while, with a reason."""
+    if not perms.may_remove_lock(by, school.pk):
+        raise PermissionDeniedError("Chỉ Hiệu trưởng được cho phép sửa sau hạn.")
+    reason = " ".join((reason or "").split())
+    if len(reason) < 5:
+        raise DomainError("Cần ghi rõ lý do.", {"Lý do": ["Bắt buộc nhập (ít nhất 5 ký tự)."]})
+    if not 1 <= days <= 30:
+        raise DomainError("Thời hạn cho phép sửa từ 1 đến 30 ngày.")
+    from hocba.org.selectors import current_school_year
+
+    year = class_group.school_year if class_group else current_school_year()
+    now = timezone.now()
+    with transaction.atomic():
+        grant = EditGrant.objects.create(school_year=year, school=school, class_group=class_group, subject=subject,
+                                         reason=reason, granted_by=by, granted_at=now,
+                                         expires_at=now + dt.timedelta(days=days))
+        audit_record(actor=by, action="gradebook:grant:create", object_type="grant", object_id=grant.pk,
+                     school_id=school.pk, after={"reason": reason, "days": days,
+                                                 "class": class_group.name if class_group else None,
+                                                 "subject": subject.code if subject else None})
+    return grant
+
+
+__all__ = ["entry_deadline"]
+
+
+def closing_run_start(*, school, period: str, by, run_inline: bool = False):
+    """Start closing a term or the year for a school (or the city when ``school`` is None), in the background."""
+    from hocba.gradebook.models import ClosingRun, Period
+    from hocba.gradebook.tasks import run_closing, run_closing_now
+    from hocba.org.selectors import current_school_year
+    from hocba.people.models import Enrolment
+
+    if period not in Period.values:
+        raise DomainError("Kỳ tổng kết không hợp lệ.", {"Kỳ": ["hk1, hk2 hoặc year."]})
+    if not perms.may_run_closing(by, school.pk if school else None):
+        raise PermissionDeniedError("Bạn không có quyền tổng kết cho phạm vi này.")
+    year = current_school_year()
+    active = ClosingRun.objects.filter(school_year=year, school=school, period=period,
+                                       status__in=[ClosingRun.Status.QUEUED, ClosingRun.Status.RUNNING])
+    if active.exists():
+        raise DomainError("Đang có một lượt tổng kết chạy cho phạm vi này; hãy chờ nó xong.")
+    enrolments = Enrolment.objects.filter(school_year=year, status__in=ACTIVE_STATUSES)
+    if school:
+        enrolments = enrolments.filter(class_group__school=school)
+    with transaction.atomic():
+        run = ClosingRun.objects.create(school_year=year, school=school, period=period, started_by=by,
+                                        created_at=timezone.now(), total=enrolments.count())
+        audit_record(actor=by, action="gradebook:closing:start", object_type="closing_run", object_id=run.pk,
+                     school_id=school.pk if school else None, after={"period": period})
+    if run_inline:
+        return run_closing_now(run.pk)
+    transaction.on_commit(lambda: run_closing.enqueue(run.pk))
+    return run
