@@ -195,3 +195,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("HOCBA_LOG_LEVEL") or "WARNING"},
 }
+
+# Public base URL printed (as QR code and text) on every học bạ page for verification.
+HOCBA_PUBLIC_URL = (env("HOCBA_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/")

@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("hocba.core.urls")),
     path("", include("hocba.org.urls")),
     path("", include("hocba.people.urls")),
+    path("", include("hocba.gradebook.urls")),
+    path("", include("hocba.records.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -9,4 +9,9 @@ class GradebookConfig(AppConfig):
     verbose_name = "Sổ điểm điện tử"
 
     def ready(self) -> None:
+        from hocba.demo.seed import SEED_EXTENSIONS
         from hocba.gradebook import permissions  # noqa: F401  (registers the gradebook rules)
+        from hocba.gradebook.demo import seed_gradebook
+
+        if seed_gradebook not in SEED_EXTENSIONS:
+            SEED_EXTENSIONS.append(seed_gradebook)

@@ -7,3 +7,6 @@ class RecordsConfig(AppConfig):
     name = "hocba.records"
     label = "records"
     verbose_name = "Học bạ"
+
+    def ready(self) -> None:
+        from hocba.records import permissions  # noqa: F401  (registers the records rules)

@@ -1,0 +1,401 @@
+"""Pages of the e-gradebook (sổ điểm): parse, authorise, call one service or selector, render.
+
+The entry grid and the homeroom page save cell by cell through small JSON endpoints
+(``cell_save``, ``homeroom_save``) called by ``static/hocba/gradebook.js``; every other
+action is a plain form POST that redirects back with a message.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from hocba.core.access import requires
+from hocba.core.context_processors import register_nav
+from hocba.core.errors import DomainError, PermissionDeniedError, StaleWriteError
+from hocba.core.permissions import roles_for, scope_of
+from hocba.gradebook import page_selectors, selectors, services
+from hocba.gradebook import permissions as perms
+from hocba.gradebook.locks import edit_block_reason, entry_deadline
+from hocba.gradebook.sheet import sheet_shape
+from hocba.gradebook.models import CONDUCT_LEVELS, ClosingRun, EditGrant, GradebookLock, Period, Source
+from hocba.gradebook.values import display
+from hocba.org.models import ClassGroup, School, Subject, TeachingAssignment
+from hocba.org.selectors import current_school_year
+
+TERM_NAMES = {1: "Học kì I", 2: "Học kì II"}
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+def _term(term: int) -> int:
+    if term not in TERM_NAMES:
+        raise Http404("Học kì không hợp lệ.")
+    return term
+
+
+def _sheet_objects(user, class_id: int, subject_id: int, term: int) -> tuple[ClassGroup, Subject]:
+    """The class and subject of a sheet the user may view (403 otherwise, 404 if the class lacks the subject)."""
+    _term(term)
+    class_group = get_object_or_404(ClassGroup.objects.select_related("school", "school_year"), pk=class_id)
+    assignment = get_object_or_404(TeachingAssignment.objects.select_related("subject"), class_group=class_group,
+                                   subject_id=subject_id)
+    if not perms.may_view_sheet(user, class_group, subject_id):
+        raise PermissionDeniedError("Bạn không được xem sổ điểm của môn này ở lớp này.")
+    return class_group, assignment.subject
+
+
+def _class_for_homeroom(user, class_id: int, term: int) -> ClassGroup:
+    _term(term)
+    class_group = get_object_or_404(ClassGroup.objects.select_related("school", "school_year",
+                                                                      "homeroom_teacher"), pk=class_id)
+    if not perms.may_view_sheet(user, class_group):
+        raise PermissionDeniedError("Chỉ giáo viên chủ nhiệm và Ban giám hiệu được xem trang này.")
+    return class_group
+
+
+def _school_for_board(user, school_id: int) -> School:
+    school = get_object_or_404(School, pk=school_id)
+    if school.pk not in scope_of(user).schools_for(roles_for(user, "gradebook:sheet:view")):
+        raise PermissionDeniedError("Chỉ Ban giám hiệu của trường được xem trang khoá sổ.")
+    return school
+
+
+def _json_body(request) -> dict:
+    try:
+        data = json.loads(request.body.decode("utf-8") or "{}")
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DomainError("Dữ liệu gửi lên không hợp lệ.") from exc
+    if not isinstance(data, dict):
+        raise DomainError("Dữ liệu gửi lên không hợp lệ.")
+    return data
+
+
+def _student_id(data: dict) -> int:
+    try:
+        return int(data.get("student"))
+    except (TypeError, ValueError) as exc:
+        raise DomainError("Thiếu mã học sinh.") from exc
+
+
+def _json_error(exc: DomainError) -> JsonResponse:
+    """409 stale write (with the newer value), 403 refused, 422 anything else a person can fix."""
+    body = exc.as_dict()
+    if isinstance(exc, StaleWriteError):
+        body["current"] = (exc.errors.get("current") or [""])[0]
+        return JsonResponse(body, status=409)
+    if isinstance(exc, PermissionDeniedError):
+        return JsonResponse(body, status=403)
+    return JsonResponse(body, status=422)
+
+
+def _errors_list(exc: DomainError) -> list[tuple[str, str]]:
+    return [(key, "; ".join(values)) for key, values in exc.errors.items()]
+
+
+# --- my sheets --------------------------------------------------------------------------
+
+@requires("gradebook:sheet:view")
+def my_sheets(request):
+    """Sổ điểm: the sheets a subject teacher enters, a homeroom class's pages, the school's classes."""
+    data = page_selectors.my_sheets(user=request.user)
+    return render(request, "gradebook/my_sheets.html", {**data, "year": current_school_year(),
+                                                        "terms": TERM_NAMES})
+
+
+# --- the entry grid ---------------------------------------------------------------------
+
+def _grid_context(request, class_group: ClassGroup, subject: Subject, term: int) -> dict:
+    sheet = selectors.sheet_get(class_group=class_group, subject=subject, term=term)
+    can_edit = perms.may_edit_sheet(request.user, class_group, subject.pk)
+    if sheet.blocked:
+        readonly_reason = sheet.blocked
+    elif not can_edit:
+        readonly_reason = "Bạn chỉ được xem sổ điểm này; giáo viên dạy môn nhập điểm."
+    else:
+        readonly_reason = ""
+    fields = list(zip(sheet.shape.fields, sheet.shape.headers, strict=True))
+    rows = [{"row": row, "cells": [(f, h, row.shown(f)) for f, h in fields]} for row in sheet.rows]
+    finalised = any(lock.level == "subject" for lock in GradebookLock.objects.filter(
+        class_group=class_group, subject=subject, term=term))
+    return {
+        "sheet": sheet, "class_group": class_group, "subject": subject, "term": term,
+        "term_name": TERM_NAMES[term], "fields": fields, "rows": rows, "editable": not readonly_reason,
+        "readonly_reason": readonly_reason, "can_edit": can_edit, "finalised": finalised,
+        "average_label": "ĐTBmhk" if sheet.shape.mode == "score" else "Kết quả",
+        "can_homeroom": perms.may_view_sheet(request.user, class_group),
+        "history_url": reverse("gradebook:cell_history", kwargs={
+            "class_id": class_group.pk, "subject_id": subject.pk, "term": term, "student_id": 0,
+            "field": "__field__"}),
+    }
+
+
+@requires("gradebook:sheet:view")
+def sheet(request, class_id: int, subject_id: int, term: int):
+    """The entry grid of one class × subject × term (read-only for viewers, after locks and deadlines)."""
+    class_group, subject = _sheet_objects(request.user, class_id, subject_id, term)
+    return render(request, "gradebook/sheet.html", _grid_context(request, class_group, subject, term))
+
+
+@requires("gradebook:sheet:edit")
+@require_POST
+def cell_save(request, class_id: int, subject_id: int, term: int):
+    """Save one cell: JSON ``{student, field, value, expected}`` → the shown value and the term average."""
+    try:
+        class_group, subject = _sheet_objects(request.user, class_id, subject_id, term)
+        data = _json_body(request)
+        saved = services.score_update(class_group=class_group, subject=subject, student_id=_student_id(data),
+                                      term=term, field=str(data.get("field", "")), raw=data.get("value"),
+                                      expected=data.get("expected"), by=request.user, source=Source.GRID)
+    except DomainError as exc:
+        return _json_error(exc)
+    return JsonResponse({"field": saved.field, "value": saved.value, "shown": saved.shown,
+                         "average": saved.average, "version": saved.row_version})
+
+
+@requires("gradebook:sheet:view")
+def cell_history(request, class_id: int, subject_id: int, term: int, student_id: int, field: str):
+    """Who changed a cell, when, old → new, from where (an HTML fragment for the grid's side panel)."""
+    class_group, subject = _sheet_objects(request.user, class_id, subject_id, term)
+    shape = sheet_shape(class_group=class_group, subject=subject)
+    if field not in [*shape.fields, "comment"]:
+        raise Http404("Không có ô này.")
+    changes = selectors.cell_history(class_group=class_group, subject=subject, term=term, student_id=student_id,
+                                     field=field)
+    label = services.field_label(field)
+    items = [{"at": c.at, "by": (c.by.get_full_name() if c.by else "") or c.by_label,
+              "old": c.old if field == "comment" else display(c.old),
+              "new": c.new if field == "comment" else display(c.new),
+              "source": c.get_source_display()} for c in changes]
+    return render(request, "gradebook/partials/cell_history.html", {"items": items, "label": label})
+
+
+@requires("gradebook:subject:finalise")
+@require_POST
+def subject_finalise(request, class_id: int, subject_id: int, term: int):
+    """Chốt điểm môn: lock the subject for the term; refused with the list of what is missing."""
+    class_group, subject = _sheet_objects(request.user, class_id, subject_id, term)
+    try:
+        services.subject_finalise(class_group=class_group, subject=subject, term=term, by=request.user)
+    except DomainError as exc:
+        context = _grid_context(request, class_group, subject, term)
+        context.update({"refusal": exc.message, "refusal_items": _errors_list(exc)})
+        return render(request, "gradebook/sheet.html", context, status=422)
+    messages.success(request, f"Đã chốt điểm môn {subject.name} lớp {class_group.name}, {TERM_NAMES[term]}.")
+    return redirect("gradebook:sheet", class_id=class_id, subject_id=subject_id, term=term)
+
+
+# --- the homeroom page ------------------------------------------------------------------
+
+def _homeroom_context(request, class_group: ClassGroup, term: int) -> dict:
+    data = selectors.homeroom_sheet(class_group=class_group, term=term)
+    can_edit = perms.may_edit_homeroom(request.user, class_group)
+    blocked = edit_block_reason(class_group=class_group, term=term, subject_id=None)
+    if blocked:
+        readonly_reason = blocked
+    elif not can_edit:
+        readonly_reason = "Bạn chỉ được xem; giáo viên chủ nhiệm nhập mục này."
+    else:
+        readonly_reason = ""
+    subjects = [{"ta": ta, "short": page_selectors.short_name(ta.subject)} for ta in data["subjects"]]
+    closed = GradebookLock.objects.filter(class_group=class_group, term=term, level="class").exists()
+    return {"class_group": class_group, "term": term, "term_name": TERM_NAMES[term], "rows": data["rows"],
+            "subjects": subjects, "progress": data["progress"], "editable": not readonly_reason,
+            "readonly_reason": readonly_reason, "can_edit": can_edit, "closed": closed,
+            "conduct_levels": CONDUCT_LEVELS, "has_learning": any(r["learning"] for r in data["rows"])}
+
+
+@requires("gradebook:sheet:view")
+def homeroom(request, class_id: int, term: int):
+    """The homeroom teacher's page: conduct, comment, absences; the class's subject results; progress."""
+    class_group = _class_for_homeroom(request.user, class_id, term)
+    return render(request, "gradebook/homeroom.html", _homeroom_context(request, class_group, term))
+
+
+@requires("gradebook:homeroom:edit")
+@require_POST
+def homeroom_save(request, class_id: int, term: int):
+    """Save one homeroom cell: JSON ``{student, field, value, expected}``."""
+    try:
+        class_group = _class_for_homeroom(request.user, class_id, term)
+        data = _json_body(request)
+        field = str(data.get("field", ""))
+        value = services.homeroom_update(class_group=class_group, student_id=_student_id(data), term=term,
+                                         field=field, raw=data.get("value"), expected=data.get("expected"),
+                                         by=request.user)
+    except DomainError as exc:
+        return _json_error(exc)
+    return JsonResponse({"field": field, "value": value, "shown": value})
+
+
+@requires("gradebook:class:close")
+@require_POST
+def class_close(request, class_id: int, term: int):
+    """Khoá sổ lớp: every subject finalised and every conduct entered; computes the term's results."""
+    class_group = _class_for_homeroom(request.user, class_id, term)
+    try:
+        services.class_term_close(class_group=class_group, term=term, by=request.user)
+    except DomainError as exc:
+        context = _homeroom_context(request, class_group, term)
+        context.update({"refusal": exc.message, "refusal_items": _errors_list(exc)})
+        return render(request, "gradebook/homeroom.html", context, status=422)
+    messages.success(request, f"Đã khoá sổ lớp {class_group.name}, {TERM_NAMES[term]}; kết quả đã được tính.")
+    return redirect("gradebook:homeroom", class_id=class_id, term=term)
+
+
+# --- locks ------------------------------------------------------------------------------
+
+@requires("gradebook:sheet:view")
+def school_locks(request, school_id: int, term: int):
+    """The principal's page: each class's status, the school lock, unlocking and edits after the deadline."""
+    _term(term)
+    school = _school_for_board(request.user, school_id)
+    year = current_school_year()
+    locks = list(GradebookLock.objects.filter(school=school, school_year=year, term=term)
+                 .select_related("class_group", "subject", "locked_by").order_by("level", "class_group__name"))
+    grants = list(EditGrant.objects.filter(school=school, school_year=year, expires_at__gt=timezone.now())
+                  .select_related("class_group", "subject", "granted_by"))
+    classes = page_selectors.school_lock_status(school=school, year=year, term=term)
+    grades = sorted({row["class_group"].grade for row in classes})
+    deadlines = [(g, entry_deadline(year.pk, g)) for g in grades] if year else []
+    return render(request, "gradebook/school_locks.html", {
+        "school": school, "year": year, "term": term, "term_name": TERM_NAMES[term], "locks": locks,
+        "grants": grants, "classes": classes, "deadlines": [(g, d) for g, d in deadlines if d],
+        "school_locked": any(lock.level == "school" for lock in locks),
+        "can_lock": perms.may_lock_school(request.user, school.pk),
+        "can_unlock": perms.may_remove_lock(request.user, school.pk),
+        "subjects": Subject.objects.filter(assignments__class_group__school=school,
+                                           assignments__class_group__school_year=year).distinct(),
+    })
+
+
+def _back_to_locks(school_id: int, term: int):
+    return redirect("gradebook:school_locks", school_id=school_id, term=term)
+
+
+def _flash_error(request, exc: DomainError) -> None:
+    messages.error(request, str(exc))
+
+
+@requires("gradebook:school:lock")
+@require_POST
+def school_lock(request, school_id: int, term: int):
+    """Khoá sổ toàn trường for the term."""
+    _term(term)
+    school = get_object_or_404(School, pk=school_id)
+    year = current_school_year()
+    try:
+        services.school_term_lock(school=school, school_year_id=year.pk, term=term, by=request.user)
+    except DomainError as exc:
+        _flash_error(request, exc)
+    else:
+        messages.success(request, f"Đã khoá sổ toàn trường, {TERM_NAMES[term]}.")
+    return _back_to_locks(school_id, term)
+
+
+@requires("gradebook:lock:remove")
+@require_POST
+def lock_remove(request, school_id: int, term: int, lock_id: int):
+    """Mở khoá: the principal removes a lock, with a reason (audited)."""
+    _term(term)
+    lock = get_object_or_404(GradebookLock, pk=lock_id, school_id=school_id)
+    try:
+        services.lock_remove(lock=lock, reason=request.POST.get("reason", ""), by=request.user)
+    except DomainError as exc:
+        _flash_error(request, exc)
+    else:
+        messages.success(request, "Đã mở khoá; lý do đã được ghi vào nhật ký.")
+    return _back_to_locks(school_id, term)
+
+
+@requires("gradebook:lock:remove")
+@require_POST
+def edit_grant(request, school_id: int, term: int):
+    """Cho phép sửa sau hạn: open edits after the data-entry deadline for some days, with a reason."""
+    _term(term)
+    school = get_object_or_404(School, pk=school_id)
+    class_group = subject = None
+    if request.POST.get("class_group"):
+        class_group = get_object_or_404(ClassGroup, pk=request.POST["class_group"], school=school)
+    if request.POST.get("subject"):
+        subject = get_object_or_404(Subject, pk=request.POST["subject"])
+    try:
+        days = int(request.POST.get("days") or 0)
+    except ValueError:
+        days = 0
+    try:
+        services.edit_grant_create(school=school, class_group=class_group, subject=subject,
+                                   reason=request.POST.get("reason", ""), days=days, by=request.user)
+    except DomainError as exc:
+        _flash_error(request, exc)
+    else:
+        messages.success(request, f"Đã cho phép sửa sau hạn trong {days} ngày.")
+    return _back_to_locks(school_id, term)
+
+
+# --- closing ----------------------------------------------------------------------------
+
+def _run_json(run: ClosingRun) -> dict:
+    return {"id": run.pk, "status": run.status, "status_label": run.get_status_display(),
+            "period": run.get_period_display(), "scope": run.school.name if run.school else "Toàn thành phố",
+            "done": run.done, "total": run.total, "failed": run.failed, "percent": run.percent,
+            "messages": run.messages[:50], "more_messages": max(0, len(run.messages) - 50),
+            "finished": run.status in (ClosingRun.Status.DONE, ClosingRun.Status.FAILED)}
+
+
+@requires("gradebook:closing:run")
+def closing(request):
+    """Tổng kết: one button per school (principal, school admin) and for the city (Department)."""
+    schools, city = page_selectors.closing_scope(user=request.user)
+    year = current_school_year()
+    runs = page_selectors.closing_runs(user=request.user, year=year)
+    return render(request, "gradebook/closing.html", {
+        "schools": schools, "city": city, "year": year, "periods": Period.choices,
+        "runs": [(_run_json(r), r) for r in runs]})
+
+
+@requires("gradebook:closing:run")
+@require_POST
+def closing_start(request):
+    """Start a background closing of a school (or the city) for a term or the year."""
+    school = None
+    if request.POST.get("school"):
+        school = get_object_or_404(School, pk=request.POST["school"])
+    try:
+        run = services.closing_run_start(school=school, period=request.POST.get("period", ""), by=request.user)
+    except DomainError as exc:
+        _flash_error(request, exc)
+        return redirect("gradebook:closing")
+    messages.success(request, f"Đã bắt đầu tổng kết {run.get_period_display().lower()} "
+                              f"({school.name if school else 'toàn thành phố'}).")
+    return redirect(f"{reverse('gradebook:closing')}?run={run.pk}")
+
+
+@requires("gradebook:closing:run")
+def closing_status(request):
+    """JSON progress of the user's recent closing runs (``?run=ID`` for one), polled by the page."""
+    run_id = request.GET.get("run")
+    if run_id is not None and not run_id.isdigit():
+        return JsonResponse({"message": "Mã lượt tổng kết không hợp lệ."}, status=422)
+    runs = page_selectors.closing_runs(user=request.user, year=None, run_id=int(run_id) if run_id else None)
+    if run_id and not runs:
+        return JsonResponse({"message": "Không tìm thấy lượt tổng kết."}, status=404)
+    return JsonResponse({"runs": [_run_json(r) for r in runs]})
+
+
+def _register_nav() -> None:
+    from hocba.core.context_processors import NAV_ITEMS
+
+    for label, name, perm in (("Sổ điểm", "gradebook:my_sheets", "gradebook:sheet:view"),
+                              ("Tổng kết", "gradebook:closing", "gradebook:closing:run")):
+        if not any(item[1] == name for item in NAV_ITEMS):
+            register_nav(label, name, perm)
+
+
+_register_nav()

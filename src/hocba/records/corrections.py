@@ -1,0 +1,63 @@
+"""The correction list of a new version: what changed, old → new, who, why.
+
+The digital form of the paper box "Trong bảng này có sửa chữa ở … chỗ, thuộc các môn học …":
+the difference between the superseded document and the new one, with the author of each
+change taken from the gradebook history and the reason from the principal's unlock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hocba.core.dates import format_vn_date
+from hocba.core.models import AuditEntry
+from hocba.gradebook.models import ScoreChange
+
+RESULT_LABELS = {"term1": "Học kì I", "term2": "Học kì II", "year": "Cả năm", "after_reassessment": "Sau đánh giá lại"}
+FIELD_LABELS = {"term1": "Học kì I", "term2": "Học kì II", "year": "Cả năm", "reassessment": "Đánh giá lại",
+                "conduct": "Rèn luyện", "learning": "Học tập", "absences": "Số buổi nghỉ"}
+STUDENT_LABELS = {"full_name": "Họ và tên", "sex": "Giới tính", "birth_date": "Ngày sinh", "birth_place": "Nơi sinh",
+                  "ethnicity": "Dân tộc", "policy_category": "Đối tượng", "residence": "Chỗ ở hiện tại"}
+
+
+def diff_documents(old: dict, new: dict) -> list[tuple[str, str, str, str]]:
+    """(field label, subject or "", old, new) for every printed value that changed."""
+    changes = []
+    old_subjects = {s["name"]: s for s in old.get("subjects", [])}
+    for s in new.get("subjects", []):
+        before = old_subjects.get(s["name"], {})
+        for key in ("term1", "term2", "year", "reassessment"):
+            if before.get(key, "") != s.get(key, ""):
+                changes.append((FIELD_LABELS[key], s["name"], before.get(key, ""), s.get(key, "")))
+    for period, label in RESULT_LABELS.items():
+        a, b = old.get("results", {}).get(period, {}), new.get("results", {}).get(period, {})
+        for key in ("conduct", "learning", "absences"):
+            if key in b and str(a.get(key, "")) != str(b.get(key, "")):
+                changes.append((f"{FIELD_LABELS[key]} {label.lower()}", "", str(a.get(key, "")), str(b[key])))
+    for key, label in STUDENT_LABELS.items():
+        a, b = old.get("student", {}).get(key, ""), new.get("student", {}).get(key, "")
+        if a != b:
+            changes.append((label, "", a, b))
+    for key, label in (("promotion", "Lên lớp"), ("completion", "Hoàn thành chương trình")):
+        if old.get(key) != new.get(key):
+            changes.append((label, "", str(old.get(key) or ""), str(new.get(key) or "")))
+    return changes
+
+
+def build_corrections(*, old: dict, new: dict, student_id: int, class_id: int, school_id: int,
+                      since: dt.datetime, today: dt.date) -> list[dict]:
+    authors: dict[str, str] = {}
+    for change in (ScoreChange.objects.filter(row__student_id=student_id, row__class_group_id=class_id, at__gt=since)
+                   .select_related("row__subject").order_by("at")):
+        authors[change.row.subject.name] = change.by_label
+    reason = ""
+    unlock = (AuditEntry.objects.filter(action="gradebook:lock:remove", school_id=school_id, at__gt=since)
+              .order_by("-seq").first())
+    if unlock and unlock.after:
+        reason = unlock.after.get("reason", "")
+    out = []
+    for label, subject, before, after in diff_documents(old, new):
+        out.append({"field": label, "subject": subject, "old": before, "new": after,
+                    "by": authors.get(subject, "") or (unlock.actor_label if unlock else ""),
+                    "reason": reason, "date": format_vn_date(today)})
+    return out

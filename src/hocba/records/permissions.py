@@ -1,0 +1,35 @@
+"""Who may see, compose and export học bạ records."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from hocba.core.models import Role
+from hocba.core.permissions import NOTHING, RULES, Scope, register_scope_filter
+
+R = Role
+RULES.update({
+    "records:record:view": frozenset({R.SCHOOL_ADMIN, R.PRINCIPAL, R.DEPUTY_PRINCIPAL, R.HOMEROOM_TEACHER,
+                                      R.SUBJECT_TEACHER, R.STUDENT, R.GUARDIAN}),
+    "records:record:compose": frozenset({R.SCHOOL_ADMIN, R.PRINCIPAL, R.HOMEROOM_TEACHER}),
+    "records:archive:export": frozenset({R.SCHOOL_ADMIN, R.PRINCIPAL}),
+})
+
+
+def _year_record_filter(scope: Scope, roles: frozenset[Role]) -> Q:
+    q = NOTHING
+    schools = scope.schools_for(roles)
+    if schools:
+        q |= Q(school_id__in=schools)
+    if R.HOMEROOM_TEACHER in roles:
+        q |= Q(class_group_id__in=scope.homeroom_class_ids)
+    if R.SUBJECT_TEACHER in roles:
+        q |= Q(class_group_id__in=scope.taught_class_ids)
+    if R.STUDENT in roles:
+        q |= Q(student_id__in=scope.own_student_ids)
+    if R.GUARDIAN in roles:
+        q |= Q(student_id__in=scope.child_student_ids)
+    return q
+
+
+register_scope_filter("records.yearrecord", _year_record_filter)

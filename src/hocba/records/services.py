@@ -1,0 +1,151 @@
+"""Writes of the học bạ: compose a student's year record (a new version when it changed), store it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from hocba.core.audit import audit_record
+from hocba.core.errors import DomainError
+from hocba.org.models import ClassGroup
+from hocba.people.models import ACTIVE_STATUSES, Enrolment, Student
+from hocba.records import archive
+from hocba.records.compose import NotComposable, compose_document, content_of, year_result
+from hocba.records.corrections import build_corrections
+from hocba.records.models import CompositionFailure, RecordStatus, RecordVersion, YearRecord
+
+
+def render(document: dict):
+    from hocba.records.document import render_record
+
+    return render_record(document)
+
+
+def _boxes(rendered) -> dict:
+    out = {}
+    for role, box in rendered.signature_boxes.items():
+        out[role] = [box.page_index, box.x1, box.y1, box.x2, box.y2]
+    return out
+
+
+def _new_code() -> str:
+    from hocba.records.document import new_verification_code
+
+    return new_verification_code()
+
+
+def _store(version: RecordVersion, document: dict) -> None:
+    from hocba.records.document import canonical_json
+
+    rendered = render(document)
+    version.document = document
+    version.json_sha256 = archive.archive_put(canonical_json(document), "application/json")
+    version.pdf_sha256 = archive.archive_put(rendered.pdf, "application/pdf")
+    version.signature_boxes = _boxes(rendered)
+
+
+@dataclass
+class ComposeOutcome:
+    status: str  # "created" | "updated" | "unchanged" | "new_version"
+    version: RecordVersion
+
+
+def record_compose(*, student: Student, class_group: ClassGroup, by=None) -> ComposeOutcome:
+    """Compose (or re-compose) the student's record of this class's year.
+
+    Unsigned versions are re-rendered in place; a version on which signing has started never
+    changes — a different content makes version n+1 with its correction list, and n is superseded.
+    """
+    level = "THCS" if class_group.grade <= 9 else "THPT"
+    result = year_result(class_group, student.pk)
+    now = timezone.now()
+    with transaction.atomic():
+        record, _ = YearRecord.objects.select_for_update().get_or_create(
+            student=student, school_year=class_group.school_year, level=level,
+            defaults={"school": class_group.school, "class_group": class_group, "grade": class_group.grade})
+        current = record.current_version
+        if current is None:
+            code = _new_code()
+            document = compose_document(student=student, class_group=class_group, result=result,
+                                        verification_code=code, version=1, now=now)
+            version = RecordVersion(year_record=record, number=1, verification_code=code, created_at=now,
+                                    created_by=by if getattr(by, "pk", None) else None)
+            _store(version, document)
+            version.save()
+            record.current_version = version
+            record.save(update_fields=["current_version"])
+            outcome = "created"
+        else:
+            document = compose_document(student=student, class_group=class_group, result=result,
+                                        verification_code=current.verification_code, version=current.number,
+                                        now=now, corrections=current.document.get("corrections", []),
+                                        supersedes_sha256=current.document.get("supersedes_sha256"))
+            if content_of(document) == content_of(current.document):
+                return ComposeOutcome("unchanged", current)
+            if current.status == RecordStatus.COMPOSED:
+                _store(current, document)
+                current.created_at = now
+                current.save()
+                version, outcome = current, "updated"
+            else:
+                version, outcome = _new_version(record=record, current=current, student=student,
+                                                class_group=class_group, result=result, now=now, by=by), "new_version"
+        CompositionFailure.objects.filter(class_group=class_group, student=student).delete()
+        audit_record(actor=by, action=f"records:version:{outcome}", object_type="record_version",
+                     object_id=version.pk, school_id=class_group.school_id,
+                     after={"student": student.pk, "number": version.number, "pdf_sha256": version.pdf_sha256})
+    return ComposeOutcome(outcome, version)
+
+
+def _new_version(*, record, current, student, class_group, result, now, by) -> RecordVersion:
+    code = _new_code()
+    number = current.number + 1
+    probe = compose_document(student=student, class_group=class_group, result=result, verification_code=code,
+                             version=number, now=now)
+    corrections = build_corrections(old=current.document, new=probe, student_id=student.pk,
+                                    class_id=class_group.pk, school_id=class_group.school_id,
+                                    since=current.created_at, today=timezone.localdate(now))
+    document = compose_document(student=student, class_group=class_group, result=result, verification_code=code,
+                                version=number, now=now, corrections=corrections,
+                                supersedes_sha256=current.json_sha256)
+    version = RecordVersion(year_record=record, number=number, verification_code=code, created_at=now,
+                            created_by=by if getattr(by, "pk", None) else None, corrections=corrections)
+    _store(version, document)
+    version.save()
+    RecordVersion.objects.filter(pk=current.pk).update(status=RecordStatus.SUPERSEDED, superseded_at=now)
+    record.current_version = version
+    record.save(update_fields=["current_version"])
+    return version
+
+
+@dataclass
+class ClassComposeReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    new_versions: int = 0
+    failed: dict[str, list[str]] = field(default_factory=dict)
+
+
+def compose_class(*, class_group: ClassGroup, by=None) -> ClassComposeReport:
+    """Compose every active student of the class; a failure for one never blocks the rest."""
+    report = ClassComposeReport()
+    enrolments = (Enrolment.objects.filter(class_group=class_group, status__in=ACTIVE_STATUSES)
+                  .select_related("student").order_by("student__sort_name"))
+    for enrolment in enrolments:
+        try:
+            outcome = record_compose(student=enrolment.student, class_group=class_group, by=by)
+        except NotComposable as exc:
+            report.failed[enrolment.student.full_name] = exc.reasons
+            CompositionFailure.objects.update_or_create(
+                class_group=class_group, student=enrolment.student,
+                defaults={"reasons": exc.reasons, "at": timezone.now()})
+            continue
+        except IntegrityError as exc:  # pragma: no cover - a concurrent composer won; the next run catches up
+            raise DomainError("Học bạ đang được lập bởi một tiến trình khác; hãy thử lại.") from exc
+        attr = {"created": "created", "updated": "updated", "unchanged": "unchanged",
+                "new_version": "new_versions"}[outcome.status]
+        setattr(report, attr, getattr(report, attr) + 1)
+    return report

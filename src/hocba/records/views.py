@@ -1,0 +1,81 @@
+"""Pages of the học bạ: a student's book, a class's record status, downloads."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from hocba.core.access import forbidden, requires
+from hocba.core.audit import audit_record
+from hocba.core.permissions import can, roles_for, scope_of
+from hocba.org.selectors import class_get
+from hocba.records import archive, selectors, services
+
+
+@requires("records:record:view")
+def book(request, student_id: int):
+    student, records = selectors.book_get(user=request.user, student_id=student_id)
+    return render(request, "records/book.html", {"student": student, "records": records})
+
+
+def _download(request, version_id: int, kind: str):
+    version = selectors.version_get(user=request.user, version_id=version_id)
+    sha = version.json_sha256 if kind == "json" else (version.signed_pdf_sha256 or version.pdf_sha256)
+    data = archive.archive_get(sha)
+    audit_record(actor=request.user, action=f"records:version:download_{kind}", object_type="record_version",
+                 object_id=version.pk, school_id=version.year_record.school_id)
+    content_type = "application/json" if kind == "json" else "application/pdf"
+    response = HttpResponse(data, content_type=content_type)
+    name = f"hocba-{version.verification_code}-v{version.number}.{kind}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@requires("records:record:view")
+def version_pdf(request, version_id: int):
+    return _download(request, version_id, "pdf")
+
+
+@requires("records:record:view")
+def version_json(request, version_id: int):
+    return _download(request, version_id, "json")
+
+
+def _may_see_class_records(user, class_group) -> bool:
+    roles = roles_for(user, "records:record:view")
+    scope = scope_of(user)
+    return (class_group.school_id in scope.schools_for(roles) or class_group.pk in scope.homeroom_class_ids
+            or class_group.pk in scope.taught_class_ids)
+
+
+@requires("records:record:view")
+def class_records(request, class_id: int):
+    class_group = class_get(user=request.user, pk=class_id)
+    if not _may_see_class_records(request.user, class_group):
+        return forbidden(request)
+    may_compose = can(request.user, "records:record:compose") and (
+        class_group.school_id in scope_of(request.user).schools_for(roles_for(request.user, "records:record:compose"))
+        or class_group.pk in scope_of(request.user).homeroom_class_ids)
+    return render(request, "records/class_records.html", {
+        "class_group": class_group, "rows": selectors.class_records(class_group=class_group),
+        "may_compose": may_compose})
+
+
+@require_POST
+@requires("records:record:compose")
+def class_compose(request, class_id: int):
+    class_group = class_get(user=request.user, pk=class_id)
+    scope = scope_of(request.user)
+    if not (class_group.school_id in scope.schools_for(roles_for(request.user, "records:record:compose"))
+            or class_group.pk in scope.homeroom_class_ids):
+        return forbidden(request)
+    report = services.compose_class(class_group=class_group, by=request.user)
+    text = (f"Đã lập {report.created} học bạ mới, cập nhật {report.updated}, {report.new_versions} phiên bản sửa "
+            f"chữa, {report.unchanged} không đổi.")
+    if report.failed:
+        messages.error(request, text + f" {len(report.failed)} học sinh chưa lập được (xem lý do trong bảng).")
+    else:
+        messages.success(request, text)
+    return redirect("records:class_records", class_id=class_group.pk)
