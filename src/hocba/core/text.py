@@ -45,7 +45,9 @@ def _letter_and_tone(ch: str) -> tuple[str, int]:
 
 
 def _word_key(word: str) -> tuple[str, str]:
-    primary, secondary = [], []
+    """(letters in alphabet order, the word's tone): one tone per syllable, wherever the mark sits
+    ("hoà" and "hòa" are the same word)."""
+    primary, word_tone = [], 0
     for ch in word.casefold():
         letter, tone = _letter_and_tone(ch)
         if letter in ALPHABET:
@@ -56,18 +58,19 @@ def _word_key(word: str) -> tuple[str, str]:
             primary.append(letter)
         else:
             continue
-        secondary.append(str(tone))
-    return "".join(primary), "".join(secondary)
+        word_tone = max(word_tone, tone)
+    return "".join(primary), str(word_tone)
 
 
 def sort_key(value: str) -> str:
     """ASCII key that sorts Vietnamese words in dictionary order, words compared left to right.
 
-    Primary: letters in the Vietnamese alphabet order; secondary (after a separator that
-    sorts before any letter): tones, so "Ba" < "Bà" < "Bả" but "Bà" < "Bác".
+    Primary: letters in the Vietnamese alphabet order, words joined by "#"; secondary (after "!",
+    which sorts before "#", digits and letters, so a shorter name comes before a longer one that
+    starts with it: "Ba" < "Ba Anh"): tones, so "Ba" < "Bà" < "Bả" but "Bà" < "Bác".
     """
     words = [_word_key(w) for w in nfc(value).split(" ") if w]
-    primary = " ".join(p for p, _ in words)
+    primary = "#".join(p for p, _ in words)
     secondary = "".join(s for _, s in words)
     return f"{primary}!{secondary}"
 

@@ -9,6 +9,7 @@ demo (a year of scores, records, certificates) through :data:`SEED_EXTENSIONS`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import random
 import time
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from hocba.core.audit import audit_record
@@ -60,10 +62,15 @@ class SeedResult:
 SEED_EXTENSIONS: list[Callable[[SeedResult, random.Random], None]] = []
 
 
+@functools.lru_cache(maxsize=65536)
+def _name_keys(full_name: str) -> tuple[str, str, str]:
+    """(NFC name, search key, sort key); demo names repeat a lot, so they are computed once each."""
+    name = nfc(full_name)
+    return name, search_key(name), person_sort_key(name)
+
+
 def _person_keys(obj) -> None:
-    obj.full_name = nfc(obj.full_name)
-    obj.search_name = search_key(obj.full_name)
-    obj.sort_name = person_sort_key(obj.full_name)
+    obj.full_name, obj.search_name, obj.sort_name = _name_keys(obj.full_name)
 
 
 def _school_levels(n: int, rng: random.Random) -> list[str]:
@@ -258,11 +265,11 @@ def _demo_users(*, department, communes, schools, year) -> dict[str, str]:
     """One login per role, all in the first THCS school (and its commune)."""
     User = get_user_model()
     logins: dict[str, str] = {}
+    password = make_password(DEMO_PASSWORD)  # one (slow, salted) hash shared by the published demo accounts
 
     def user(username: str, full_name: str, description: str, **extra):
         first, _, last = full_name.rpartition(" ")
-        u = User.objects.create_user(username=username, password=DEMO_PASSWORD, first_name=last, last_name=first,
-                                     **extra)
+        u = User.objects.create(username=username, password=password, first_name=last, last_name=first, **extra)
         logins[username] = description
         return u
 

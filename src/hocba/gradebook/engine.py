@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from hocba import assessment
+from hocba.assessment import tt22
 
 
 def term_result(mode: str, tx: list[str | None], gk: str | None, ck: str | None, tx_count: int) -> str | None:
@@ -18,4 +19,5 @@ def term_result(mode: str, tx: list[str | None], gk: str | None, ck: str | None,
         return None
     if mode == "score":
         return str(assessment.term_average([Decimal(v) for v in values], Decimal(gk), Decimal(ck)))
-    return assessment.comment_term_result([*values, gk, ck])
+    passed = tt22.comment_term_passed(tuple(v == "Đ" for v in values), gk == "Đ", ck == "Đ", tx_count)
+    return "Đ" if passed else "CĐ"

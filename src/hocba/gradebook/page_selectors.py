@@ -16,7 +16,8 @@ from hocba.people.models import ACTIVE_STATUSES, Enrolment
 
 #: Short column labels for the homeroom page (the full name is in the header's title).
 SHORT_NAMES = {"TOAN": "Toán", "VAN": "Văn", "NN1": "Anh", "GDCD": "GDCD", "LSDL": "LS&ĐL", "LS": "Sử",
-               "KHTN": "KHTN", "CN": "CN", "TIN": "Tin", "DIA": "Địa", "KTPL": "KT&PL", "LY": "Lí", "HOA": "Hoá",
+               "KHTN": "KHTN", "CN": "CN", "TIN": "Tin", "DIA": "Địa", "KTPL": "KT&PL", "LY": "Lí",
+               "HOA": "Hoá",
                "SINH": "Sinh", "GDQP": "QP-AN", "GDTC": "GDTC", "NT": "NT", "AN": "Nhạc", "MT": "Mĩ thuật",
                "HDTN": "HĐTN", "GDDP": "GDĐP", "NN2": "NN2"}
 
@@ -92,8 +93,8 @@ def my_sheets(*, user) -> dict:
 
 def school_lock_status(*, school: School, year: SchoolYear, term: int) -> list[dict]:
     """Per class of the school: homeroom teacher, subjects finalised / total, class closed."""
-    classes = list(ClassGroup.objects.filter(school=school, school_year=year).select_related("homeroom_teacher")
-                   .order_by("grade", "name"))
+    classes = list(ClassGroup.objects.filter(school=school, school_year=year)
+                   .select_related("homeroom_teacher").order_by("grade", "name"))
     ids = [c.pk for c in classes]
     subjects = dict(TeachingAssignment.objects.filter(class_group_id__in=ids).values_list("class_group_id")
                     .annotate(n=Count("id")).values_list("class_group_id", "n"))
@@ -114,7 +115,8 @@ def closing_scope(*, user) -> tuple[list[School], bool]:
     return list(School.objects.filter(pk__in=school_ids)), city
 
 
-def closing_runs(*, user, year: SchoolYear | None, limit: int = 10, run_id: int | None = None) -> list[ClosingRun]:
+def closing_runs(*, user, year: SchoolYear | None, limit: int = 10,
+                 run_id: int | None = None) -> list[ClosingRun]:
     """The most recent closing runs the user may follow (their schools; the city for the Department)."""
     schools, city = closing_scope(user=user)
     qs = ClosingRun.objects.select_related("school", "started_by")

@@ -28,7 +28,7 @@ from hocba.gradebook.models import (
 )
 from hocba.gradebook.sheet import SheetShape, sheet_shape
 from hocba.gradebook.values import CellError, display, parse_cell, parse_conduct, parse_count
-from hocba.org.models import ClassGroup, Subject
+from hocba.org.models import ClassGroup, SchoolYear, Subject
 from hocba.people.models import ACTIVE_STATUSES, Enrolment
 
 HOMEROOM_FIELDS = ("conduct", "comment", "absent_excused", "absent_unexcused")
@@ -170,8 +170,15 @@ def sheet_import(*, class_group: ClassGroup, subject: Subject, term: int, rows: 
     now = timezone.now()
     changed = 0
     with transaction.atomic():
+        # Make every row exist first, then lock them all: a concurrent import of the same sheet (or a cell saved
+        # from the grid) waits for this one instead of failing on the unique constraint or being overwritten.
+        SubjectTermScore.objects.bulk_create(
+            [SubjectTermScore(class_group=class_group, subject=subject, term=term, student_id=sid, tx=[])
+             for sid in sorted(parsed)], ignore_conflicts=True)  # one order for everyone: no deadlock
+        # order_by: the model's default ordering joins class, subject and student, and FOR UPDATE would lock
+        # those rows too (blocking every other write of the class); by student id only the score rows are locked.
         existing = {r.student_id: r for r in SubjectTermScore.objects.select_for_update().filter(
-            class_group=class_group, subject=subject, term=term, student_id__in=list(parsed))}
+            class_group=class_group, subject=subject, term=term, student_id__in=list(parsed)).order_by("student_id")}
         history: list[ScoreChange] = []
         to_create, to_update = [], []
         pending: list[tuple[SubjectTermScore, str, str | None, str | None]] = []
@@ -386,14 +393,16 @@ def closing_run_start(*, school, period: str, by, run_inline: bool = False):
     if not perms.may_run_closing(by, school.pk if school else None):
         raise PermissionDeniedError("Bạn không có quyền tổng kết cho phạm vi này.")
     year = current_school_year()
-    active = ClosingRun.objects.filter(school_year=year, school=school, period=period,
-                                       status__in=[ClosingRun.Status.QUEUED, ClosingRun.Status.RUNNING])
-    if active.exists():
-        raise DomainError("Đang có một lượt tổng kết chạy cho phạm vi này; hãy chờ nó xong.")
     enrolments = Enrolment.objects.filter(school_year=year, status__in=ACTIVE_STATUSES)
     if school:
         enrolments = enrolments.filter(class_group__school=school)
     with transaction.atomic():
+        # Two starts at the same moment queue on the year's row, so the second sees the first run.
+        SchoolYear.objects.select_for_update().filter(pk=year.pk).first()
+        active = ClosingRun.objects.filter(school_year=year, school=school, period=period,
+                                           status__in=[ClosingRun.Status.QUEUED, ClosingRun.Status.RUNNING])
+        if active.exists():
+            raise DomainError("Đang có một lượt tổng kết chạy cho phạm vi này; hãy chờ nó xong.")
         run = ClosingRun.objects.create(school_year=year, school=school, period=period, started_by=by,
                                         created_at=timezone.now(), total=enrolments.count())
         audit_record(actor=by, action="gradebook:closing:start", object_type="closing_run", object_id=run.pk,

@@ -23,8 +23,8 @@ from hocba.core.permissions import roles_for, scope_of
 from hocba.gradebook import page_selectors, selectors, services
 from hocba.gradebook import permissions as perms
 from hocba.gradebook.locks import edit_block_reason, entry_deadline
-from hocba.gradebook.sheet import sheet_shape
 from hocba.gradebook.models import CONDUCT_LEVELS, ClosingRun, EditGrant, GradebookLock, Period, Source
+from hocba.gradebook.sheet import sheet_shape
 from hocba.gradebook.values import display
 from hocba.org.models import ClassGroup, School, Subject, TeachingAssignment
 from hocba.org.selectors import current_school_year
@@ -41,11 +41,11 @@ def _term(term: int) -> int:
 
 
 def _sheet_objects(user, class_id: int, subject_id: int, term: int) -> tuple[ClassGroup, Subject]:
-    """The class and subject of a sheet the user may view (403 otherwise, 404 if the class lacks the subject)."""
+    """The class and subject of a sheet the user may view (403 otherwise; 404 if the class lacks it)."""
     _term(term)
     class_group = get_object_or_404(ClassGroup.objects.select_related("school", "school_year"), pk=class_id)
-    assignment = get_object_or_404(TeachingAssignment.objects.select_related("subject"), class_group=class_group,
-                                   subject_id=subject_id)
+    assignment = get_object_or_404(TeachingAssignment.objects.select_related("subject"),
+                                   class_group=class_group, subject_id=subject_id)
     if not perms.may_view_sheet(user, class_group, subject_id):
         raise PermissionDeniedError("Bạn không được xem sổ điểm của môn này ở lớp này.")
     return class_group, assignment.subject
@@ -65,6 +65,16 @@ def _school_for_board(user, school_id: int) -> School:
     if school.pk not in scope_of(user).schools_for(roles_for(user, "gradebook:sheet:view")):
         raise PermissionDeniedError("Chỉ Ban giám hiệu của trường được xem trang khoá sổ.")
     return school
+
+
+def person_name(user) -> str:
+    """A user's name in Vietnamese order (family name first), preferring the teacher profile."""
+    if user is None:
+        return ""
+    teacher = getattr(user, "teacher", None) if hasattr(user, "teacher") else None
+    if teacher is not None:
+        return teacher.full_name
+    return f"{user.last_name} {user.first_name}".strip() or user.get_username()
 
 
 def _json_body(request) -> dict:
@@ -121,7 +131,8 @@ def _grid_context(request, class_group: ClassGroup, subject: Subject, term: int)
     else:
         readonly_reason = ""
     fields = list(zip(sheet.shape.fields, sheet.shape.headers, strict=True))
-    rows = [{"row": row, "cells": [(f, h, row.shown(f)) for f, h in fields]} for row in sheet.rows]
+    rows = [{"row": row, "cells": [(f, h, row.shown(f)) for f, h in fields], "average": display(row.average)}
+            for row in sheet.rows]
     finalised = any(lock.level == "subject" for lock in GradebookLock.objects.filter(
         class_group=class_group, subject=subject, term=term))
     return {
@@ -166,10 +177,10 @@ def cell_history(request, class_id: int, subject_id: int, term: int, student_id:
     shape = sheet_shape(class_group=class_group, subject=subject)
     if field not in [*shape.fields, "comment"]:
         raise Http404("Không có ô này.")
-    changes = selectors.cell_history(class_group=class_group, subject=subject, term=term, student_id=student_id,
-                                     field=field)
+    changes = selectors.cell_history(class_group=class_group, subject=subject, term=term,
+                                     student_id=student_id, field=field)
     label = services.field_label(field)
-    items = [{"at": c.at, "by": (c.by.get_full_name() if c.by else "") or c.by_label,
+    items = [{"at": c.at, "by": person_name(c.by) or c.by_label,
               "old": c.old if field == "comment" else display(c.old),
               "new": c.new if field == "comment" else display(c.new),
               "source": c.get_source_display()} for c in changes]
@@ -208,7 +219,8 @@ def _homeroom_context(request, class_group: ClassGroup, term: int) -> dict:
     return {"class_group": class_group, "term": term, "term_name": TERM_NAMES[term], "rows": data["rows"],
             "subjects": subjects, "progress": data["progress"], "editable": not readonly_reason,
             "readonly_reason": readonly_reason, "can_edit": can_edit, "closed": closed,
-            "conduct_levels": CONDUCT_LEVELS, "has_learning": any(r["learning"] for r in data["rows"])}
+            "conduct_levels": CONDUCT_LEVELS,
+            "finalised_count": sum(1 for p in data["progress"] if p["finalised"])}
 
 
 @requires("gradebook:sheet:view")
@@ -258,7 +270,8 @@ def school_locks(request, school_id: int, term: int):
     school = _school_for_board(request.user, school_id)
     year = current_school_year()
     locks = list(GradebookLock.objects.filter(school=school, school_year=year, term=term)
-                 .select_related("class_group", "subject", "locked_by").order_by("level", "class_group__name"))
+                 .select_related("class_group", "subject", "locked_by")
+                 .order_by("level", "class_group__name"))
     grants = list(EditGrant.objects.filter(school=school, school_year=year, expires_at__gt=timezone.now())
                   .select_related("class_group", "subject", "granted_by"))
     classes = page_selectors.school_lock_status(school=school, year=year, term=term)
@@ -368,11 +381,12 @@ def closing_start(request):
     if request.POST.get("school"):
         school = get_object_or_404(School, pk=request.POST["school"])
     try:
-        run = services.closing_run_start(school=school, period=request.POST.get("period", ""), by=request.user)
+        run = services.closing_run_start(school=school, period=request.POST.get("period", ""),
+                                         by=request.user)
     except DomainError as exc:
         _flash_error(request, exc)
         return redirect("gradebook:closing")
-    messages.success(request, f"Đã bắt đầu tổng kết {run.get_period_display().lower()} "
+    messages.success(request, f"Đã bắt đầu tổng kết {run.get_period_display()} "
                               f"({school.name if school else 'toàn thành phố'}).")
     return redirect(f"{reverse('gradebook:closing')}?run={run.pk}")
 

@@ -36,6 +36,7 @@ PRIMARY_ROLES = ("homeroom", "principal", "seal")
 SECONDARY_ROLES = ("identity_principal", "results_homeroom", "results_principal")
 """The other blocks of the paper form (trang 1 principal, results-page confirmations)."""
 PDF_STANDARD = "a-3b"
+QR_MASK = 2
 
 
 class RenderError(RuntimeError):
@@ -78,14 +79,23 @@ class RenderedRecord:
 
 
 def qr_svg(url: str) -> str:
-    """The QR code of ``url`` as a compact SVG (error correction M, no quiet-zone padding beyond 2)."""
+    """The QR code of ``url`` as a compact SVG (error correction M, quiet zone of 2 modules).
+
+    The mask pattern is fixed: choosing the best of eight (segno's default) costs 4× more and every
+    reader decodes any mask.
+    """
     out = io.BytesIO()
-    segno.make(url, error="m", micro=False).save(out, kind="svg", border=2, xmldecl=False, svgns=True,
+    segno.make(url, error="m", micro=False, mask=QR_MASK).save(out, kind="svg", border=2, xmldecl=False, svgns=True,
                                                  nl=False, omitsize=False, scale=1)
     return out.getvalue().decode("ascii")
 
 
-def view_model(record: dict[str, Any]) -> dict[str, Any]:
+def expected_pages(record: dict[str, Any]) -> int:
+    """Cover, identity page, results page, summary page, and a corrections page when there are any."""
+    return 4 + (1 if record["corrections"] else 0)
+
+
+def view_model(record: dict[str, Any], *, counted_pages: bool = False) -> dict[str, Any]:
     """Display helpers the template needs, computed from the record (pure; no layout)."""
     day, month, year = record["signing"]["date"].split("/")
     history = list(record["study_history"])
@@ -105,6 +115,8 @@ def view_model(record: dict[str, Any]) -> dict[str, Any]:
         "history_rows": rows,
         "correction_count": len(corrected),
         "corrected_subjects": subjects,
+        "page_total": expected_pages(record),
+        "counted_pages": counted_pages,
     }
 
 
@@ -139,38 +151,56 @@ class Renderer:
         inputs = {"record": record_json.decode("utf-8"),
                   "view": json.dumps(view_model(normalised), ensure_ascii=False)}
         compiler = self._compilers[normalised["school"]["level"]]
+        options = {"format": "pdf", "pdf_standards": self._pdf_standards, "timestamp": _timestamp(normalised),
+                   "pdf_tags": self._tagged}
         with self._lock:
             try:
-                pdf = compiler.compile(format="pdf", sys_inputs=inputs, pdf_standards=self._pdf_standards,
-                                       timestamp=_timestamp(normalised), pdf_tags=self._tagged)
-                boxes_raw = compiler.query("<sigbox>", field="value", format="json")
-                pages_raw = compiler.query("<region>", field="value", format="json")
+                pdf = compiler.compile(sys_inputs=inputs, **options)
+                pages = _page_count(pdf)
+                if pages != expected_pages(normalised):
+                    # A section overflowed its page: number the pages by counting instead (slower).
+                    inputs["view"] = json.dumps(view_model(normalised, counted_pages=True), ensure_ascii=False)
+                    pdf = compiler.compile(sys_inputs=inputs, **options)
+                    pages = _page_count(pdf)
+                located = compiler.eval(_LOCATE_SIGBOXES, format="json")
             except typst.TypstError as exc:  # pragma: no cover - template bugs
                 raise RenderError(f"Không tạo được PDF học bạ: {exc.message}") from exc
         if not isinstance(pdf, bytes):  # pragma: no cover - typst returns a list only for PNG/SVG
             raise RenderError("Typst không trả về một tệp PDF")
-        boxes = _signature_boxes(json.loads(boxes_raw))
-        del pages_raw
-        return RenderedRecord(pdf=pdf, signature_boxes=boxes, page_count=_page_count(pdf), record_json=record_json)
+        return RenderedRecord(pdf=pdf, signature_boxes=_signature_boxes(json.loads(located)), page_count=pages,
+                              record_json=record_json)
 
     def regions(self, record: dict[str, Any]) -> list[dict[str, Any]]:
         """Layout landmarks (e.g. top and bottom of the subject table) of ``record``, for tests."""
         self.render(record)
         with self._lock:
-            return json.loads(self._compilers[record["school"]["level"]].query("<region>", field="value", format="json"))
+            raw = self._compilers[record["school"]["level"]].eval(_LOCATE_REGIONS, format="json")
+        return [{"name": value["name"], "page_index": pos["page"] - 1,
+                 "y": round(A4_HEIGHT - _pt(pos["y"]), 2)} for value, pos in json.loads(raw)]
 
 
-def _signature_boxes(items: list[dict[str, Any]]) -> dict[str, SignatureBox]:
+# Positions come from the compiled document's introspector (no `context` in the template, so
+# typst lays the document out once): each labelled metadata with its page and top-left corner.
+_LOCATE_SIGBOXES = "query(<sigbox>).map(e => (e.value, e.location().position()))"
+_LOCATE_REGIONS = "query(<region>).map(e => (e.value, e.location().position()))"
+A4_HEIGHT = 841.89  # typst's A4: 297 mm in PostScript points
+
+
+def _pt(length: str) -> float:
+    if not length.endswith("pt"):
+        raise RenderError(f"Đơn vị không mong đợi: {length}")
+    return float(length[:-2])
+
+
+def _signature_boxes(items: list[list[Any]]) -> dict[str, SignatureBox]:
     boxes: dict[str, SignatureBox] = {}
-    for item in items:
-        role = item["role"]
+    for value, pos in items:
+        role = value["role"]
         if role in boxes:
             raise RenderError(f"Ô chữ ký «{role}» xuất hiện hai lần trong mẫu")
-        height = float(item["page_height"])
-        x, y_top = float(item["x"]), float(item["y"])
-        boxes[role] = SignatureBox(page_index=int(item["page"]) - 1, x1=round(x, 2),
-                                   y1=round(height - y_top - float(item["h"]), 2),
-                                   x2=round(x + float(item["w"]), 2), y2=round(height - y_top, 2))
+        x, y_top, w, h = _pt(pos["x"]), _pt(pos["y"]), float(value["w"]), float(value["h"])
+        boxes[role] = SignatureBox(page_index=int(pos["page"]) - 1, x1=round(x, 2), y1=round(A4_HEIGHT - y_top - h, 2),
+                                   x2=round(x + w, 2), y2=round(A4_HEIGHT - y_top, 2))
     missing = [r for r in (*PRIMARY_ROLES, *SECONDARY_ROLES) if r not in boxes]
     if missing:
         raise RenderError(f"Mẫu học bạ thiếu ô chữ ký: {', '.join(missing)}")

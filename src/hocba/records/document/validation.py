@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+import fastjsonschema
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
@@ -130,10 +131,13 @@ class RecordInvalid(ValueError):
 
 
 @functools.cache
+def _schema_text() -> str:
+    return resources.files(__package__).joinpath("record.schema.json").read_text(encoding="utf-8")
+
+
 def record_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of hocba.record/1, as shipped with the package."""
-    text = resources.files(__package__).joinpath("record.schema.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    """The JSON Schema (draft 2020-12) of hocba.record/1, as shipped with the package (a fresh copy)."""
+    return json.loads(_schema_text())
 
 
 @functools.cache
@@ -141,6 +145,12 @@ def _validator() -> Draft202012Validator:
     schema = record_schema()
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
+
+
+@functools.cache
+def _fast_check() -> Any:
+    """The same schema compiled to Python by fastjsonschema (~10× faster): the happy path."""
+    return fastjsonschema.compile(record_schema())
 
 
 def _path_text(parts: list[Any]) -> str:
@@ -254,6 +264,12 @@ def validate_record(record: Any) -> list[RecordError]:
     """Every problem of ``record`` against hocba.record/1 (an empty list when it is valid)."""
     if not isinstance(record, dict):
         return [RecordError("", "học bạ", "Học bạ phải là một đối tượng JSON")]
+    try:
+        _fast_check()(record)
+    except fastjsonschema.JsonSchemaException:
+        pass  # fall through to jsonschema, which lists every problem with its path
+    else:
+        return _semantic_errors(record)
     errors: list[RecordError] = []
     for error in sorted(_validator().iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
         for leaf in _leaf_errors(error):

@@ -1,0 +1,425 @@
+"""PAdES signatures on the học bạ PDF: fields, visible Vietnamese stamps, locks, B-T/B-LT, batches.
+
+Locking scheme (chosen because it validates cleanly with sequential signatures in pyHanko):
+
+* Before the first signature, every planned signature box (homeroom teacher, principal, school
+  seal) is created as an *empty* signature field (:func:`prepare_signature_fields`). pyHanko
+  (stricter than Acrobat) treats a *new visible* signature field added after a certification
+  signature as a suspicious change, so the fields must exist first.
+* The first signature is a **certification** signature (DocMDP, P=2: only form filling and
+  signing are allowed afterwards). Every later change other than filling those fields makes the
+  validator report modification level "other".
+* Every signature also carries a **FieldMDP lock** (``/Lock``, action Exclude) that locks every
+  form field except the signature fields still empty at that moment, so a later signer can only
+  fill their own box.
+* The role label is written into the signature's ``/Reason`` (and shown in the stamp); the
+  signer's name comes from the certificate CN and is also written into ``/Name``.
+
+Each signature is an incremental update, so earlier signatures stay intact. No Django import here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from cryptography import x509
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.sign import fields as pdf_fields
+from pyhanko.sign.fields import FieldMDPAction, FieldMDPSpec, MDPPerm, SigFieldSpec
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner
+from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
+from pyhanko.stamp import TextStampStyle
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
+
+from .backends import SignerBackend, to_asn1
+from .certificates import async_check_certificate_usable
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+FONT_PATH = Path(__file__).resolve().parent.parent / "fonts" / "DejaVuSans-vi.ttf"
+DEFAULT_BYTES_RESERVED = 16384
+
+#: Role labels as they appear on the paper form.
+ROLE_HOMEROOM = "Giáo viên chủ nhiệm"
+ROLE_PRINCIPAL = "Hiệu trưởng"
+ROLE_DEPUTY = "KT. HIỆU TRƯỞNG\nPHÓ HIỆU TRƯỞNG"
+ROLE_SEAL = "Con dấu nhà trường"
+
+
+class CertificateRefused(SigningError):
+    """Signing refused because the certificate is not usable; ``problems`` are Vietnamese messages."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+@dataclass(frozen=True)
+class SignatureBox:
+    """Where a signature goes: field name, 0-based page, rectangle in PDF points (x1, y1, x2, y2)."""
+
+    field_name: str
+    page: int
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+    @property
+    def rect(self) -> tuple[int, int, int, int]:
+        return (round(self.x1), round(self.y1), round(self.x2), round(self.y2))
+
+
+@dataclass(frozen=True)
+class SigningOptions:
+    """How to sign: timestamp (B-T), revocation info (B-LT), certification and locking."""
+
+    timestamp_url: str | None = None
+    #: trust roots for B-LT (embed OCSP/CRL fetched now) and for the pre-signing certificate check
+    trust_roots: Sequence[x509.Certificate] = ()
+    embed_revocation_info: bool = False
+    #: None = certify when the document has no signature yet
+    certify: bool | None = None
+    #: lock every other form field except the signature fields still empty (FieldMDP)
+    lock: bool = True
+    check_certificate: bool = True
+    bytes_reserved: int = DEFAULT_BYTES_RESERVED
+
+
+# --------------------------------------------------------------------------- stamp
+_font_lock = threading.Lock()
+_font_factory: GlyphAccumulatorFactory | None = None
+
+
+def _font() -> GlyphAccumulatorFactory:
+    global _font_factory
+    with _font_lock:
+        if _font_factory is None:
+            _font_factory = GlyphAccumulatorFactory(str(FONT_PATH))
+        return _font_factory
+
+
+def format_vn_time(when: dt.datetime) -> str:
+    """``dd/mm/yyyy HH:MM`` in Asia/Ho_Chi_Minh."""
+    return when.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
+
+
+def stamp_lines(*, role_label: str, signer_name: str, when: dt.datetime) -> list[str]:
+    """The text of the visible stamp, line by line."""
+    return [*role_label.split("\n"), signer_name, f"Đã ký số: {format_vn_time(when)}"]
+
+
+def _stamp_style(font_size: int = 8) -> TextStampStyle:
+    return TextStampStyle(
+        stamp_text="%(body)s",
+        text_box_style=TextBoxStyle(font=_font(), font_size=font_size, leading=font_size + 2),
+        border_width=1,
+        background=None,
+    )
+
+
+# --------------------------------------------------------------------------- fields
+def _existing_fields(reader: PdfFileReader) -> dict[str, bool]:
+    """Signature field name → already signed?"""
+    out: dict[str, bool] = {}
+    try:
+        for name, value, _ref in pdf_fields.enumerate_sig_fields(reader, filled_status=None):
+            out[name] = value is not None
+    except (PdfError, KeyError, TypeError):
+        return {}
+    return out
+
+
+def signature_fields(pdf: bytes) -> dict[str, bool]:
+    """The PDF's signature fields: name → signed (True) or still empty (False)."""
+    return _existing_fields(PdfFileReader(BytesIO(pdf), strict=False))
+
+
+def prepare_signature_fields(pdf: bytes, boxes: Sequence[SignatureBox]) -> bytes:
+    """Create the empty signature fields (one incremental update). Existing fields are kept as they are.
+
+    Call this on the unsigned PDF with every planned signature box before the first signature.
+    """
+    writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+    existing = _existing_fields(writer.prev)
+    added = False
+    for box in boxes:
+        if box.field_name in existing:
+            continue
+        pdf_fields.append_signature_field(
+            writer, SigFieldSpec(sig_field_name=box.field_name, on_page=box.page, box=box.rect))
+        added = True
+    if not added:
+        return pdf
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------- signing
+def _validation_context(trust_roots: Sequence[x509.Certificate], fetcher: AIOHttpFetcherBackend | None,
+                        extra_certs: Sequence[x509.Certificate] = ()) -> ValidationContext:
+    return ValidationContext(
+        trust_roots=[to_asn1(c) for c in trust_roots],
+        other_certs=[to_asn1(c) for c in extra_certs],
+        allow_fetching=fetcher is not None,
+        fetcher_backend=fetcher,
+        revocation_mode="require" if fetcher is not None else "soft-fail",
+    )
+
+
+@dataclass
+class _Prepared:
+    signer: PdfSigner
+    writer: IncrementalPdfFileWriter
+    body: str
+
+
+def _prepare(pdf: bytes, *, box: SignatureBox, backend: SignerBackend, role_label: str, signer_name: str | None,
+             options: SigningOptions, timestamper: HTTPTimeStamper | None,
+             validation_context: ValidationContext | None, when: dt.datetime) -> _Prepared:
+    try:
+        writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+    except (PdfError, ValueError) as exc:
+        raise SigningError("Tệp không phải PDF hợp lệ.") from exc
+    fields_now = _existing_fields(writer.prev)
+    if fields_now.get(box.field_name):
+        raise SigningError(f"Ô chữ ký '{box.field_name}' đã được ký.")
+    already_signed = any(fields_now.values())
+    certify = (not already_signed) if options.certify is None else options.certify
+    if certify and already_signed:
+        raise SigningError("Chỉ chữ ký đầu tiên mới có thể là chữ ký chứng nhận (DocMDP).")
+    name = signer_name or _cn(backend.certificate)
+    field_mdp = None
+    if options.lock:
+        still_empty = [n for n, signed in fields_now.items() if not signed and n != box.field_name]
+        field_mdp = FieldMDPSpec(action=FieldMDPAction.EXCLUDE, fields=still_empty)
+    new_field = None
+    if box.field_name not in fields_now:
+        new_field = SigFieldSpec(sig_field_name=box.field_name, on_page=box.page, box=box.rect,
+                                 field_mdp_spec=field_mdp,
+                                 doc_mdp_update_value=MDPPerm.FILL_FORMS if certify else None)
+    meta = PdfSignatureMetadata(
+        field_name=box.field_name,
+        reason=role_label.replace("\n", " – "),
+        name=name,
+        location="Hải Phòng, Việt Nam",
+        certify=certify,
+        docmdp_permissions=MDPPerm.FILL_FORMS,
+        subfilter=pdf_fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha256",
+        embed_validation_info=validation_context is not None,
+        validation_context=validation_context,
+        use_pades_lta=False,
+    )
+    signer = PdfSigner(meta, backend.signer, timestamper=timestamper, stamp_style=_stamp_style(),
+                       new_field_spec=new_field)
+    body = "\n".join(stamp_lines(role_label=role_label, signer_name=name, when=when))
+    return _Prepared(signer, writer, body)
+
+
+def _apply_lock(writer: IncrementalPdfFileWriter, field_name: str, lock: FieldMDPSpec | None) -> None:
+    if lock is None:
+        return
+    for name, _value, ref in pdf_fields.enumerate_sig_fields(writer, filled_status=False):
+        if name == field_name:
+            field_dict = ref.get_object()
+            field_dict["/Lock"] = writer.add_object(lock.as_pdf_object())
+            writer.update_container(field_dict)
+            return
+
+
+def _cn(cert: x509.Certificate) -> str:
+    from .pki import common_name_of
+
+    return common_name_of(cert)
+
+
+async def _refuse_if_unusable(backend: SignerBackend, options: SigningOptions, when: dt.datetime) -> None:
+    if not options.check_certificate:
+        return
+    problems = await async_check_certificate_usable(
+        backend.certificate, when, trust_roots=list(options.trust_roots) or None,
+        intermediates=backend.chain, check_revocation=bool(options.trust_roots))
+    if problems:
+        raise CertificateRefused(problems)
+
+
+async def async_add_signature_field_and_sign(
+    pdf: bytes,
+    *,
+    field_name: str,
+    box: tuple[int, float, float, float, float] | SignatureBox,
+    backend: SignerBackend,
+    role_label: str,
+    signer_name: str | None = None,
+    options: SigningOptions = SigningOptions(),
+    timestamper: HTTPTimeStamper | None = None,
+    fetcher: AIOHttpFetcherBackend | None = None,
+) -> bytes:
+    """Async version of :func:`add_signature_field_and_sign` (share ``timestamper``/``fetcher`` in batches)."""
+    if not isinstance(box, SignatureBox):
+        box = SignatureBox(field_name, *box)
+    when = dt.datetime.now(dt.UTC)
+    await _refuse_if_unusable(backend, options, when)
+    own_fetcher = None
+    vc = None
+    if options.embed_revocation_info:
+        if not options.trust_roots:
+            raise SigningError("Cần danh sách chứng thư gốc tin cậy để nhúng thông tin thu hồi (B-LT).")
+        if fetcher is None:
+            fetcher = own_fetcher = AIOHttpFetcherBackend()
+        vc = _validation_context(options.trust_roots, fetcher, backend.chain)
+    own_ts = timestamper is None and options.timestamp_url is not None
+    if own_ts:
+        timestamper = HTTPTimeStamper(options.timestamp_url)  # type: ignore[arg-type]
+    try:
+        prepared = _prepare(pdf, box=box, backend=backend, role_label=role_label, signer_name=signer_name,
+                            options=options, timestamper=timestamper, validation_context=vc, when=when)
+        fields_now = _existing_fields(prepared.writer.prev)
+        if box.field_name in fields_now and options.lock:
+            still_empty = [n for n, s in fields_now.items() if not s and n != box.field_name]
+            _apply_lock(prepared.writer, box.field_name,
+                        FieldMDPSpec(action=FieldMDPAction.EXCLUDE, fields=still_empty))
+        out = await prepared.signer.async_sign_pdf(
+            prepared.writer, bytes_reserved=options.bytes_reserved,
+            appearance_text_params={"body": prepared.body}, output=BytesIO())
+        return out.getvalue()  # type: ignore[no-any-return]
+    finally:
+        if own_fetcher is not None:
+            await own_fetcher.close()
+
+
+def add_signature_field_and_sign(
+    pdf: bytes,
+    *,
+    field_name: str,
+    box: tuple[int, float, float, float, float] | SignatureBox,
+    backend: SignerBackend,
+    role_label: str,
+    signer_name: str | None = None,
+    timestamp_url: str | None = None,
+    trust_roots: Sequence[x509.Certificate] = (),
+    embed_revocation_info: bool = False,
+    certify: bool | None = None,
+    lock: bool = True,
+    check_certificate: bool = True,
+) -> bytes:
+    """Sign ``pdf`` in the field ``field_name`` (created at ``box`` = (page, x1, y1, x2, y2) if missing).
+
+    Returns the PDF with the signature appended as an incremental update. ``role_label`` (e.g.
+    ``ROLE_PRINCIPAL``) goes into ``/Reason`` and the stamp. ``timestamp_url`` makes it PAdES B-T;
+    ``embed_revocation_info=True`` (needs ``trust_roots``) fetches OCSP/CRL now and embeds them
+    (B-LT). ``certify=None`` certifies the first signature (DocMDP P=2). Raises
+    :class:`CertificateRefused` if the certificate is expired, not yet valid, lacks the signing
+    key usage, or (when ``trust_roots`` are given) is untrusted or revoked.
+    """
+    options = SigningOptions(timestamp_url=timestamp_url, trust_roots=tuple(trust_roots),
+                             embed_revocation_info=embed_revocation_info, certify=certify, lock=lock,
+                             check_certificate=check_certificate)
+    return asyncio.run(async_add_signature_field_and_sign(
+        pdf, field_name=field_name, box=box, backend=backend, role_label=role_label,
+        signer_name=signer_name, options=options))
+
+
+# --------------------------------------------------------------------------- batches
+@dataclass(frozen=True)
+class SignJob:
+    """One document of a batch. ``key`` is the caller's id (record version id)."""
+
+    key: Any
+    pdf: bytes
+    box: SignatureBox
+    role_label: str
+    signer_name: str | None = None
+
+
+@dataclass
+class SignResult:
+    key: Any
+    pdf: bytes | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class BatchProgress:
+    done: int = 0
+    failed: int = 0
+    total: int = 0
+    errors: list[tuple[Any, str]] = field(default_factory=list)
+
+
+async def sign_many(
+    jobs: Sequence[SignJob],
+    *,
+    backend: SignerBackend,
+    options: SigningOptions = SigningOptions(),
+    concurrency: int = 16,
+    on_progress: Any = None,
+) -> list[SignResult]:
+    """Sign many documents with one key, overlapping the time-stamp (and OCSP) round trips.
+
+    A document that fails (broken PDF, field already signed …) gets ``SignResult.error`` (Vietnamese)
+    and the others go on; the certificate is checked once for the whole batch (a refused
+    certificate raises :class:`CertificateRefused` before anything is signed). ``on_progress`` is
+    called as ``on_progress(BatchProgress)`` after each document (from the event loop thread).
+    """
+    import aiohttp
+
+    when = dt.datetime.now(dt.UTC)
+    await _refuse_if_unusable(backend, options, when)
+    batch_options = SigningOptions(
+        timestamp_url=options.timestamp_url, trust_roots=options.trust_roots,
+        embed_revocation_info=options.embed_revocation_info, certify=options.certify, lock=options.lock,
+        check_certificate=False, bytes_reserved=options.bytes_reserved)
+    progress = BatchProgress(total=len(jobs))
+    sem = asyncio.Semaphore(concurrency)
+    connector = aiohttp.TCPConnector(limit=concurrency * 2)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        timestamper = HTTPTimeStamper(options.timestamp_url, session=session) if options.timestamp_url else None
+        fetcher = AIOHttpFetcherBackend(session=session) if options.embed_revocation_info else None
+
+        async def one(job: SignJob) -> SignResult:
+            async with sem:
+                try:
+                    pdf = await async_add_signature_field_and_sign(
+                        job.pdf, field_name=job.box.field_name, box=job.box, backend=backend,
+                        role_label=job.role_label, signer_name=job.signer_name, options=batch_options,
+                        timestamper=timestamper, fetcher=fetcher)
+                    result = SignResult(job.key, pdf=pdf)
+                    progress.done += 1
+                except (SigningError, PdfError, ValueError, OSError, aiohttp.ClientError) as exc:
+                    result = SignResult(job.key, error=_vn_error(exc))
+                    progress.failed += 1
+                    progress.errors.append((job.key, result.error or ""))
+            if on_progress is not None:
+                on_progress(progress)
+            return result
+
+        return list(await asyncio.gather(*(one(j) for j in jobs)))
+
+
+def _vn_error(exc: BaseException) -> str:
+    msg = str(exc)
+    if isinstance(exc, SigningError) and msg and any(ch in msg for ch in "ăâđêôơưáàảãạ"):
+        return msg
+    if "timestamp" in msg.lower() or "tsa" in msg.lower():
+        return f"Không lấy được dấu thời gian từ máy chủ cấp dấu thời gian. ({type(exc).__name__})"
+    return f"Không ký được tài liệu: {type(exc).__name__}: {msg[:200]}"

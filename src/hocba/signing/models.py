@@ -1,0 +1,153 @@
+"""Ký số: certificates of staff and schools, trust roots, and the signatures of each record version.
+
+Signing order of a year record version (Circular 22 form, digital equivalent): every subject
+teacher confirms their subject rows (:class:`SubjectConfirmation`, bound to the version's JSON
+hash), then the homeroom teacher signs, then the principal (or an authorised deputy, "KT. HIỆU
+TRƯỞNG") approves and signs, then optionally the school's organisation certificate seals.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class BackendKind(models.TextChoices):
+    PKCS12 = "pkcs12", _("Tệp PKCS#12 (thử nghiệm, demo)")
+    PKCS11 = "pkcs11", _("USB token / HSM (PKCS#11)")
+    REMOTE = "remote", _("Ký số từ xa (SmartCA, MySign…)")
+
+
+class TrustRoot(models.Model):
+    """An accepted root CA (the national root and the government-service root in production)."""
+
+    name = models.CharField(_("tên"), max_length=200)
+    pem = models.TextField()
+    sha256 = models.CharField(max_length=64, unique=True)
+    added_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("chứng thư gốc tin cậy")
+        verbose_name_plural = _("chứng thư gốc tin cậy")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Certificate(models.Model):
+    """An X.509 certificate registered for a staff member or a school (the school seal)."""
+
+    teacher = models.ForeignKey("people.Teacher", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="certificates")
+    school = models.ForeignKey("org.School", on_delete=models.PROTECT, related_name="certificates")
+    is_seal = models.BooleanField(_("chứng thư của tổ chức (con dấu)"), default=False)
+    subject = models.CharField(_("chủ thể"), max_length=400)
+    issuer = models.CharField(_("tổ chức cấp"), max_length=400)
+    serial = models.CharField(_("số hiệu"), max_length=80)
+    not_before = models.DateTimeField(_("hiệu lực từ"))
+    not_after = models.DateTimeField(_("hiệu lực đến"))
+    key_usage = models.CharField(_("mục đích sử dụng khoá"), max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64, unique=True)
+    pem = models.TextField()
+    backend = models.CharField(_("phương thức ký"), max_length=10, choices=BackendKind.choices)
+    backend_ref = models.JSONField(_("tham chiếu khoá"), default=dict, blank=True)  # never a private key
+    revoked = models.BooleanField(_("đã thu hồi"), default=False)
+    registered_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("chứng thư số")
+        verbose_name_plural = _("chứng thư số")
+        ordering = ["school", "-not_after"]
+        constraints = [
+            models.CheckConstraint(name="certificate_owner",
+                                   condition=models.Q(is_seal=True, teacher__isnull=True)
+                                   | models.Q(is_seal=False, teacher__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.serial})"
+
+
+class SignRole(models.TextChoices):
+    HOMEROOM = "homeroom", _("Giáo viên chủ nhiệm")
+    PRINCIPAL = "principal", _("Hiệu trưởng")
+    SEAL = "seal", _("Con dấu nhà trường")
+
+
+SIGN_ORDER = (SignRole.HOMEROOM, SignRole.PRINCIPAL, SignRole.SEAL)
+
+
+class SubjectConfirmation(models.Model):
+    """A subject teacher confirms their subject rows of a version (audited, bound to its hash)."""
+
+    version = models.ForeignKey("records.RecordVersion", on_delete=models.PROTECT, related_name="confirmations")
+    subject_name = models.CharField(max_length=120)
+    teacher = models.ForeignKey("people.Teacher", on_delete=models.PROTECT, related_name="+")
+    json_sha256 = models.CharField(max_length=64)
+    confirmed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("xác nhận của giáo viên bộ môn")
+        verbose_name_plural = _("xác nhận của giáo viên bộ môn")
+        ordering = ["version", "subject_name"]
+        constraints = [models.UniqueConstraint(fields=["version", "subject_name"], name="confirmation_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.subject_name} — {self.teacher}"
+
+
+class Signature(models.Model):
+    """One PAdES signature added to a version's PDF (an incremental update)."""
+
+    version = models.ForeignKey("records.RecordVersion", on_delete=models.PROTECT, related_name="signatures")
+    role = models.CharField(max_length=10, choices=SignRole.choices)
+    signer_name = models.CharField(max_length=150)
+    role_label = models.CharField(max_length=100)
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="signatures")
+    signed_at = models.DateTimeField()
+    pdf_sha256 = models.CharField(max_length=64)  # the PDF after this signature
+    field_name = models.CharField(max_length=60)
+
+    class Meta:
+        verbose_name = _("chữ ký số")
+        verbose_name_plural = _("chữ ký số")
+        ordering = ["version", "signed_at"]
+        constraints = [models.UniqueConstraint(fields=["version", "role"], name="one_signature_per_role")]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.signer_name}"
+
+
+class SigningBatch(models.Model):
+    """Batch signing of a class (homeroom teacher) or a school (principal), with live progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Đang chờ")
+        RUNNING = "running", _("Đang ký")
+        DONE = "done", _("Hoàn thành")
+        FAILED = "failed", _("Lỗi")
+
+    role = models.CharField(max_length=10, choices=SignRole.choices)
+    school = models.ForeignKey("org.School", on_delete=models.PROTECT, related_name="+")
+    class_group = models.ForeignKey("org.ClassGroup", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    signer = models.ForeignKey("people.Teacher", on_delete=models.PROTECT, related_name="+")
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    messages = models.JSONField(default=list, blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lượt ký hàng loạt")
+        verbose_name_plural = _("lượt ký hàng loạt")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} — {self.school} ({self.get_status_display()})"

@@ -1,0 +1,48 @@
+"""Access rules of the gradebook pages (merged into tests/core/test_access_matrix.py).
+
+Scores are individual data: the Department and communes do not open sheets (they read
+aggregates elsewhere); subject teachers open their own subject; the homeroom teacher the
+whole class; the school board the school. Closing is started by the principal or the school
+admin for a school and by the Department for the city.
+"""
+
+from __future__ import annotations
+
+SCHOOL_BOARD = {"bgh", "hieutruong", "phohieutruong"}
+
+PAGES = {
+    "gradebook:my_sheets": SCHOOL_BOARD | {"gvcn", "gvbm"},
+    # gvcn's class, Toán (taught there by gvbm), term I.
+    "gradebook:sheet": SCHOOL_BOARD | {"gvcn", "gvbm"},
+    "gradebook:cell_history": SCHOOL_BOARD | {"gvcn", "gvbm"},
+    "gradebook:homeroom": SCHOOL_BOARD | {"gvcn"},
+    "gradebook:school_locks": SCHOOL_BOARD,
+    "gradebook:closing": {"so", "bgh", "hieutruong"},
+    "gradebook:closing_status": {"so", "bgh", "hieutruong"},
+}
+#: POST-only endpoints; tested with bodies in tests/gradebook/test_pages.py.
+API_WRITES = {
+    "gradebook:cell_save", "gradebook:subject_finalise", "gradebook:homeroom_save", "gradebook:class_close",
+    "gradebook:school_lock", "gradebook:lock_remove", "gradebook:edit_grant", "gradebook:closing_start",
+}
+
+
+def url_kwargs(name: str):
+    if not name.startswith("gradebook:"):
+        return None
+    from hocba.org.models import ClassGroup, Subject
+    from hocba.people.models import ACTIVE_STATUSES, Enrolment
+
+    cls = ClassGroup.objects.get(homeroom_teacher__user__username="gvcn", school_year__is_current=True)
+    toan = Subject.objects.get(code="TOAN")
+    if name == "gradebook:sheet":
+        return {"class_id": cls.pk, "subject_id": toan.pk, "term": 1}
+    if name == "gradebook:cell_history":
+        student = (Enrolment.objects.filter(class_group=cls, status__in=ACTIVE_STATUSES)
+                   .order_by("student__sort_name").values_list("student_id", flat=True)[0])
+        return {"class_id": cls.pk, "subject_id": toan.pk, "term": 1, "student_id": student, "field": "tx1"}
+    if name == "gradebook:homeroom":
+        return {"class_id": cls.pk, "term": 1}
+    if name == "gradebook:school_locks":
+        return {"school_id": cls.school_id, "term": 1}
+    return {}

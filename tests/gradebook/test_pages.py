@@ -1,0 +1,313 @@
+"""The gradebook pages through Django's test client, as the teachers and the principal use them."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from hocba.core.models import AuditEntry
+from hocba.gradebook import services
+from hocba.gradebook.models import ClosingRun, GradebookLock, HomeroomTermEntry, ScoreChange, SubjectTermScore
+from hocba.gradebook.sheet import sheet_shape
+from hocba.org.models import TeachingAssignment
+from hocba.people.models import Student
+from tests.gradebook import gb_world
+from tests.gradebook.gb_world import circular22_average, fill_class, teacher_user
+
+clock, world = gb_world.clock, gb_world.world  # fixtures
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def sheet_url(w, name="gradebook:sheet", *, cls=None, subject=None, term=1, **extra):
+    return reverse(name, kwargs={"class_id": (cls or w.cls).pk, "subject_id": (subject or w.toan).pk,
+                                 "term": term, **extra})
+
+
+def save(client, url, student, field, value, expected=""):
+    return client.post(url, data=json.dumps({"student": student, "field": field, "value": value,
+                                             "expected": expected}), content_type="application/json")
+
+
+def stored(w, field, student, subject=None, term=1):
+    row = SubjectTermScore.objects.filter(class_group=w.cls, subject=subject or w.toan, term=term,
+                                          student_id=student).first()
+    return row.cell(field) if row else None
+
+
+def inputs(html: str) -> list[str]:
+    return re.findall(r'<input class="cell"[^>]*>', html)
+
+
+# --- the grid ------------------------------------------------------------------------------
+
+def test_grid_lists_every_student_with_the_sheet_columns_editable_for_the_subject_teacher(world):
+    response = client_for(world.gvbm).get(sheet_url(world))
+    html = response.content.decode()
+    assert response.status_code == 200
+    shape = sheet_shape(class_group=world.cls, subject=world.toan)
+    for header in [*shape.headers, "ĐTBmhk", "Nhận xét"]:
+        assert f">{header}</th>" in html
+    names = Student.objects.filter(pk__in=world.students).values_list("full_name", flat=True)
+    assert all(name in html for name in names)
+    cells = inputs(html)
+    assert len(cells) == len(world.students) * (len(shape.fields) + 1)
+    assert not any("readonly" in c for c in cells)
+    assert 'id="readonly-reason"' not in html
+
+
+def test_homeroom_teacher_and_principal_see_the_grid_read_only_with_the_reason(world):
+    for viewer in (world.gvcn, world.hieutruong):
+        html = client_for(viewer).get(sheet_url(world)).content.decode()
+        assert all("readonly" in c for c in inputs(html))
+        assert "Bạn chỉ được xem sổ điểm này" in html
+        assert "Chốt điểm môn</button>" not in html
+
+
+def test_subject_teacher_saves_a_cell_shown_with_a_comma_and_kept_in_history(world):
+    student = world.students[2]
+    response = save(client_for(world.gvbm), sheet_url(world, "gradebook:cell_save"), student, "tx1", "8.5")
+    assert response.status_code == 200
+    assert response.json()["shown"] == "8,5"
+    assert response.json()["average"] == ""  # the row is not complete yet
+    assert stored(world, "tx1", student) == "8.5"
+    change = ScoreChange.objects.get(row__student_id=student, field="tx1")
+    assert (change.old, change.new, change.by, change.source) == (None, "8.5", world.gvbm, "grid")
+    page = client_for(world.gvbm).get(sheet_url(world)).content.decode()
+    assert 'value="8,5" data-seen="8,5"' in page
+
+
+def test_saving_the_last_cell_of_a_row_returns_the_term_average(world):
+    student, url, c = world.students[0], sheet_url(world, "gradebook:cell_save"), client_for(world.gvbm)
+    shape = sheet_shape(class_group=world.cls, subject=world.toan)
+    values = [*["7", "8", "6,5", "9"][: shape.tx_count], "7,5", "8"]
+    for field, value in zip(shape.fields, values, strict=True):
+        response = save(c, url, student, field, value)
+        assert response.status_code == 200, response.content
+    tx = [v.replace(",", ".") for v in values[: shape.tx_count]]
+    expected = circular22_average(tx, "7.5", "8")
+    assert response.json()["average"] == expected.replace(".", ",")
+
+
+@pytest.mark.parametrize(("field", "typed", "words"), [
+    ("tx2", "11", "TX2: Điểm 11 nằm ngoài thang 0–10."),
+    ("gk", "8,55", "giữa kì: Điểm 8,55 có quá một chữ số thập phân."),
+    ("ck", "abc", "cuối kì: 'abc' không phải là điểm số"),
+])
+def test_invalid_value_is_refused_with_a_vietnamese_message_naming_the_column(world, field, typed, words):
+    student = world.students[1]
+    response = save(client_for(world.gvbm), sheet_url(world, "gradebook:cell_save"), student, field, typed)
+    assert response.status_code == 422
+    assert words in response.json()["message"]
+    assert stored(world, field, student) is None
+    assert not ScoreChange.objects.exists()
+
+
+def test_comment_subject_takes_d_and_cd(world):
+    gv = teacher_user(world.cls, "GDTC")
+    url = sheet_url(world, "gradebook:cell_save", subject=world.gdtc)
+    assert save(client_for(gv), url, world.students[0], "tx1", "đ").json()["shown"] == "Đ"
+    refused = save(client_for(gv), url, world.students[0], "tx2", "8")
+    assert refused.status_code == 422 and "Đ (Đạt) hoặc CĐ (Chưa đạt)" in refused.json()["message"]
+
+
+def test_stale_write_is_refused_with_the_newer_value_and_nothing_is_overwritten(world):
+    student, url = world.students[3], sheet_url(world, "gradebook:cell_save")
+    first_tab, second_tab = client_for(world.gvbm), client_for(world.gvbm)
+    assert save(first_tab, url, student, "gk", "7").status_code == 200
+    response = save(second_tab, url, student, "gk", "9", expected="")  # the 2nd tab saw an empty cell
+    assert response.status_code == 409
+    assert response.json()["current"] == "7,0"
+    assert "vừa được người khác sửa thành '7,0'" in response.json()["message"]
+    assert stored(world, "gk", student) == "7.0"
+    again = save(second_tab, url, student, "gk", "9", expected=response.json()["current"])
+    assert again.status_code == 200 and stored(world, "gk", student) == "9.0"
+
+
+def test_edits_outside_ones_own_subject_and_class_are_refused(world):
+    gvbm = client_for(world.gvbm)
+    other_subject = save(gvbm, sheet_url(world, "gradebook:cell_save", subject=world.van), world.students[0],
+                         "tx1", "8")
+    assert other_subject.status_code == 403
+    other = world.other_class_without_gvbm_math()
+    student = other.enrolments.values_list("student_id", flat=True)[0]
+    other_class = save(gvbm, sheet_url(world, "gradebook:cell_save", cls=other), student, "tx1", "8")
+    assert other_class.status_code == 403
+    homeroom_teacher = save(client_for(world.gvcn), sheet_url(world, "gradebook:cell_save"),
+                            world.students[0], "tx1", "8")
+    assert homeroom_teacher.status_code == 403
+    assert not SubjectTermScore.objects.exists()
+    # …and another class's sheet is not even shown to the subject teacher.
+    assert gvbm.get(sheet_url(world, cls=other)).status_code == 403
+
+
+def test_cell_history_shows_who_when_old_and_new(world):
+    student, url, c = world.students[0], sheet_url(world, "gradebook:cell_save"), client_for(world.gvbm)
+    save(c, url, student, "ck", "6")
+    save(c, url, student, "ck", "6,5", expected="6,0")
+    html = client_for(world.gvcn).get(sheet_url(world, "gradebook:cell_history", student_id=student,
+                                                field="ck")).content.decode()
+    newest, first = '6,0</span> → <b class="new">6,5', '(trống)</span> → <b class="new">6,0'
+    assert html.index(newest) < html.index(first)
+    assert world.gvbm.teacher.full_name in html and "Sổ điểm trên web" in html
+
+
+def test_finalise_is_refused_with_the_missing_cells_listed(world):
+    response = client_for(world.gvbm).post(sheet_url(world, "gradebook:subject_finalise"))
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "Chưa chốt được: còn ô chưa nhập." in html
+    first = Student.objects.get(pk=world.students[0])
+    assert f"1. {first.full_name}</b>: TX1; TX2" in html or f"1. {first.full_name}</b>: TX1" in html
+    assert not GradebookLock.objects.exists()
+
+
+# --- locks -------------------------------------------------------------------------------
+
+def test_a_school_lock_makes_the_grid_read_only_and_refuses_saves(world):
+    principal = client_for(world.hieutruong)
+    response = principal.post(reverse("gradebook:school_lock",
+                                      kwargs={"school_id": world.cls.school_id, "term": 1}))
+    assert response.status_code == 302
+    html = client_for(world.gvbm).get(sheet_url(world)).content.decode()
+    assert "Hiệu trưởng đã khoá sổ học kì của trường" in html
+    assert all("readonly" in c for c in inputs(html))
+    refused = save(client_for(world.gvbm), sheet_url(world, "gradebook:cell_save"), world.students[0],
+                   "tx1", "8")
+    assert refused.status_code == 422 and "khoá sổ" in refused.json()["message"]
+    assert stored(world, "tx1", world.students[0]) is None
+    # Term II is not locked.
+    assert save(client_for(world.gvbm), sheet_url(world, "gradebook:cell_save", term=2), world.students[0],
+                "tx1", "8").status_code == 200
+
+
+def test_unlock_needs_a_reason_and_is_audited(world):
+    lock = services.school_term_lock(school=world.cls.school, school_year_id=world.cls.school_year_id, term=1,
+                                     by=world.hieutruong)
+    principal = client_for(world.hieutruong)
+    url = reverse("gradebook:lock_remove",
+                  kwargs={"school_id": world.cls.school_id, "term": 1, "lock_id": lock.pk})
+    refused = principal.post(url, {"reason": "  "}, follow=True)
+    assert "Cần ghi rõ lý do mở khoá" in refused.content.decode()
+    assert GradebookLock.objects.filter(pk=lock.pk).exists()
+    assert client_for(world.gvcn).post(url, {"reason": "Sửa điểm phúc khảo"}).status_code == 403
+    assert GradebookLock.objects.filter(pk=lock.pk).exists()
+    done = principal.post(url, {"reason": "Sửa điểm phúc khảo môn Toán"}, follow=True)
+    assert "Đã mở khoá" in done.content.decode()
+    assert not GradebookLock.objects.filter(pk=lock.pk).exists()
+    entry = AuditEntry.objects.get(action="gradebook:lock:remove")
+    assert entry.actor == world.hieutruong and entry.after["reason"] == "Sửa điểm phúc khảo môn Toán"
+
+
+def test_locks_page_lists_classes_and_locks_with_unlock_only_for_the_principal(world):
+    services.school_term_lock(school=world.cls.school, school_year_id=world.cls.school_year_id, term=1,
+                              by=world.hieutruong)
+    url = reverse("gradebook:school_locks", kwargs={"school_id": world.cls.school_id, "term": 1})
+    html = client_for(world.hieutruong).get(url).content.decode()
+    assert world.cls.name in html and "Hiệu trưởng khoá sổ trường" in html and ">Mở khoá</button>" in html
+    deputy = client_for(type(world.gvbm).objects.get(username="phohieutruong")).get(url).content.decode()
+    assert world.cls.name in deputy and ">Mở khoá</button>" not in deputy
+
+
+def test_edit_after_deadline_needs_a_grant_with_a_reason(world, clock):
+    import datetime as dt
+
+    clock.move_to(dt.datetime(2026, 5, 25, 9, 0, tzinfo=dt.UTC))
+    url, student = sheet_url(world, "gradebook:cell_save", term=2), world.students[0]
+    late = save(client_for(world.gvbm), url, student, "tx1", "8")
+    assert late.status_code == 422 and "Đã quá hạn nhập dữ liệu (20/05/2026)" in late.json()["message"]
+    grant_url = reverse("gradebook:edit_grant", kwargs={"school_id": world.cls.school_id, "term": 2})
+    principal = client_for(world.hieutruong)
+    principal.post(grant_url, {"class_group": world.cls.pk, "subject": world.toan.pk, "days": 3,
+                               "reason": ""})
+    assert save(client_for(world.gvbm), url, student, "tx1", "8").status_code == 422
+    principal.post(grant_url, {"class_group": world.cls.pk, "subject": world.toan.pk, "days": 3,
+                               "reason": "Bổ sung điểm kiểm tra bù"})
+    assert save(client_for(world.gvbm), url, student, "tx1", "8").status_code == 200
+
+
+# --- the homeroom page -------------------------------------------------------------------
+
+def test_homeroom_page_shows_progress_and_saves_conduct_with_stale_check(world):
+    page = client_for(world.gvcn).get(reverse("gradebook:homeroom",
+                                              kwargs={"class_id": world.cls.pk, "term": 1}))
+    html = page.content.decode()
+    assert page.status_code == 200 and "Tiến độ nhập điểm các môn" in html
+    toan_teacher = TeachingAssignment.objects.get(class_group=world.cls, subject=world.toan).teacher
+    assert toan_teacher.full_name in html  # who teaches Toán (and has not finished)
+    assert "Chưa nhập xong" in html
+    url = reverse("gradebook:homeroom_save", kwargs={"class_id": world.cls.pk, "term": 1})
+    student = world.students[0]
+    ok = save(client_for(world.gvcn), url, student, "conduct", "t")
+    assert ok.status_code == 200 and ok.json()["shown"] == "Tốt"
+    stale = save(client_for(world.gvcn), url, student, "conduct", "Khá", expected="")
+    assert stale.status_code == 409 and stale.json()["current"] == "Tốt"
+    bad = save(client_for(world.gvcn), url, student, "absent_excused", "-2", expected="0")
+    assert bad.status_code == 422 and "số buổi nghỉ là số nguyên" in bad.json()["message"]
+    assert HomeroomTermEntry.objects.get(student_id=student, term=1).conduct == "Tốt"
+    assert save(client_for(world.gvbm), url, student, "conduct", "Khá", expected="Tốt").status_code == 403
+
+
+def test_class_close_is_refused_with_what_is_missing(world):
+    url = reverse("gradebook:class_close", kwargs={"class_id": world.cls.pk, "term": 1})
+    response = client_for(world.gvcn).post(url)
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "Môn chưa chốt điểm" in html and "Toán" in html and "Chưa có kết quả rèn luyện" in html
+
+
+def test_class_close_computes_results_shown_on_the_homeroom_page(world):
+    fill_class(world.cls, terms=(1,))
+    for ta in TeachingAssignment.objects.filter(class_group=world.cls).select_related("subject"):
+        services.subject_finalise(class_group=world.cls, subject=ta.subject, term=1,
+                                  by=teacher_user(world.cls, ta.subject.code))
+    url = reverse("gradebook:class_close", kwargs={"class_id": world.cls.pk, "term": 1})
+    response = client_for(world.gvcn).post(url, follow=True)
+    html = response.content.decode()
+    assert "Đã khoá sổ lớp" in html
+    learning = re.findall(r'<td class="res learning">([^<]*)</td>', html)
+    assert len(learning) == len(world.students) and all(learning)
+
+
+# --- closing -----------------------------------------------------------------------------
+
+@pytest.fixture
+def inline_tasks(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+def test_closing_button_runs_and_the_status_reports_progress(world, inline_tasks,
+                                                             django_capture_on_commit_callbacks):
+    fill_class(world.cls, terms=(1,))
+    principal = client_for(world.hieutruong)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = principal.post(reverse("gradebook:closing_start"),
+                                  {"school": world.cls.school_id, "period": "hk1"})
+    assert response.status_code == 302
+    run = ClosingRun.objects.get()
+    status = principal.get(reverse("gradebook:closing_status"), {"run": run.pk}).json()["runs"][0]
+    assert status["finished"] and status["status"] == "done"
+    assert status["done"] == status["total"] == run.total > 0
+    page = principal.get(response["Location"]).content.decode()
+    assert f'data-run="{run.pk}"' in page and "Hoàn thành" in page
+    # Another school's principal (none in the demo) and teachers cannot follow it; the Department can.
+    assert client_for(world.gvcn).get(reverse("gradebook:closing_status")).status_code == 403
+    so = client_for(type(world.gvbm).objects.get(username="so"))
+    assert [r["id"] for r in so.get(reverse("gradebook:closing_status")).json()["runs"]] == [run.pk]
+
+
+def test_closing_for_the_city_is_the_departments_only(world, inline_tasks):
+    refused = client_for(world.hieutruong).post(reverse("gradebook:closing_start"), {"period": "hk1"},
+                                                follow=True)
+    assert "không có quyền tổng kết" in refused.content.decode()
+    assert not ClosingRun.objects.exists()
