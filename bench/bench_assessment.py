@@ -40,19 +40,29 @@ from hocba.assessment import (  # noqa: E402
     ScoredTerm,
     StudentInput,
     assess,
+    tt22,
 )
-from hocba.assessment import tt22  # noqa: E402
 from hocba.assessment.explain import explain  # noqa: E402
 from hocba.assessment.parse import prepare_json  # noqa: E402
 
 SCORED = [
-    ("Toán", 140), ("Ngữ văn", 140), ("Ngoại ngữ 1", 105), ("Khoa học tự nhiên", 140),
-    ("Lịch sử và Địa lí", 105), ("Giáo dục công dân", 35), ("Công nghệ", 52), ("Tin học", 35),
-    ("Ngoại ngữ 2", 105), ("Tiếng dân tộc", 70),
+    ("Toán", 140),
+    ("Ngữ văn", 140),
+    ("Ngoại ngữ 1", 105),
+    ("Khoa học tự nhiên", 140),
+    ("Lịch sử và Địa lí", 105),
+    ("Giáo dục công dân", 35),
+    ("Công nghệ", 52),
+    ("Tin học", 35),
+    ("Ngoại ngữ 2", 105),
+    ("Tiếng dân tộc", 70),
 ]
 COMMENT = [
-    ("Giáo dục thể chất", 70), ("Nghệ thuật (Âm nhạc)", 35), ("Nghệ thuật (Mĩ thuật)", 35),
-    ("Hoạt động trải nghiệm, hướng nghiệp", 105), ("Nội dung giáo dục của địa phương", 35),
+    ("Giáo dục thể chất", 70),
+    ("Nghệ thuật (Âm nhạc)", 35),
+    ("Nghệ thuật (Mĩ thuật)", 35),
+    ("Hoạt động trải nghiệm, hướng nghiệp", 105),
+    ("Nội dung giáo dục của địa phương", 35),
 ]
 LEVELS = ["Tốt", "Khá", "Đạt", "Chưa đạt"]
 
@@ -93,7 +103,8 @@ def student(rng: random.Random) -> dict:
                     n = tt22.tx_count(periods)
                     subject[term] = {
                         "tx": ["Đ" if rng.random() < 0.97 else "CĐ" for _ in range(n)],
-                        "gk": "Đ", "ck": "Đ" if rng.random() < 0.98 else "CĐ",
+                        "gk": "Đ",
+                        "ck": "Đ" if rng.random() < 0.98 else "CĐ",
                     }
                 else:
                     subject[term] = "Đ" if rng.random() < 0.97 else "CĐ"
@@ -114,8 +125,14 @@ def to_input(obj: dict) -> StudentInput:
     subjects = []
     for s in obj["subjects"]:
         if s["mode"] == "score":
-            terms = [ScoredTerm(tuple(Decimal(str(v)) for v in s[k]["tx"]), Decimal(str(s[k]["gk"])),
-                                Decimal(str(s[k]["ck"]))) for k in ("hk1", "hk2")]
+            terms = [
+                ScoredTerm(
+                    tuple(Decimal(str(v)) for v in s[k]["tx"]),
+                    Decimal(str(s[k]["gk"])),
+                    Decimal(str(s[k]["ck"])),
+                )
+                for k in ("hk1", "hk2")
+            ]
             retest = Decimal(str(s["retest"])) if "retest" in s else None
             subjects.append(ScoredSubject(s["name"], s["periods_per_year"], *terms, retest=retest))
         elif s.get("exempt"):
@@ -130,8 +147,9 @@ def to_input(obj: dict) -> StudentInput:
 
             subjects.append(CommentSubject(s["name"], s["periods_per_year"], term(s["hk1"]), term(s["hk2"])))
     c = obj["conduct"]
-    conduct = ConductInput(Level.parse(c["hk1"]), Level.parse(c["hk2"]),
-                           Level.parse(c["summer"]) if "summer" in c else None)
+    conduct = ConductInput(
+        Level.parse(c["hk1"]), Level.parse(c["hk2"]), Level.parse(c["summer"]) if "summer" in c else None
+    )
     return StudentInput(tuple(subjects), conduct, obj["absences"], obj["grade"])
 
 
@@ -152,8 +170,10 @@ def main() -> int:
     rng = random.Random(args.seed)
     data = [student(rng) for _ in range(n)]
     text = json.dumps(data, ensure_ascii=False)
-    print(f"{n:,} student-years, {sum(len(s['subjects']) for s in data) / n:.1f} subjects each, "
-          f"{len(text.encode()) / 1e6:.1f} MB of JSON")
+    print(
+        f"{n:,} student-years, {sum(len(s['subjects']) for s in data) / n:.1f} subjects each, "
+        f"{len(text.encode()) / 1e6:.1f} MB of JSON"
+    )
 
     prepared = [prepare_json(s) for s in data]
     evaluate = tt22.evaluate

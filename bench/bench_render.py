@@ -27,9 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-import typst  # noqa: E402
+import typst
 
-from hocba.records.document import Renderer, sample_record  # noqa: E402
+from hocba.records.document import Renderer, sample_record
 
 FLOOR_SOURCE = """#set page(paper: "a4")
 #set text(font: "Libertinus Serif", size: 11pt, lang: "vi")
@@ -77,8 +77,10 @@ def main() -> int:
     parser.add_argument("--long", type=int, default=0, help="extra records afterwards, to watch memory")
     args = parser.parse_args()
 
-    records = [sample_record("THCS" if i % 3 else "THPT", seed=i, version=2 if i % 10 == 0 else 1)
-               for i in range(args.records)]
+    records = [
+        sample_record("THCS" if i % 3 else "THPT", seed=i, version=2 if i % 10 == 0 else 1)
+        for i in range(args.records)
+    ]
     renderer = Renderer()
     renderer.render(records[0])  # warm: fonts loaded, templates parsed
     floor_wall, floor_cpu = measure_floor(args.floor)
@@ -124,10 +126,12 @@ def main() -> int:
         "cpus": os.cpu_count(),
     }
     print(json.dumps(result, ensure_ascii=False))
-    print(f"{n} học bạ PDFs: {result['docs_per_s_wall']} docs/s wall, {result['docs_per_s_per_core_cpu']} docs/s "
-          f"per core (CPU), {result['ms_per_doc_cpu']} ms CPU/doc = {result['ratio_doc_to_floor_cpu']}× the "
-          f"one-page floor ({result['floor_ms_one_page_cpu']} ms); RSS {samples[0][1]:.0f} → {samples[-1][1]:.0f} MiB,"
-          f" peak {result['peak_rss_mib']} MiB")
+    print(
+        f"{n} học bạ PDFs: {result['docs_per_s_wall']} docs/s wall, "
+        f"{result['docs_per_s_per_core_cpu']} docs/s per core (CPU), {result['ms_per_doc_cpu']} ms CPU/doc = "
+        f"{result['ratio_doc_to_floor_cpu']}× the one-page floor ({result['floor_ms_one_page_cpu']} ms); "
+        f"RSS {samples[0][1]:.0f} → {samples[-1][1]:.0f} MiB, peak {result['peak_rss_mib']} MiB"
+    )
     return 0
 
 

@@ -30,14 +30,27 @@ def term(avg: str, n: int = 4) -> ScoredTerm:
     return ScoredTerm(tuple([D(avg)] * n), D(avg), D(avg))
 
 
-def make(scores: list[str], *, weak: str | None = None, retest: str | None = None,
-         conduct=(Level.TOT, Level.TOT), summer=None, absences=0) -> StudentInput:
+def make(
+    scores: list[str],
+    *,
+    weak: str | None = None,
+    retest: str | None = None,
+    conduct=(Level.TOT, Level.TOT),
+    summer=None,
+    absences=0,
+) -> StudentInput:
     subjects: list = [ScoredSubject(f"Môn {i}", 105, term(v), term(v)) for i, v in enumerate(scores)]
     if weak is not None:
-        subjects.append(ScoredSubject("Tin học", 35, term(weak, 2), term(weak, 2),
-                                      retest=None if retest is None else D(retest)))
-    subjects.append(CommentSubject("Giáo dục thể chất", 70, Comment.DAT,
-                                   CommentTerm((Comment.DAT,) * 3, Comment.DAT, Comment.DAT)))
+        subjects.append(
+            ScoredSubject(
+                "Tin học", 35, term(weak, 2), term(weak, 2), retest=None if retest is None else D(retest)
+            )
+        )
+    subjects.append(
+        CommentSubject(
+            "Giáo dục thể chất", 70, Comment.DAT, CommentTerm((Comment.DAT,) * 3, Comment.DAT, Comment.DAT)
+        )
+    )
     subjects.append(CommentSubject("Âm nhạc", 35, None, None, exempt=True))
     return StudentInput(tuple(subjects), ConductInput(*conduct, summer), absences, 9)
 
@@ -102,16 +115,21 @@ def test_level_parse():
 
 def to_json(student: StudentInput) -> dict:
     """The same student in the JSON contract."""
+
     def t(x):
         if isinstance(x, ScoredTerm):
             return {"tx": [str(v) for v in x.tx], "gk": str(x.gk), "ck": str(x.ck)}
         if isinstance(x, CommentTerm):
             return {"tx": [v.value for v in x.tx], "gk": x.gk.value, "ck": x.ck.value}
         return x.value
+
     subjects = []
     for s in student.subjects:
-        obj = {"name": s.name, "mode": "score" if isinstance(s, ScoredSubject) else "comment",
-               "periods_per_year": s.periods_per_year}
+        obj = {
+            "name": s.name,
+            "mode": "score" if isinstance(s, ScoredSubject) else "comment",
+            "periods_per_year": s.periods_per_year,
+        }
         if s.exempt:
             obj["exempt"] = True
         else:
@@ -133,4 +151,6 @@ def test_python_and_json_paths_agree(weak):
     assert as_json["learning"]["cn"] == result.learning.cn.label
     assert as_json["outcome"] == result.outcome.value
     assert as_json["explanation"] == list(result.explanation)
-    assert as_json["subjects"]["Tin học"]["cn"] == float(next(s for s in result.subjects if s.name == "Tin học").cn)
+    assert as_json["subjects"]["Tin học"]["cn"] == float(
+        next(s for s in result.subjects if s.name == "Tin học").cn
+    )

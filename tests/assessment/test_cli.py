@@ -13,9 +13,14 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 CONTRACT_EXAMPLE = {
     "grade": 8,
     "subjects": [
-        {"name": "Toán", "mode": "score", "periods_per_year": 140,
-         "hk1": {"tx": [7, 8.5, 9, 6], "gk": 7.5, "ck": 8}, "hk2": {"tx": [8, 8, 7.5, 9], "gk": 8, "ck": 8.5},
-         "retest": 6.0},
+        {
+            "name": "Toán",
+            "mode": "score",
+            "periods_per_year": 140,
+            "hk1": {"tx": [7, 8.5, 9, 6], "gk": 7.5, "ck": 8},
+            "hk2": {"tx": [8, 8, 7.5, 9], "gk": 8, "ck": 8.5},
+            "retest": 6.0,
+        },
         {"name": "Giáo dục thể chất", "mode": "comment", "periods_per_year": 70, "hk1": "Đ", "hk2": "Đ"},
         {"name": "Âm nhạc", "mode": "comment", "periods_per_year": 35, "exempt": True},
     ],
@@ -28,7 +33,11 @@ def run(stdin: bytes | str) -> subprocess.CompletedProcess[bytes]:
     data = stdin.encode() if isinstance(stdin, str) else stdin
     code = "import sys; from hocba.__main__ import main; sys.exit(main(['assess']))"
     return subprocess.run(
-        [sys.executable, "-c", code], input=data, capture_output=True, check=False, timeout=60,
+        [sys.executable, "-c", code],
+        input=data,
+        capture_output=True,
+        check=False,
+        timeout=60,
         env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"},
     )
 
@@ -51,8 +60,11 @@ def test_contract_example_end_to_end():
 
 
 def test_same_order_and_errors_in_place_exit_1():
-    students = [student([9] * 8), {"subjects": [scored("Toán", 11)], "conduct": {"hk1": "Tốt", "hk2": "Tốt"}},
-                student([5] * 8, conduct=("Đạt", "Đạt"))]
+    students = [
+        student([9] * 8),
+        {"subjects": [scored("Toán", 11)], "conduct": {"hk1": "Tốt", "hk2": "Tốt"}},
+        student([5] * 8, conduct=("Đạt", "Đạt")),
+    ]
     proc = run(json.dumps(students))
     assert proc.returncode == 1
     results = json.loads(proc.stdout)
@@ -90,3 +102,31 @@ def test_help():
 
     assert main(["--help"]) == 0
     assert main(["--bogus"]) == 2
+
+
+def run_in_process(monkeypatch, stdin: bytes) -> tuple[int, bytes, str]:
+    """The same filter called in-process (as ``hocba.__main__`` does), for coverage and speed."""
+    import io
+
+    from hocba.assessment.cli import main
+
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    code = main([])
+    out.flush()
+    return code, out.buffer.getvalue(), err.getvalue()
+
+
+def test_in_process_matches_contract(monkeypatch):
+    code, out, _ = run_in_process(monkeypatch, json.dumps([CONTRACT_EXAMPLE, [1]]).encode())
+    assert code == 1
+    first, second = json.loads(out)
+    assert first["subjects"]["Toán"] == {"hk1": 7.7, "hk2": 8.2, "cn": 8.0}
+    assert second == {"error": "Dữ liệu học sinh phải là một đối tượng JSON"}
+    code, out, err = run_in_process(monkeypatch, b"\xff\xfe")
+    assert code == 2 and "không phải JSON hợp lệ" in err
+    code, out, err = run_in_process(monkeypatch, b'"x"')
+    assert code == 2 and "mảng JSON" in err

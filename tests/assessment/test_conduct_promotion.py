@@ -44,6 +44,7 @@ def test_year_conduct_never_above_the_second_term_by_more_than_one_level():
 
 # ---- promotion --------------------------------------------------------------------------------
 
+
 def test_promoted_when_both_results_at_least_pass():
     result = assess_json(student([5] * 8, conduct=("Đạt", "Đạt"), absences=45))
     assert result["outcome"] == "promoted"
@@ -66,18 +67,33 @@ def test_learning_not_passed_with_conduct_pass_waits_for_retest_and_lists_subjec
 
 
 def test_retest_results_replace_year_values_and_promote():
-    obj = student([6] * 6, extra=[scored("Tin học", 4.0, periods=35, retest=5.5),
-                                  scored("Công nghệ", 3.0, periods=52, retest=5.0)])
+    obj = student(
+        [6] * 6,
+        extra=[
+            scored("Tin học", 4.0, periods=35, retest=5.5),
+            scored("Công nghệ", 3.0, periods=52, retest=5.0),
+        ],
+    )
     result = assess_json(obj)
-    assert result["learning"] == {"hk1": "Chưa đạt", "hk2": "Chưa đạt", "cn": "Chưa đạt", "after_retest": "Đạt"}
+    assert result["learning"] == {
+        "hk1": "Chưa đạt",
+        "hk2": "Chưa đạt",
+        "cn": "Chưa đạt",
+        "after_retest": "Đạt",
+    }
     assert result["subjects"]["Tin học"] == {"hk1": 4.0, "hk2": 4.0, "cn": 4.0, "retest": 5.5}
     assert result["outcome"] == "promoted"
     assert any("Tin học 5,5 (thay 4,0)" in line for line in result["explanation"])
 
 
 def test_retest_still_not_passed_retains():
-    obj = student([6] * 6, extra=[scored("Tin học", 4.0, periods=35, retest=3.0),
-                                  scored("Công nghệ", 3.0, periods=52, retest=3.2)])
+    obj = student(
+        [6] * 6,
+        extra=[
+            scored("Tin học", 4.0, periods=35, retest=3.0),
+            scored("Công nghệ", 3.0, periods=52, retest=3.2),
+        ],
+    )
     result = assess_json(obj)
     assert result["learning"]["after_retest"] == "Chưa đạt"
     assert result["outcome"] == "retained"
@@ -86,8 +102,9 @@ def test_retest_still_not_passed_retains():
 
 def test_student_chooses_some_retest_subjects():
     # only Công nghệ (3,0 < 3,5) blocks Đạt; retaking it alone is enough
-    obj = student([6] * 6, extra=[scored("Tin học", 4.0, periods=35),
-                                  scored("Công nghệ", 3.0, periods=52, retest=4.0)])
+    obj = student(
+        [6] * 6, extra=[scored("Tin học", 4.0, periods=35), scored("Công nghệ", 3.0, periods=52, retest=4.0)]
+    )
     result = assess_json(obj)
     assert result["learning"]["after_retest"] == "Đạt"
     assert result["outcome"] == "promoted"
@@ -103,16 +120,25 @@ def test_comment_subject_retest():
 
 
 def test_learning_after_retest_is_explained():
-    obj = student([9] * 6, extra=[scored("Tin học", 4.0, periods=35, retest=4.5),
-                                  scored("Công nghệ", 3.0, periods=52, retest=3.5)])
+    obj = student(
+        [9] * 6,
+        extra=[
+            scored("Tin học", 4.0, periods=35, retest=4.5),
+            scored("Công nghệ", 3.0, periods=52, retest=3.5),
+        ],
+    )
     result = assess_json(obj)
     assert result["learning"]["after_retest"] == "Đạt"
     line = next(x for x in result["explanation"] if x.startswith("Kết quả học tập sau kiểm tra lại"))
-    assert line.startswith("Kết quả học tập sau kiểm tra lại: Đạt; không đạt Khá vì Tin học 4,5 < 5,0; Công nghệ 3,5 < 5,0")
+    assert line.startswith(
+        "Kết quả học tập sau kiểm tra lại: Đạt; không đạt Khá vì Tin học 4,5 < 5,0; Công nghệ 3,5 < 5,0"
+    )
 
 
 def test_adjustment_applies_after_retest():
-    obj = student([9] * 6, extra=[scored("Tin học", 4.0, periods=35), scored("Công nghệ", 3.0, periods=52, retest=8.0)])
+    obj = student(
+        [9] * 6, extra=[scored("Tin học", 4.0, periods=35), scored("Công nghệ", 3.0, periods=52, retest=8.0)]
+    )
     result = assess_json(obj)
     assert result["learning"]["cn"] == "Chưa đạt"
     # after the re-test only Tin học 4,0 keeps the student from Tốt: Đạt → Khá (Điều 9 khoản 3)
@@ -126,7 +152,9 @@ def test_retest_of_a_subject_not_due_is_ignored_with_a_note():
     assert result["outcome"] == "promoted"
     assert "retest" not in result["subjects"]["Tiếng dân tộc"]
     assert "after_retest" not in result["learning"]
-    assert any(line.startswith("Bỏ qua kết quả kiểm tra lại của môn Tiếng dân tộc") for line in result["explanation"])
+    assert any(
+        line.startswith("Bỏ qua kết quả kiểm tra lại của môn Tiếng dân tộc") for line in result["explanation"]
+    )
 
 
 def test_conduct_not_passed_waits_for_summer_training():
@@ -135,7 +163,9 @@ def test_conduct_not_passed_waits_for_summer_training():
     assert result["outcome"] == "pending_summer"
 
 
-@pytest.mark.parametrize(("summer", "outcome"), [("Đạt", "promoted"), ("Khá", "promoted"), ("Chưa đạt", "retained")])
+@pytest.mark.parametrize(
+    ("summer", "outcome"), [("Đạt", "promoted"), ("Khá", "promoted"), ("Chưa đạt", "retained")]
+)
 def test_summer_re_evaluation_decides_conduct(summer, outcome):
     result = assess_json(student([8] * 8, conduct=("Đạt", "Chưa đạt"), summer=summer))
     assert result["conduct"] == {"hk1": "Đạt", "hk2": "Chưa đạt", "cn": "Chưa đạt", "after_summer": summer}
@@ -181,6 +211,7 @@ def test_absences_override_pending_states():
 
 # ---- awards -----------------------------------------------------------------------------------
 
+
 def test_excellent_needs_six_subjects_at_9():
     result = assess_json(student([9, 9, 9, 9, 9, 9, 8, 8]))
     assert result["award"] == "Học sinh Xuất sắc"
@@ -221,3 +252,11 @@ def test_award_for_exempt_student_with_fewer_than_six_scored():
 def test_award_follows_article_15_even_when_absences_retain():
     result = assess_json(student([9] * 8, absences=50))
     assert (result["outcome"], result["award"]) == ("retained", "Học sinh Xuất sắc")
+
+
+def test_conduct_year_helper_matches_the_wording():
+    from hocba.assessment import Level
+    from hocba.assessment.tt22 import conduct_year
+
+    for hk1, hk2 in itertools.product(Level, Level):
+        assert conduct_year(hk1, hk2) == RANK[year_conduct_by_wording(hk1.label, hk2.label)]

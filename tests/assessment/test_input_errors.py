@@ -29,42 +29,93 @@ def set_(name, *path, value):
         for key in path[:-1]:
             target = target[key]
         target[path[-1]] = value
+
     return change
 
 
 CASES = [
-    ("missing tx", set_("Toán", "hk1", "tx", value=[8, 8, 8]),
-     "Môn Toán, HK I: thiếu điểm đánh giá thường xuyên (có 3, cần đúng 4 vì môn học 105 tiết/năm)"),
-    ("extra tx", set_("Toán", "hk2", "tx", value=[8] * 5),
-     "Môn Toán, HK II: thừa điểm đánh giá thường xuyên (có 5, cần đúng 4 vì môn học 105 tiết/năm)"),
-    ("score above 10", set_("Ngữ văn", "hk1", "gk", value=10.5),
-     "Môn Ngữ văn, HK I, ĐĐGgk: điểm 10,5 nằm ngoài thang điểm 0–10"),
-    ("negative score", set_("Ngữ văn", "hk2", "ck", value=-1),
-     "Môn Ngữ văn, HK II, ĐĐGck: điểm -1 nằm ngoài thang điểm 0–10"),
-    ("two decimals", set_("Toán", "hk1", "tx", value=[8, 8.25, 8, 8]),
-     "Môn Toán, HK I, ĐĐGtx lần 2: điểm 8,25 có quá một chữ số thập phân"),
-    ("two decimals as text", set_("Toán", "hk1", "ck", value="7,75"),
-     "Môn Toán, HK I, ĐĐGck: điểm '7,75' có quá một chữ số thập phân"),
-    ("not a number", set_("Toán", "hk1", "gk", value="tám"),
-     "Môn Toán, HK I, ĐĐGgk: giá trị 'tám' không phải là điểm số"),
-    ("boolean score", set_("Toán", "hk1", "gk", value=True),
-     "Môn Toán, HK I, ĐĐGgk: giá trị True không phải là điểm số"),
-    ("missing gk", set_("Toán", "hk1", "gk", value=None),
-     "Môn Toán, HK I, ĐĐGgk: giá trị trống không phải là điểm số"),
-    ("bad retest", set_("Toán", "retest", value=11),
-     "Môn Toán, điểm kiểm tra lại (retest): điểm 11 nằm ngoài thang điểm 0–10"),
-    ("unknown mode", set_("Toán", "mode", value="grade"),
-     "Môn Toán: hình thức đánh giá (mode) 'grade' không hợp lệ"),
-    ("unknown comment level", set_("Giáo dục thể chất", "hk1", value="Tốt"),
-     "Môn Giáo dục thể chất, HK I: mức 'Tốt' không hợp lệ (chỉ nhận Đ hoặc CĐ)"),
-    ("unknown comment assessment", set_("Âm nhạc", "hk1", "tx", value=["Đ", "X"]),
-     "Môn Âm nhạc, HK I, ĐĐGtx lần 2: mức 'X' không hợp lệ"),
-    ("extra comment assessments", set_("Âm nhạc", "hk1", "tx", value=["Đ", "Đ", "Đ"]),
-     "Môn Âm nhạc, HK I: thừa điểm đánh giá thường xuyên (có 3, cần đúng 2 vì môn học 35 tiết/năm)"),
-    ("missing comment term", set_("Âm nhạc", "hk2", value=None), "Môn Âm nhạc, HK II: thiếu kết quả đánh giá"),
+    (
+        "missing tx",
+        set_("Toán", "hk1", "tx", value=[8, 8, 8]),
+        "Môn Toán, HK I: thiếu điểm đánh giá thường xuyên (có 3, cần đúng 4 vì môn học 105 tiết/năm)",
+    ),
+    (
+        "extra tx",
+        set_("Toán", "hk2", "tx", value=[8] * 5),
+        "Môn Toán, HK II: thừa điểm đánh giá thường xuyên (có 5, cần đúng 4 vì môn học 105 tiết/năm)",
+    ),
+    (
+        "score above 10",
+        set_("Ngữ văn", "hk1", "gk", value=10.5),
+        "Môn Ngữ văn, HK I, ĐĐGgk: điểm 10,5 nằm ngoài thang điểm 0–10",
+    ),
+    (
+        "negative score",
+        set_("Ngữ văn", "hk2", "ck", value=-1),
+        "Môn Ngữ văn, HK II, ĐĐGck: điểm -1 nằm ngoài thang điểm 0–10",
+    ),
+    (
+        "two decimals",
+        set_("Toán", "hk1", "tx", value=[8, 8.25, 8, 8]),
+        "Môn Toán, HK I, ĐĐGtx lần 2: điểm 8,25 có quá một chữ số thập phân",
+    ),
+    (
+        "two decimals as text",
+        set_("Toán", "hk1", "ck", value="7,75"),
+        "Môn Toán, HK I, ĐĐGck: điểm '7,75' có quá một chữ số thập phân",
+    ),
+    (
+        "not a number",
+        set_("Toán", "hk1", "gk", value="tám"),
+        "Môn Toán, HK I, ĐĐGgk: giá trị 'tám' không phải là điểm số",
+    ),
+    (
+        "boolean score",
+        set_("Toán", "hk1", "gk", value=True),
+        "Môn Toán, HK I, ĐĐGgk: giá trị True không phải là điểm số",
+    ),
+    (
+        "missing gk",
+        set_("Toán", "hk1", "gk", value=None),
+        "Môn Toán, HK I, ĐĐGgk: giá trị trống không phải là điểm số",
+    ),
+    (
+        "bad retest",
+        set_("Toán", "retest", value=11),
+        "Môn Toán, điểm kiểm tra lại (retest): điểm 11 nằm ngoài thang điểm 0–10",
+    ),
+    (
+        "unknown mode",
+        set_("Toán", "mode", value="grade"),
+        "Môn Toán: hình thức đánh giá (mode) 'grade' không hợp lệ",
+    ),
+    (
+        "unknown comment level",
+        set_("Giáo dục thể chất", "hk1", value="Tốt"),
+        "Môn Giáo dục thể chất, HK I: mức 'Tốt' không hợp lệ (chỉ nhận Đ hoặc CĐ)",
+    ),
+    (
+        "unknown comment assessment",
+        set_("Âm nhạc", "hk1", "tx", value=["Đ", "X"]),
+        "Môn Âm nhạc, HK I, ĐĐGtx lần 2: mức 'X' không hợp lệ",
+    ),
+    (
+        "extra comment assessments",
+        set_("Âm nhạc", "hk1", "tx", value=["Đ", "Đ", "Đ"]),
+        "Môn Âm nhạc, HK I: thừa điểm đánh giá thường xuyên (có 3, cần đúng 2 vì môn học 35 tiết/năm)",
+    ),
+    (
+        "missing comment term",
+        set_("Âm nhạc", "hk2", value=None),
+        "Môn Âm nhạc, HK II: thiếu kết quả đánh giá",
+    ),
     ("missing scored term", set_("Toán", "hk2", value=None), "Môn Toán, HK II: thiếu điểm của học kì (hk2)"),
     ("bad periods", set_("Toán", "periods_per_year", value=0), "Môn Toán: số tiết/năm (periods_per_year) 0"),
-    ("bad exempt flag", set_("Toán", "exempt", value="yes"), "Môn Toán: miễn học (exempt) phải là true hoặc false"),
+    (
+        "bad exempt flag",
+        set_("Toán", "exempt", value="yes"),
+        "Môn Toán: miễn học (exempt) phải là true hoặc false",
+    ),
     ("unknown term field", set_("Toán", "hk1", "tb", value=8), "Môn Toán, HK I: trường 'tb' không có"),
 ]
 
@@ -124,6 +175,9 @@ def test_decomposed_vietnamese_levels_are_accepted():
 
 
 def test_exempt_subject_needs_nothing_else():
-    obj = broken(lambda o: o["subjects"].append({"name": "Mĩ thuật", "mode": "comment", "periods_per_year": 35,
-                                                 "exempt": True}))
+    obj = broken(
+        lambda o: o["subjects"].append(
+            {"name": "Mĩ thuật", "mode": "comment", "periods_per_year": 35, "exempt": True}
+        )
+    )
     assert "error" not in assess_json(obj)

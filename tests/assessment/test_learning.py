@@ -21,6 +21,7 @@ def year_level(scores, **kwargs):
 
 # ---- the four levels, as worded ---------------------------------------------------------------
 
+
 def test_good_needs_all_at_least_6_5_and_six_at_least_8():
     assert year_level([8, 8, 8, 8, 8, 8, 6.5, 6.5]) == "Tốt"
 
@@ -83,6 +84,7 @@ def test_term_and_year_levels_are_each_from_their_own_averages():
 
 # ---- thresholds reached only by rounding ------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("tx", "gk", "ck", "shown", "level"),
     [
@@ -93,8 +95,13 @@ def test_term_and_year_levels_are_each_from_their_own_averages():
     ],
 )
 def test_6_5_reached_by_rounding(tx, gk, ck, shown, level):
-    tin = {"name": "Tin học", "mode": "score", "periods_per_year": 35,
-           "hk1": {"tx": tx, "gk": gk, "ck": ck}, "hk2": {"tx": tx, "gk": gk, "ck": ck}}
+    tin = {
+        "name": "Tin học",
+        "mode": "score",
+        "periods_per_year": 35,
+        "hk1": {"tx": tx, "gk": gk, "ck": ck},
+        "hk2": {"tx": tx, "gk": gk, "ck": ck},
+    }
     result = assess_json(student([9] * 7, extra=[tin]))
     assert result["subjects"]["Tin học"]["cn"] == shown
     assert result["learning"]["cn"] == level
@@ -103,8 +110,13 @@ def test_6_5_reached_by_rounding(tx, gk, ck, shown, level):
 def _six_with(tx, gk, ck, others):
     """Six subjects with the given term assessments (periods 52: 3 ĐĐGtx) plus others."""
     subjects = [
-        {"name": f"Môn {i}", "mode": "score", "periods_per_year": 52,
-         "hk1": {"tx": tx, "gk": gk, "ck": ck}, "hk2": {"tx": tx, "gk": gk, "ck": ck}}
+        {
+            "name": f"Môn {i}",
+            "mode": "score",
+            "periods_per_year": 52,
+            "hk1": {"tx": tx, "gk": gk, "ck": ck},
+            "hk2": {"tx": tx, "gk": gk, "ck": ck},
+        }
         for i in range(6)
     ]
     return student(others, extra=subjects)
@@ -129,10 +141,14 @@ def test_5_0_reached_by_rounding():
 
 
 def test_3_5_reached_by_rounding():
-    weak = {"name": "Vật lí", "mode": "score", "periods_per_year": 140,
-            # (3 + 4 + 3,5 + 3,5 + 2·3,5 + 3·3,4)/9 = 31,2/9 = 3,466… → 3,5
-            "hk1": {"tx": [3, 4, 3.5, 3.5], "gk": 3.5, "ck": 3.4},
-            "hk2": {"tx": [3, 4, 3.5, 3.5], "gk": 3.5, "ck": 3.4}}
+    weak = {
+        "name": "Vật lí",
+        "mode": "score",
+        "periods_per_year": 140,
+        # (3 + 4 + 3,5 + 3,5 + 2·3,5 + 3·3,4)/9 = 31,2/9 = 3,466… → 3,5
+        "hk1": {"tx": [3, 4, 3.5, 3.5], "gk": 3.5, "ck": 3.4},
+        "hk2": {"tx": [3, 4, 3.5, 3.5], "gk": 3.5, "ck": 3.4},
+    }
     result = assess_json(student([6] * 7, extra=[weak]))
     assert result["subjects"]["Vật lí"]["cn"] == 3.5
     assert result["learning"]["cn"] == "Đạt"
@@ -144,6 +160,7 @@ def test_3_5_reached_by_rounding():
 
 
 # ---- Điều 9 khoản 3 --------------------------------------------------------------------------
+
 
 def test_adjustment_good_pulled_to_pass_by_one_subject_becomes_fair():
     result = assess_json(student([9, 9, 9, 9, 9, 9, 8, 4.0]))
@@ -191,6 +208,7 @@ def test_adjustment_applies_to_each_term():
 
 # ---- exemptions and fewer than six scored subjects -------------------------------------------
 
+
 def test_exempt_subject_takes_no_part():
     comments = [comment("Giáo dục thể chất", exempt=True), comment("Âm nhạc")]
     result = assess_json(student([9] * 8, comments=comments))
@@ -215,6 +233,7 @@ def test_fewer_than_six_scored_subjects_means_all_must_reach_the_threshold():
 
 # ---- comment subjects from their assessments ------------------------------------------------
 
+
 def test_comment_term_from_assessments_all_passed():
     gdtc = comment("Giáo dục thể chất", {"tx": ["Đ", "Đ", "Đ"], "gk": "Đ", "ck": "Đ"}, "Đ")
     result = assess_json(student([9] * 8, comments=[gdtc]))
@@ -225,7 +244,10 @@ def test_comment_term_with_one_failed_assessment_is_not_passed():
     gdtc = comment("Giáo dục thể chất", {"tx": ["Đ", "Đ", "CĐ"], "gk": "Đ", "ck": "Đ"}, "Đ")
     result = assess_json(student([9] * 8, comments=[gdtc]))
     assert result["subjects"]["Giáo dục thể chất"]["hk1"] == "CĐ"
-    assert "Giáo dục thể chất, HK I: Chưa đạt vì có lần đánh giá Chưa đạt (ĐĐGtx lần 3)." in result["explanation"]
+    assert (
+        "Giáo dục thể chất, HK I: Chưa đạt vì có lần đánh giá Chưa đạt (ĐĐGtx lần 3)."
+        in result["explanation"]
+    )
 
 
 def test_comment_term_with_too_few_assessments_is_not_passed():

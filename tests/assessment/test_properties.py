@@ -29,7 +29,11 @@ def scored_subject(draw, name):
     n = 2 if periods <= 35 else 3 if periods <= 70 else 4
     subject = {"name": name, "mode": "score", "periods_per_year": periods}
     for term in ("hk1", "hk2"):
-        subject[term] = {"tx": draw(st.lists(score, min_size=n, max_size=n)), "gk": draw(score), "ck": draw(score)}
+        subject[term] = {
+            "tx": draw(st.lists(score, min_size=n, max_size=n)),
+            "gk": draw(score),
+            "ck": draw(score),
+        }
     return subject
 
 
@@ -38,21 +42,32 @@ def students(draw):
     n_scored = draw(st.integers(min_value=0, max_value=10))
     subjects = [draw(scored_subject(f"Môn {i}")) for i in range(n_scored)]
     for i in range(draw(st.integers(min_value=0, max_value=4))):
-        subjects.append({"name": f"Nhận xét {i}", "mode": "comment", "periods_per_year": 70,
-                         "hk1": draw(st.sampled_from(["Đ", "Đ", "Đ", "CĐ"])),
-                         "hk2": draw(st.sampled_from(["Đ", "Đ", "Đ", "CĐ"]))})
+        subjects.append(
+            {
+                "name": f"Nhận xét {i}",
+                "mode": "comment",
+                "periods_per_year": 70,
+                "hk1": draw(st.sampled_from(["Đ", "Đ", "Đ", "CĐ"])),
+                "hk2": draw(st.sampled_from(["Đ", "Đ", "Đ", "CĐ"])),
+            }
+        )
     levels = st.sampled_from(list(RANK))
-    return {"grade": 7, "subjects": subjects, "conduct": {"hk1": draw(levels), "hk2": draw(levels)},
-            "absences": draw(st.integers(min_value=0, max_value=50))}
+    return {
+        "grade": 7,
+        "subjects": subjects,
+        "conduct": {"hk1": draw(levels), "hk2": draw(levels)},
+        "absences": draw(st.integers(min_value=0, max_value=50)),
+    }
 
 
 def levels(result):
     return [RANK[result["learning"][k]] for k in ("hk1", "hk2", "cn")] + [
-        RANK[result["conduct"]["cn"]], AWARD_RANK[result["award"]]
+        RANK[result["conduct"]["cn"]],
+        AWARD_RANK[result["award"]],
     ]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(students(), st.data())
 def test_raising_any_score_never_lowers_any_level(student, data):
     scored = [s for s in student["subjects"] if s["mode"] == "score"]
@@ -81,22 +96,26 @@ def test_passing_a_comment_subject_never_lowers_any_level(student, data):
         return
     before = assess_json(student)
     raised = copy.deepcopy(student)
-    subject = next(s for s in raised["subjects"] if s["name"] == data.draw(st.sampled_from(failing))["name"])
+    name = data.draw(st.sampled_from(failing))["name"]
+    subject = next(s for s in raised["subjects"] if s["name"] == name)
     subject["hk1" if subject["hk1"] == "CĐ" else "hk2"] = "Đ"
     after = assess_json(raised)
     assert all(a >= b for a, b in zip(levels(after), levels(before), strict=True))
 
 
-@settings(max_examples=500, deadline=None)
-@given(st.integers(min_value=2, max_value=4).flatmap(lambda n: st.lists(tenths, min_size=n, max_size=n)),
-       tenths, tenths)
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(min_value=2, max_value=4).flatmap(lambda n: st.lists(tenths, min_size=n, max_size=n)),
+    tenths,
+    tenths,
+)
 def test_term_average_is_the_exact_fraction_rounded_half_up(tx, gk, ck):
     exact = (sum(Fraction(t, 10) for t in tx) + 2 * Fraction(gk, 10) + 3 * Fraction(ck, 10)) / (len(tx) + 5)
     result = term_average([Decimal(t) / 10 for t in tx], Decimal(gk) / 10, Decimal(ck) / 10)
     assert Fraction(result) == half_up(exact)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(tenths, tenths)
 def test_year_average_is_the_exact_fraction_rounded_half_up(hk1, hk2):
     exact = (Fraction(hk1, 10) + 2 * Fraction(hk2, 10)) / 3
@@ -110,7 +129,9 @@ def float_naive_term_average(tx, gk, ck):
 
 def test_float_round_is_wrong_where_ours_is_right():
     # (8 + 8,5 + 8 + 2·8 + 3·8,5) / 8 = 66 / 8 = 8,25 exactly: half up gives 8,3.
-    assert term_average([Decimal(8), Decimal("8.5"), Decimal(8)], Decimal(8), Decimal("8.5")) == Decimal("8.3")
+    assert term_average([Decimal(8), Decimal("8.5"), Decimal(8)], Decimal(8), Decimal("8.5")) == Decimal(
+        "8.3"
+    )
     assert float_naive_term_average([8, 8.5, 8], 8, 8.5) == 8.2  # round() ties to even: wrong
     # and a case where binary representation, not tie-breaking, is at fault:
     # (0,1 + 0,2 + 2·0,35…) — search the space of real scores for one
@@ -125,7 +146,9 @@ def test_float_round_is_wrong_where_ours_is_right():
     assert wrong, "expected float arithmetic to disagree somewhere"
     # every disagreement is decided by the exact fraction in our favour
     for tx, gk, ck, ours in wrong:
-        exact = (sum(Fraction(str(v)) for v in tx) + 2 * Fraction(str(gk)) + 3 * Fraction(str(ck))) / (len(tx) + 5)
+        exact = (sum(Fraction(str(v)) for v in tx) + 2 * Fraction(str(gk)) + 3 * Fraction(str(ck))) / (
+            len(tx) + 5
+        )
         assert Fraction(ours) == half_up(exact)
 
 

@@ -6,7 +6,14 @@ from decimal import Decimal
 
 import pytest
 
-from hocba.assessment import AssessmentInputError, format_score, parse_score, term_average, tx_count, year_average
+from hocba.assessment import (
+    AssessmentInputError,
+    format_score,
+    parse_score,
+    term_average,
+    tx_count,
+    year_average,
+)
 
 D = Decimal
 
@@ -118,7 +125,9 @@ def test_year_average_uses_the_recorded_term_averages():
     assert (hk1, hk2) == (D("6.3"), D("6.4"))
     assert year_average(hk1, hk2) == D("6.4")
     subject = {
-        "name": "Công nghệ", "mode": "score", "periods_per_year": 52,
+        "name": "Công nghệ",
+        "mode": "score",
+        "periods_per_year": 52,
         "hk1": {"tx": ["6,5", "6,5", 6], "gk": "6,5", "ck": 6},
         "hk2": {"tx": [6.5, 6.5, 6], "gk": 6.3, "ck": 6.4},
     }

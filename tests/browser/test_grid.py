@@ -103,6 +103,18 @@ def test_typing_8_comma_5_saves_it_and_a_complete_row_shows_its_average(world, l
     page.reload()
     assert cell(page, 1, "tx3").input_value() == "6,5"
     assert page.locator("#grid tbody tr:nth-child(1) td[data-avg]").inner_text() == expected
+    # Clicking a filled cell and typing replaces its value, like a spreadsheet.
+    cell(page, 1, "tx3").click()
+    page.keyboard.type("7.5")
+    page.keyboard.press("Enter")
+    settle(page)
+    assert cell(page, 1, "tx3").input_value() == "7,5"
+    assert stored(world, world.students[0], "tx3") == "7.5"
+    cell(page, 2, "tx1").click()
+    page.keyboard.type("9")
+    page.keyboard.press("Enter")
+    settle(page)
+    cell(page, 3, "tx1").focus()
     shot(page, "grid")
 
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from hocba.records.document import format_verification_code, new_verification_code, normalise_verification_code
+from hocba.records.document import (
+    format_verification_code,
+    new_verification_code,
+    normalise_verification_code,
+)
 from hocba.records.document.codes import ALPHABET, CODE_BITS
 
 
@@ -33,6 +37,8 @@ def test_look_alike_letters_are_read_as_digits():
     assert normalise_verification_code("O0IL-1234-5678-9ABC") == "0011123456789ABC"
 
 
-@pytest.mark.parametrize("text", ["", "ABCD", "ABCD-EFGH-JKMN-PQRS-T", "ABCD-EFGH-JKMN-PQR!", "ẮBCD-EFGH-JKMN-PQRS"])
+@pytest.mark.parametrize(
+    "text", ["", "ABCD", "ABCD-EFGH-JKMN-PQRS-T", "ABCD-EFGH-JKMN-PQR!", "ẮBCD-EFGH-JKMN-PQRS"]
+)
 def test_things_that_are_not_codes(text):
     assert normalise_verification_code(text) is None

@@ -23,8 +23,10 @@ from hocba.records.document import (
 A4 = (595.28, 841.89)
 FOOTER_TOP = 2.6 / 2.54 * 72  # the bottom margin holds the footer with the QR code
 
-needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext") or not shutil.which("pdftoppm"),
-                                   reason="poppler-utils (pdftotext, pdftoppm, pdffonts) is not installed")
+needs_poppler = pytest.mark.skipif(
+    not shutil.which("pdftotext") or not shutil.which("pdftoppm"),
+    reason="poppler-utils (pdftotext, pdftoppm, pdffonts) is not installed",
+)
 
 
 def _run(*args: str, data: bytes) -> bytes:
@@ -79,9 +81,16 @@ def test_text_extraction_returns_the_exact_strings(which, request):
     text = pdf_text(rendered.pdf)
     assert unicodedata.is_normalized("NFC", text)
     student = record["student"]
-    for value in (student["full_name"], student["birth_date"], student["birth_place"], student["residence"],
-                  student["father"]["name"], student["personal_id"], record["school"]["name"],
-                  record["homeroom_comment"].split(". ")[0]):
+    for value in (
+        student["full_name"],
+        student["birth_date"],
+        student["birth_place"],
+        student["residence"],
+        student["father"]["name"],
+        student["personal_id"],
+        record["school"]["name"],
+        record["homeroom_comment"].split(". ")[0],
+    ):
         assert value in text or value in " ".join(text.split()), value
     level = "TRUNG HỌC CƠ SỞ" if which == "thcs" else "TRUNG HỌC PHỔ THÔNG"
     assert f"HỌC BẠ {level}" in text
@@ -92,20 +101,34 @@ def test_text_extraction_returns_the_exact_strings(which, request):
     for row in record["subjects"]:
         line = next((ln for ln in lines if ln.strip().startswith(row["name"])), None)
         assert line is not None, f"subject row {row['name']!r} not found on one line"
-        cells = line[len(line) - len(line.lstrip()) + len(row["name"]):].split()
-        values = [row["term1"], row["term2"], row["year"]] + ([row["reassessment"]] if row["reassessment"] else [])
-        assert cells[:len(values)] == values, (row["name"], cells)
+        cells = line[len(line) - len(line.lstrip()) + len(row["name"]) :].split()
+        values = [row["term1"], row["term2"], row["year"]] + (
+            [row["reassessment"]] if row["reassessment"] else []
+        )
+        assert cells[: len(values)] == values, (row["name"], cells)
         assert row["teacher"] in line
 
 
 @needs_poppler
 def test_form_headings_and_signature_titles(thcs, thpt):
     text = pdf_text(thcs[1].pdf)
-    for heading in ("QUÁ TRÌNH HỌC TẬP", "Môn học/Hoạt động giáo dục", "Học kì I", "Học kì II", "Cả năm",
-                    "Giáo viên môn học ký xác nhận", "Trong bảng này có sửa chữa ở 0 chỗ",
-                    "Xác nhận của Giáo viên chủ nhiệm", "Xác nhận của Hiệu trưởng", "Kết quả rèn luyện",
-                    "Kết quả học tập", "NHẬN XÉT CỦA GIÁO VIÊN CHỦ NHIỆM", "PHÊ DUYỆT CỦA HIỆU TRƯỞNG",
-                    "Được công nhận hoàn thành chương trình THCS", "Học sinh"):
+    for heading in (
+        "QUÁ TRÌNH HỌC TẬP",
+        "Môn học/Hoạt động giáo dục",
+        "Học kì I",
+        "Học kì II",
+        "Cả năm",
+        "Giáo viên môn học ký xác nhận",
+        "Trong bảng này có sửa chữa ở 0 chỗ",
+        "Xác nhận của Giáo viên chủ nhiệm",
+        "Xác nhận của Hiệu trưởng",
+        "Kết quả rèn luyện",
+        "Kết quả học tập",
+        "NHẬN XÉT CỦA GIÁO VIÊN CHỦ NHIỆM",
+        "PHÊ DUYỆT CỦA HIỆU TRƯỞNG",
+        "Được công nhận hoàn thành chương trình THCS",
+        "Học sinh",
+    ):
         assert heading in text, heading
     assert "KT. HIỆU TRƯỞNG" not in text
     deputy = pdf_text(thpt[1].pdf)
@@ -153,7 +176,10 @@ def test_fonts_are_embedded_and_pdfa3b_is_declared(thcs):
     assert rows, "no fonts listed"
     for row in rows:
         assert row.split()[-5] == "yes", row  # the "emb" column
-    assert b"<pdfaid:part>3</pdfaid:part>" in thcs[1].pdf and b"<pdfaid:conformance>B</pdfaid:conformance>" in thcs[1].pdf
+    assert (
+        b"<pdfaid:part>3</pdfaid:part>" in thcs[1].pdf
+        and b"<pdfaid:conformance>B</pdfaid:conformance>" in thcs[1].pdf
+    )
 
 
 def _overlap(a, b) -> bool:
@@ -173,36 +199,40 @@ def test_signature_boxes_are_on_the_form_and_apart(which, request, renderer):
         assert box.x2 - box.x1 > 100 and box.y2 - box.y1 > 55, role  # room for a signature stamp
     roles = list(boxes)
     for i, a in enumerate(roles):
-        for b in roles[i + 1:]:
+        for b in roles[i + 1 :]:
             assert not _overlap(boxes[a], boxes[b]), (a, b)
     regions = {r["name"]: r for r in renderer.regions(record)}
     table_bottom = regions["subjects_table_bottom"]
     assert table_bottom["page_index"] == 2
-    assert boxes["results_homeroom"].y2 < table_bottom["y"] and boxes["results_principal"].y2 < table_bottom["y"]
+    assert (
+        boxes["results_homeroom"].y2 < table_bottom["y"] and boxes["results_principal"].y2 < table_bottom["y"]
+    )
 
 
 @needs_poppler
 def test_signature_boxes_are_where_the_empty_rectangles_are_drawn(thcs):
     """Rasterise each box's page: the outline is drawn exactly on the reported edges, the inside is blank."""
-    record, rendered = thcs
+    _, rendered = thcs
     dpi = 144
     scale = dpi / 72
     for role, box in rendered.signature_boxes.items():
         image = page_image(rendered.pdf, box.page_index, dpi)
-        height = image.height
 
-        def px(x, y):
-            return int(round(x * scale)), int(round(height - y * scale))
+        def px(x, y, image=image):
+            return round(x * scale), round(image.height - y * scale)
 
-        def dark_near(x, y):
+        def dark_near(x, y, image=image):
             cx, cy = px(x, y)
             return min(image.getpixel((cx + dx, cy + dy)) for dx in range(-2, 3) for dy in range(-2, 3)) < 200
 
         mid_x, mid_y = (box.x1 + box.x2) / 2, (box.y1 + box.y2) / 2
         assert dark_near(mid_x, box.y2) and dark_near(mid_x, box.y1), f"{role}: horizontal edges"
         assert dark_near(box.x1, mid_y) and dark_near(box.x2, mid_y), f"{role}: vertical edges"
-        inside = [image.getpixel(px(box.x1 + (box.x2 - box.x1) * fx, box.y1 + (box.y2 - box.y1) * fy))
-                  for fx in (0.2, 0.5, 0.8) for fy in (0.2, 0.5, 0.8)]
+        inside = [
+            image.getpixel(px(box.x1 + (box.x2 - box.x1) * fx, box.y1 + (box.y2 - box.y1) * fy))
+            for fx in (0.2, 0.5, 0.8)
+            for fy in (0.2, 0.5, 0.8)
+        ]
         assert min(inside) > 245, f"{role}: the box is not empty"
 
 
@@ -228,15 +258,19 @@ def test_markup_in_data_is_printed_literally(renderer):
 @needs_poppler
 def test_an_overflowing_summary_still_numbers_pages_and_boxes(renderer):
     record = sample_record("THCS", seed=5)
-    record["homeroom_comment"] = ("Em chăm ngoan, tích cực, có tinh thần trách nhiệm với tập thể lớp. " * 17)[:1200]
-    record["awards"] = [f"Giấy khen số {i} của Hiệu trưởng về thành tích trong phong trào thi đua" for i in range(20)]
+    record["homeroom_comment"] = ("Em chăm ngoan, tích cực, có tinh thần trách nhiệm với tập thể lớp. " * 17)[
+        :1200
+    ]
+    record["awards"] = [
+        f"Giấy khen số {i} của Hiệu trưởng về thành tích trong phong trào thi đua" for i in range(20)
+    ]
     record["competitions"] = [f"Giải Khuyến khích cuộc thi số {i} cấp thành phố" for i in range(20)]
     rendered = renderer.render(record)
     assert rendered.page_count > 4
     for page in range(rendered.page_count):
         assert f"Trang {page + 1}/{rendered.page_count}" in pdf_text(rendered.pdf, page=page)
     for box in rendered.signature_boxes.values():
-        assert box.page_index < rendered.page_count and FOOTER_TOP < box.y1
+        assert box.page_index < rendered.page_count and box.y1 > FOOTER_TOP
 
 
 def test_invalid_record_is_refused_before_rendering():
@@ -244,3 +278,21 @@ def test_invalid_record_is_refused_before_rendering():
     record["student"]["full_name"] = ""
     with pytest.raises(RecordInvalid, match="Họ và tên học sinh"):
         render_record(record)
+
+
+def test_correction_box_counts_places_and_names_each_subject_once():
+    from hocba.records.document.render import expected_pages, view_model
+
+    record = sample_record("THCS", seed=6, version=2)
+    base = dict(record["corrections"][0])
+    record["corrections"] = [
+        {**base, "field": "Toán — Học kì I", "subject": "Toán"},
+        {**base, "field": "Toán — Cả năm", "subject": "Toán"},
+        {**base, "field": "Ngữ văn — Cả năm", "subject": "Ngữ văn"},
+        {**base, "field": "Kết quả rèn luyện cả năm", "subject": ""},
+    ]
+    view = view_model(record)
+    assert view["correction_count"] == 3
+    assert view["corrected_subjects"] == ["Toán", "Ngữ văn"]
+    assert view["page_total"] == expected_pages(record) == 5
+    assert len(view["history_rows"]) == 4 and view["code_display"].count("-") == 3

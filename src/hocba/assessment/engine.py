@@ -8,7 +8,7 @@ from hocba.assessment import tt22
 from hocba.assessment.errors import AssessmentInputError
 from hocba.assessment.explain import explain
 from hocba.assessment.parse import prepare_input, prepare_json
-from hocba.assessment.scores import DECIMALS, FLOATS, round_half_up_tenths, to_tenths
+from hocba.assessment.scores import DECIMALS, FLOATS, to_tenths
 from hocba.assessment.types import (
     Award,
     Comment,
@@ -37,8 +37,7 @@ def tx_count(periods_per_year: int) -> int:
 
 def term_average(tx: list[Decimal] | tuple[Decimal, ...], gk: Decimal, ck: Decimal) -> Decimal:
     """ĐTBmhk = (ΣĐĐGtx + 2·ĐĐGgk + 3·ĐĐGck) / (số ĐĐGtx + 5), one decimal, half up (exact)."""
-    total = sum(to_tenths(v) for v in tx) + 2 * to_tenths(gk) + 3 * to_tenths(ck)
-    return DECIMALS[round_half_up_tenths(total, len(tx) + 5)]
+    return DECIMALS[tt22.term_average_tenths([to_tenths(v) for v in tx], to_tenths(gk), to_tenths(ck))]
 
 
 def year_average(hk1: Decimal, hk2: Decimal) -> Decimal:
@@ -61,14 +60,20 @@ def to_result(ev: tt22.Evaluation) -> StudentResult:
         if s.__class__ is tt22.PreparedScored:
             subjects.append(
                 ScoredSubjectResult(
-                    s.name, DECIMALS[v[0]], DECIMALS[v[1]], DECIMALS[v[2]],
+                    s.name,
+                    DECIMALS[v[0]],
+                    DECIMALS[v[1]],
+                    DECIMALS[v[2]],
                     DECIMALS[s.retest] if i in retested else None,  # type: ignore[index]
                 )
             )
         else:
             subjects.append(
                 CommentSubjectResult(
-                    s.name, _COMMENTS[v[0]], _COMMENTS[v[1]], _COMMENTS[v[2]],  # type: ignore[index]
+                    s.name,
+                    _COMMENTS[v[0]],
+                    _COMMENTS[v[1]],
+                    _COMMENTS[v[2]],  # type: ignore[index]
                     _COMMENTS[s.retest] if i in retested else None,  # type: ignore[index]
                 )
             )
@@ -76,19 +81,29 @@ def to_result(ev: tt22.Evaluation) -> StudentResult:
     if ev.after_retest_adjusted:
         adjusted.append("after_retest")
     learning = LearningResult(
-        _LEVELS[ev.learning[0]], _LEVELS[ev.learning[1]], _LEVELS[ev.learning[2]],
-        None if ev.after_retest is None else _LEVELS[ev.after_retest], tuple(adjusted),
+        _LEVELS[ev.learning[0]],
+        _LEVELS[ev.learning[1]],
+        _LEVELS[ev.learning[2]],
+        None if ev.after_retest is None else _LEVELS[ev.after_retest],
+        tuple(adjusted),
     )
     conduct = ConductResult(
-        _LEVELS[ev.conduct[0]], _LEVELS[ev.conduct[1]], _LEVELS[ev.conduct[2]],
+        _LEVELS[ev.conduct[0]],
+        _LEVELS[ev.conduct[1]],
+        _LEVELS[ev.conduct[2]],
         None if ev.after_summer is None else _LEVELS[ev.after_summer],
     )
     return StudentResult(
-        tuple(subjects), learning, conduct, Outcome(ev.outcome),
+        tuple(subjects),
+        learning,
+        conduct,
+        Outcome(ev.outcome),
         None if ev.award is None else Award(ev.award),
-        tuple(explain(ev)), p.exempt,
+        tuple(explain(ev)),
+        p.exempt,
         tuple(p.subjects[i].name for i in ev.retest_candidates)
-        if ev.outcome in (tt22.PENDING_RETEST, tt22.PENDING_BOTH) else (),
+        if ev.outcome in (tt22.PENDING_RETEST, tt22.PENDING_BOTH)
+        else (),
     )
 
 

@@ -41,9 +41,7 @@ def shortfalls(target: int, scored: list[tuple[str, int]], failed: list[str]) ->
     else:
         reasons.extend(f"{name} Chưa đạt" for name in failed)
     floor = tt22.FLOOR[target]
-    reasons.extend(
-        f"{name} {TEXTS[v]} < {_THRESHOLD_TEXT[floor]}" for name, v in scored if v < floor
-    )
+    reasons.extend(f"{name} {TEXTS[v]} < {_THRESHOLD_TEXT[floor]}" for name, v in scored if v < floor)
     need = min(tt22.MIN_SUBJECTS, len(scored))
     at = tt22.COUNT_AT[target]
     reached = sum(1 for _, v in scored if v >= at)
@@ -52,7 +50,9 @@ def shortfalls(target: int, scored: list[tuple[str, int]], failed: list[str]) ->
     return reasons
 
 
-def learning_sentence(title: str, level: int, adjusted: bool, scored: list[tuple[str, int]], failed: list[str]) -> str:
+def learning_sentence(
+    title: str, level: int, adjusted: bool, scored: list[tuple[str, int]], failed: list[str]
+) -> str:
     """One sentence for one learning result (Điều 9 khoản 2 and 3)."""
     label = LEVEL_LABELS[level]
     if level == tt22.TOT:
@@ -63,9 +63,14 @@ def learning_sentence(title: str, level: int, adjusted: bool, scored: list[tuple
             )
         return f"{title}: Tốt; mọi môn đánh giá bằng nhận xét Đạt, không có môn tính điểm."
     if not adjusted:
-        return f"{title}: {label}; không đạt {LEVEL_LABELS[level + 1]} vì {'; '.join(shortfalls(level + 1, scored, failed))}."
+        reasons = "; ".join(shortfalls(level + 1, scored, failed))
+        return f"{title}: {label}; không đạt {LEVEL_LABELS[level + 1]} vì {reasons}."
     raw = level - 1
-    target = tt22.TOT if tt22.single_subject_blocks(sorted((v for _, v in scored), reverse=True), len(failed), tt22.TOT) else tt22.KHA
+    target = (
+        tt22.TOT
+        if tt22.single_subject_blocks(sorted((v for _, v in scored), reverse=True), len(failed), tt22.TOT)
+        else tt22.KHA
+    )
     culprit = failed[0] if failed else min(scored, key=lambda item: item[1])
     culprit_text = culprit if isinstance(culprit, str) else f"{culprit[0]} {TEXTS[culprit[1]]}"
     return (
@@ -90,11 +95,14 @@ def explain(ev: tt22.Evaluation) -> list[str]:
     for index in range(3):
         scored, failed = _period_data(ev, index)
         lines.append(
-            learning_sentence(f"Kết quả học tập {PERIODS[index]}", ev.learning[index], ev.adjusted[index], scored, failed)
+            learning_sentence(
+                f"Kết quả học tập {PERIODS[index]}", ev.learning[index], ev.adjusted[index], scored, failed
+            )
         )
     c1, c2, ccn = ev.conduct
     lines.append(
-        f"Kết quả rèn luyện cả năm: {LEVEL_LABELS[ccn]} (HK I {LEVEL_LABELS[c1]}, HK II {LEVEL_LABELS[c2]}; Điều 8)."
+        f"Kết quả rèn luyện cả năm: {LEVEL_LABELS[ccn]} "
+        f"(HK I {LEVEL_LABELS[c1]}, HK II {LEVEL_LABELS[c2]}; Điều 8)."
     )
     lines.extend(_promotion_lines(ev))
     lines.extend(_award_lines(ev))
@@ -125,7 +133,8 @@ def _promotion_lines(ev: tt22.Evaluation) -> list[str]:
     ignored = [s.name for i, s in enumerate(p.subjects) if s.retest is not None and i not in due]
     if ignored:
         lines.append(
-            "Bỏ qua kết quả kiểm tra lại của môn " + ", ".join(ignored)
+            "Bỏ qua kết quả kiểm tra lại của môn "
+            + ", ".join(ignored)
             + " vì môn không thuộc diện kiểm tra lại (chỉ khi kết quả học tập cả năm Chưa đạt, "
             "với môn có ĐTBmcn dưới 5,0 hoặc môn đánh giá bằng nhận xét Chưa đạt)."
         )
@@ -139,21 +148,27 @@ def _promotion_lines(ev: tt22.Evaluation) -> list[str]:
     if lcn == tt22.CHUA_DAT:
         names = "; ".join(_subject_value_text(ev, i) for i in ev.retest_candidates)
         if ev.after_retest is None:
-            lines.append(f"Học tập cả năm Chưa đạt: được kiểm tra lại các môn (học sinh chọn trong số): {names}.")
-        else:
             lines.append(
-                "Kiểm tra lại: " + "; ".join(_retest_value_text(ev, i) for i in ev.retested) + "."
+                f"Học tập cả năm Chưa đạt: được kiểm tra lại các môn (học sinh chọn trong số): {names}."
             )
+        else:
+            lines.append("Kiểm tra lại: " + "; ".join(_retest_value_text(ev, i) for i in ev.retested) + ".")
             scored, failed = _period_data(ev, 2, retested=True)
             lines.append(
                 learning_sentence(
-                    "Kết quả học tập sau kiểm tra lại", ev.after_retest, ev.after_retest_adjusted, scored, failed
+                    "Kết quả học tập sau kiểm tra lại",
+                    ev.after_retest,
+                    ev.after_retest_adjusted,
+                    scored,
+                    failed,
                 )
             )
     absences = p.absences
     outcome = ev.outcome
     if absences > tt22.MAX_ABSENCES:
-        lines.append(f"Ở lại lớp: nghỉ {absences} buổi, quá {tt22.MAX_ABSENCES} buổi trong năm học (Điều 12).")
+        lines.append(
+            f"Ở lại lớp: nghỉ {absences} buổi, quá {tt22.MAX_ABSENCES} buổi trong năm học (Điều 12)."
+        )
     elif outcome == tt22.RETAINED:
         parts = []
         if ev.after_summer == tt22.CHUA_DAT:
@@ -178,7 +193,11 @@ def _promotion_lines(ev: tt22.Evaluation) -> list[str]:
 def _award_lines(ev: tt22.Evaluation) -> list[str]:
     if ev.award is None:
         return []
-    year = [v[2] for s, v in zip(ev.prepared.subjects, ev.values, strict=True) if s.__class__ is tt22.PreparedScored]
+    year = [
+        v[2]
+        for s, v in zip(ev.prepared.subjects, ev.values, strict=True)
+        if s.__class__ is tt22.PreparedScored
+    ]
     high = sum(1 for v in year if v >= tt22.EXCELLENT_SCORE)
     need = min(tt22.MIN_SUBJECTS, len(year))
     if ev.award == tt22.AWARD_EXCELLENT:

@@ -48,9 +48,7 @@ def parse_comment(value: object, field: str) -> bool:
     if result is None and isinstance(value, str):
         result = COMMENTS.get(unicodedata.normalize("NFC", value.strip()))
     if result is None:
-        raise AssessmentInputError(
-            f"{field}: mức {_show(value)} không hợp lệ (chỉ nhận Đ hoặc CĐ)"
-        )
+        raise AssessmentInputError(f"{field}: mức {_show(value)} không hợp lệ (chỉ nhận Đ hoặc CĐ)")
     return result
 
 
@@ -159,8 +157,11 @@ def _prepare_fast(obj: object) -> tt22.Prepared:
         name = subject["name"]
         periods = subject["periods_per_year"]
         if (
-            name.__class__ is not str or not name.strip() or name in seen
-            or periods.__class__ is not int or periods <= 0
+            name.__class__ is not str
+            or not name.strip()
+            or name in seen
+            or periods.__class__ is not int
+            or periods <= 0
         ):
             raise _Unusual
         seen.add(name)
@@ -346,7 +347,11 @@ def prepare_input(student: StudentInput) -> tt22.Prepared:
     conduct = student.conduct
     c1 = parse_level(_level_name(conduct.hk1), "Rèn luyện HK I")
     c2 = parse_level(_level_name(conduct.hk2), "Rèn luyện HK II")
-    summer = None if conduct.summer is None else parse_level(_level_name(conduct.summer), "Rèn luyện sau kì nghỉ hè")
+    summer = (
+        None
+        if conduct.summer is None
+        else parse_level(_level_name(conduct.summer), "Rèn luyện sau kì nghỉ hè")
+    )
     prepared: list[tt22.PreparedScored | tt22.PreparedComment] = []
     exempt: list[str] = []
     seen: set[str] = set()
@@ -369,10 +374,16 @@ def prepare_input(student: StudentInput) -> tt22.Prepared:
                     raise AssessmentInputError(f"{label}: thiếu điểm của học kì")
                 if len(term.tx) != required:
                     raise _tx_mismatch(label, len(term.tx), required, subject.periods_per_year)
-                parts.append(tuple(_decimal_tenths(v, f"{label}, ĐĐGtx lần {i}") for i, v in enumerate(term.tx, 1)))
+                parts.append(
+                    tuple(_decimal_tenths(v, f"{label}, ĐĐGtx lần {i}") for i, v in enumerate(term.tx, 1))
+                )
                 parts.append(_decimal_tenths(term.gk, f"{label}, ĐĐGgk"))
                 parts.append(_decimal_tenths(term.ck, f"{label}, ĐĐGck"))
-            retest = None if subject.retest is None else _decimal_tenths(subject.retest, f"Môn {name}, điểm kiểm tra lại")
+            retest = (
+                None
+                if subject.retest is None
+                else _decimal_tenths(subject.retest, f"Môn {name}, điểm kiểm tra lại")
+            )
             prepared.append(tt22.PreparedScored(*parts, retest))  # type: ignore[arg-type]
         elif isinstance(subject, CommentSubject):
             results: list[bool] = []
@@ -392,8 +403,14 @@ def prepare_input(student: StudentInput) -> tt22.Prepared:
                 else:
                     results.append(parse_comment(cterm, label))
                     details.append(None)
-            retest_c = None if subject.retest is None else parse_comment(subject.retest, f"Môn {name}, kết quả kiểm tra lại")
-            prepared.append(tt22.PreparedComment(name, results[0], results[1], retest_c, details[0], details[1]))
+            retest_c = (
+                None
+                if subject.retest is None
+                else parse_comment(subject.retest, f"Môn {name}, kết quả kiểm tra lại")
+            )
+            prepared.append(
+                tt22.PreparedComment(name, results[0], results[1], retest_c, details[0], details[1])
+            )
         else:
             raise AssessmentInputError(f"Môn {name}: loại môn học không hợp lệ")
     return tt22.Prepared(tuple(prepared), c1, c2, summer, student.absences, tuple(exempt))
@@ -405,4 +422,3 @@ def _level_name(level: object) -> object:
     if isinstance(level, Level):
         return LEVEL_LABELS[level]
     return level
-

@@ -133,9 +133,7 @@ def single_subject_blocks(desc: list[int], n_fail_comment: int, target: int) -> 
     docstring): exactly one subject below the target's floor and the count condition met."""
     n = len(desc)
     floor = FLOOR[target]
-    if n == 0:
-        below = 0
-    elif desc[-1] >= floor:
+    if n == 0 or desc[-1] >= floor:
         below = 0
     elif n == 1 or desc[-2] >= floor:
         below = 1
@@ -299,8 +297,18 @@ def evaluate(p: Prepared) -> Evaluation:
         award = AWARD_EXCELLENT if excellent_count_met(scored_year) else AWARD_GOOD
 
     return Evaluation(
-        p, tuple(values), (l1, l2, lcn), (adj1, adj2, adjcn), candidates, retested,
-        after_retest, after_adj, (p.conduct1, p.conduct2, ccn), after_summer, outcome, award,
+        p,
+        tuple(values),
+        (l1, l2, lcn),
+        (adj1, adj2, adjcn),
+        candidates,
+        retested,
+        after_retest,
+        after_adj,
+        (p.conduct1, p.conduct2, ccn),
+        after_summer,
+        outcome,
+        award,
     )
 
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import IntEnum, StrEnum
 
-
 LEVEL_LABELS = ("Chưa đạt", "Đạt", "Khá", "Tốt")
 
 
@@ -51,6 +50,7 @@ class Comment(StrEnum):
 
     @property
     def passed(self) -> bool:
+        """True for Đạt."""
         return self is Comment.DAT
 
 

@@ -6,11 +6,12 @@ sizes), so the same code closes one class, a school of 1,500 or a whole city.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from hocba import assessment
@@ -21,7 +22,11 @@ from hocba.org.models import ClassGroup, CurriculumEntry, TeachingAssignment
 from hocba.people.models import ACTIVE_STATUSES, Enrolment
 
 ENGINE = "tt22"
-BATCH_CLASSES = 40
+BATCH_CLASSES = 60
+
+#: Stored canonical strings → the JSON numbers of the engine's contract ("8.5" → 8.5; Đ/CĐ stay).
+_NUMBERS: dict[str | None, object] = {None: None, "Đ": "Đ", "CĐ": "CĐ",
+                                      **{f"{n / 10:.1f}": n / 10 for n in range(101)}}
 
 
 @dataclass
@@ -32,62 +37,94 @@ class CloseReport:
 
 
 def _number(v: str | None):
-    if v is None:
-        return None
-    return float(v) if v not in ("Đ", "CĐ") else v
+    try:
+        return _NUMBERS[v]
+    except KeyError:  # a value stored outside the canonical form: let the engine judge it
+        return float(v) if v not in ("Đ", "CĐ") else v
 
 
-def _term_input(row: SubjectTermScore | None, tx_count: int) -> dict | None:
+def _term_input(row: tuple | None, tx_count: int) -> dict | None:
+    """(tx, gk, ck) as stored → the engine's term input; None when the row does not exist."""
     if row is None:
         return None
-    tx = list(row.tx)[:tx_count]
-    return {"tx": [_number(v) for v in tx], "gk": _number(row.gk), "ck": _number(row.ck)}
+    tx, gk, ck = row
+    return {"tx": [_number(v) for v in tx[:tx_count]], "gk": _number(gk), "ck": _number(ck)}
 
 
-def build_inputs(class_groups: list[ClassGroup]) -> dict[int, list[tuple[int, dict]]]:
-    """class id → [(student id, engine input dict)] in the engine's JSON contract."""
+@dataclass
+class _Catalogue:
+    """What every batch needs and does not change during a closing: periods and ĐĐGtx counts."""
+
+    curriculum: dict[tuple[int, int], tuple[int, int]]  # (subject id, grade) → (periods/year, tx count)
+
+    @classmethod
+    def load(cls) -> _Catalogue:
+        return cls({(c.subject_id, c.grade): (c.periods_per_year, c.tx_count)
+                    for c in CurriculumEntry.objects.filter(school_year=None)})
+
+
+def build_inputs(class_groups: list[ClassGroup], catalogue: _Catalogue | None = None,
+                 ) -> dict[int, list[tuple[int, dict]]]:
+    """class id → [(student id, engine input dict)] in the engine's JSON contract.
+
+    One query per table for the whole batch, reading plain tuples (no model instances): at city
+    scale this loop, not the engine, is where the time goes.
+    """
+    catalogue = catalogue or _Catalogue.load()
     ids = [c.pk for c in class_groups]
-    enrolled = defaultdict(list)
-    for e in (Enrolment.objects.filter(class_group_id__in=ids, status__in=ACTIVE_STATUSES)
-              .order_by("student__sort_name").values("class_group_id", "student_id")):
-        enrolled[e["class_group_id"]].append(e["student_id"])
-    subjects = defaultdict(list)
-    for ta in TeachingAssignment.objects.filter(class_group_id__in=ids).select_related("subject"):
-        subjects[ta.class_group_id].append(ta.subject)
-    curriculum = {(c.subject_id, c.grade): c for c in CurriculumEntry.objects.filter(school_year=None)}
-    scores = {}
-    for r in SubjectTermScore.objects.filter(class_group_id__in=ids).only(
-            "class_group_id", "student_id", "subject_id", "term", "tx", "gk", "ck"):
-        scores[(r.class_group_id, r.student_id, r.subject_id, r.term)] = r
-    homeroom = {(h.class_group_id, h.student_id, h.term): h
-                for h in HomeroomTermEntry.objects.filter(class_group_id__in=ids)}
-    years = {(y.class_group_id, y.student_id): y for y in YearEntry.objects.filter(class_group_id__in=ids)}
+    enrolled: dict[int, list[int]] = defaultdict(list)
+    for class_id, student_id in (Enrolment.objects.filter(class_group_id__in=ids, status__in=ACTIVE_STATUSES)
+                                 .order_by("student__sort_name", "student_id")
+                                 .values_list("class_group_id", "student_id")):
+        enrolled[class_id].append(student_id)
+    subjects: dict[int, list[tuple[int, str, str, str]]] = defaultdict(list)
+    for class_id, subject_id, code, name, mode in (
+            TeachingAssignment.objects.filter(class_group_id__in=ids)
+            .order_by("subject__display_order", "subject__code")
+            .values_list("class_group_id", "subject_id", "subject__code", "subject__name", "subject__mode")):
+        subjects[class_id].append((subject_id, code, name, mode))
+    scores: dict[tuple[int, int, int], tuple] = {}
+    for class_id, student_id, subject_id, term, tx, gk, ck in (
+            SubjectTermScore.objects.filter(class_group_id__in=ids).order_by()
+            .values_list("class_group_id", "student_id", "subject_id", "term", "tx", "gk", "ck")):
+        scores[(student_id, subject_id, term)] = (tx, gk, ck)
+        del class_id  # a student is in one class of the batch; the key needs no class
+    homeroom: dict[tuple[int, int], tuple[str, int]] = {}
+    for student_id, term, conduct, excused, unexcused in (
+            HomeroomTermEntry.objects.filter(class_group_id__in=ids).order_by()
+            .values_list("student_id", "term", "conduct", "absent_excused", "absent_unexcused")):
+        homeroom[(student_id, term)] = (conduct, excused + unexcused)
+    years = {student_id: (summer, retests) for student_id, summer, retests in (
+        YearEntry.objects.filter(class_group_id__in=ids).order_by()
+        .values_list("student_id", "summer_conduct", "retests"))}
     year_ids = {c.school_year_id for c in class_groups}
-    exempt = {(x.student_id, x.subject_id) for x in Exemption.objects.filter(school_year_id__in=year_ids)}
+    exempt = set(Exemption.objects.filter(school_year_id__in=year_ids, student__enrolments__class_group_id__in=ids)
+                 .order_by().values_list("student_id", "subject_id"))
     out: dict[int, list[tuple[int, dict]]] = {}
     for cg in class_groups:
         items = []
+        plan = []
+        for subject_id, code, name, mode in subjects[cg.pk]:
+            periods, tx_count = catalogue.curriculum.get((subject_id, cg.grade), (70, 3))
+            plan.append((subject_id, code, {"name": name, "mode": mode, "periods_per_year": periods}, tx_count))
         for student_id in enrolled[cg.pk]:
-            year = years.get((cg.pk, student_id))
+            summer, retests = years.get(student_id, ("", None))
             subject_inputs = []
-            for subject in subjects[cg.pk]:
-                entry = curriculum.get((subject.pk, cg.grade))
-                periods = entry.periods_per_year if entry else 70
-                tx_count = entry.tx_count if entry else 3
-                item = {"name": subject.name, "mode": subject.mode, "periods_per_year": periods}
-                if (student_id, subject.pk) in exempt:
+            for subject_id, code, head, tx_count in plan:
+                item = dict(head)
+                if exempt and (student_id, subject_id) in exempt:
                     item["exempt"] = True
                 else:
-                    item["hk1"] = _term_input(scores.get((cg.pk, student_id, subject.pk, 1)), tx_count)
-                    item["hk2"] = _term_input(scores.get((cg.pk, student_id, subject.pk, 2)), tx_count)
-                    if year and subject.code in year.retests:
-                        item["retest"] = _number(year.retests[subject.code])
+                    item["hk1"] = _term_input(scores.get((student_id, subject_id, 1)), tx_count)
+                    item["hk2"] = _term_input(scores.get((student_id, subject_id, 2)), tx_count)
+                    if retests and code in retests:
+                        item["retest"] = _number(retests[code])
                 subject_inputs.append(item)
-            h1, h2 = homeroom.get((cg.pk, student_id, 1)), homeroom.get((cg.pk, student_id, 2))
-            conduct = {"hk1": h1.conduct if h1 else None, "hk2": h2.conduct if h2 else None}
-            if year and year.summer_conduct:
-                conduct["summer"] = year.summer_conduct
-            absences = sum((h.absent_excused + h.absent_unexcused) for h in (h1, h2) if h)
+            h1, h2 = homeroom.get((student_id, 1)), homeroom.get((student_id, 2))
+            conduct = {"hk1": h1[0] if h1 else None, "hk2": h2[0] if h2 else None}
+            if summer:
+                conduct["summer"] = summer
+            absences = (h1[1] if h1 else 0) + (h2[1] if h2 else 0)
             items.append((student_id, {"grade": cg.grade, "subjects": subject_inputs, "conduct": conduct,
                                        "absences": absences}))
         out[cg.pk] = items
@@ -125,26 +162,25 @@ def close_classes(*, class_ids: Iterable[int], period: str, by=None,
     class_ids = list(class_ids)
     report = CloseReport(errors=[])
     now = timezone.now()
+    catalogue = _Catalogue.load()
     for start in range(0, len(class_ids), BATCH_CLASSES):
-        batch = list(ClassGroup.objects.filter(pk__in=class_ids[start:start + BATCH_CLASSES]))
-        inputs = build_inputs(batch)
+        batch = list(ClassGroup.objects.filter(pk__in=class_ids[start:start + BATCH_CLASSES]).order_by()
+                     .only("pk", "name", "grade", "school_year_id"))
+        inputs = build_inputs(batch, catalogue)
         rows = []
         for cg in batch:
             for student_id, student in inputs[cg.pk]:
-                given = _for_period(student, period)
-                result = assessment.assess_json(given)
+                result = assessment.assess_json(_for_period(student, period))
                 learning, conduct, outcome = _pick(result, period)
                 error = result.get("error", "")
                 if error:
                     report.failed += 1
                     report.errors.append(f"{cg.name}, học sinh #{student_id}: {error}")
-                rows.append(StudentResult(class_group=cg, student_id=student_id, period=period, inputs=student,
-                                          outputs=result, learning=learning, conduct=conduct, outcome=outcome,
-                                          error=error, engine=ENGINE, computed_at=now))
+                rows.append((cg.pk, student_id, student, result, learning, conduct, outcome, error))
                 report.students += 1
         with transaction.atomic():
             StudentResult.objects.filter(class_group_id__in=[c.pk for c in batch], period=period).delete()
-            StudentResult.objects.bulk_create(rows, batch_size=1000)
+            _insert_results(rows, period=period, now=now)
         if progress:
             progress(report.students, report.failed)
     if class_ids:
@@ -152,6 +188,30 @@ def close_classes(*, class_ids: Iterable[int], period: str, by=None,
                      object_id=class_ids[0] if len(class_ids) == 1 else f"{len(class_ids)} lớp",
                      after={"students": report.students, "failed": report.failed})
     return report
+
+
+_RESULT_COLUMNS = ("class_group_id", "student_id", "period", "inputs", "outputs", "learning", "conduct", "outcome",
+                   "error", "engine", "computed_at")
+
+
+def _insert_results(rows: list[tuple], *, period: str, now) -> None:
+    """Store the snapshots: PostgreSQL's COPY (the bulk path of the city closing), else ``bulk_create``."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        table = StudentResult._meta.db_table
+        with connection.cursor() as cursor, cursor.cursor.copy(
+                f"COPY {table} ({', '.join(_RESULT_COLUMNS)}) FROM STDIN") as copy:
+            for class_id, student_id, inputs, outputs, learning, conduct, outcome, error in rows:
+                copy.write_row((class_id, student_id, period, dumps(inputs), dumps(outputs), learning, conduct,
+                                outcome, error, ENGINE, now))
+        return
+    StudentResult.objects.bulk_create(
+        [StudentResult(class_group_id=class_id, student_id=student_id, period=period, inputs=inputs,
+                       outputs=outputs, learning=learning, conduct=conduct, outcome=outcome, error=error,
+                       engine=ENGINE, computed_at=now)
+         for class_id, student_id, inputs, outputs, learning, conduct, outcome, error in rows], batch_size=1000)
 
 
 __all__ = ["close_classes", "build_inputs", "sheet_shape"]

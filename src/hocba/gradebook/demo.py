@@ -1,8 +1,200 @@
-"""A year of plausible scores for the demo city (filled in by the gradebook demo work)."""
+"""A year of plausible scores for the demo city, written with bulk inserts.
+
+Each student gets an *ability* (a level around which their scores fall, with a per-subject
+offset and noise per assessment, one decimal); comment-assessed subjects are mostly Đ. A few
+students are weak (learning result Chưa đạt, so they re-test in the summer: most pass, some stay
+down) and a few are absent a lot (over 45 days: retained), so the demo shows every learning level,
+a re-test case and a retained case. The homeroom teacher's entries (conduct, a short comment,
+absences) and the year entries (the year comment, summer results) are filled too; then both
+terms are finalised and closed (subject and class locks) and the terms and the year are closed by
+the assessment engine (:func:`hocba.gradebook.closing.close_classes`, the StudentResult snapshots).
+
+No per-cell service calls and no per-cell history: seeded data is not a teacher's change; one
+audit entry records the seeding. Set ``HOCBA_DEMO_GRADEBOOK = False`` (Django setting) to leave the
+gradebooks empty (tests of the gradebook itself start from an empty one).
+"""
 
 from __future__ import annotations
 
+import random
+from collections import defaultdict
 
-def seed_gradebook(result, rng) -> None:
-    """Fill every class's gradebook for the year, the homeroom entries, and close both terms."""
-    return None
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from hocba.core.audit import audit_record
+from hocba.gradebook.closing import close_classes
+from hocba.gradebook.models import GradebookLock, HomeroomTermEntry, LockLevel, StudentResult, SubjectTermScore, YearEntry
+from hocba.org.models import ClassGroup, CurriculumEntry, TeachingAssignment
+from hocba.people.models import ACTIVE_STATUSES, Enrolment
+
+BATCH = 2000
+WEAK_SHARE = 0.025  # learning result Chưa đạt: summer re-test
+ABSENT_SHARE = 0.006  # over 45 days absent: retained
+RETEST_FAIL_SHARE = 0.3
+
+SUBJECT_COMMENTS = {
+    "high": ["Học tốt, tích cực phát biểu.", "Nắm vững kiến thức, làm bài cẩn thận.", "Có năng khiếu, cần phát huy."],
+    "mid": ["Có cố gắng, cần chăm chỉ hơn.", "Nắm được kiến thức cơ bản.", "Tiến bộ so với đầu năm."],
+    "low": ["Cần cố gắng nhiều hơn.", "Chưa nắm vững kiến thức cơ bản, cần ôn tập thêm.",
+            "Hay quên làm bài tập về nhà."],
+}
+HOMEROOM_COMMENTS = {
+    "Tốt": ["Ngoan, lễ phép, tích cực trong các hoạt động của lớp.", "Chăm chỉ, hòa đồng, giúp đỡ bạn bè."],
+    "Khá": ["Ngoan, cần tập trung hơn trong giờ học.", "Thực hiện tốt nội quy, cần mạnh dạn hơn."],
+    "Đạt": ["Đôi khi còn vi phạm nội quy, cần cố gắng.", "Cần chấp hành giờ giấc tốt hơn."],
+    "Chưa đạt": ["Vi phạm nội quy nhiều lần, cần rèn luyện thêm trong hè."],
+}
+YEAR_COMMENTS = ["Có nhiều tiến bộ trong năm học.", "Chăm ngoan, học tập đều các môn.",
+                 "Cần cố gắng hơn ở năm học tới.", "Tích cực tham gia phong trào của lớp và trường."]
+
+
+def _score(rng: random.Random, centre: float) -> str:
+    value = min(10.0, max(0.0, centre + rng.gauss(0.0, 0.7)))
+    tenths = int(value * 10 + 0.5)
+    return f"{tenths // 10}.{tenths % 10}"
+
+
+def _band(ability: float) -> str:
+    return "high" if ability >= 8 else "mid" if ability >= 5.5 else "low"
+
+
+def _conduct(rng: random.Random, ability: float, weak: bool) -> str:
+    r = rng.random()
+    if weak and r < 0.25:
+        return "Chưa đạt"
+    if r < 0.55 + 0.05 * (ability - 7):
+        return "Tốt"
+    if r < 0.9:
+        return "Khá"
+    return "Đạt"
+
+
+def seed_gradebook(result, rng: random.Random) -> None:
+    """Fill every class's gradebook for the year, the homeroom entries, and close both terms and the year."""
+    if not getattr(settings, "HOCBA_DEMO_GRADEBOOK", True):
+        return
+    year = result.year
+    tx_counts = {(c.subject_id, c.grade): c.tx_count for c in CurriculumEntry.objects.filter(school_year=None)}
+    school_ids = list(ClassGroup.objects.filter(school_year=year).values_list("school_id", flat=True)
+                      .distinct().order_by("school_id"))
+    rows = 0
+    for school_id in school_ids:
+        classes = list(ClassGroup.objects.filter(school_year=year, school_id=school_id).order_by("pk"))
+        with transaction.atomic():
+            rows += _seed_school(classes, rng, tx_counts)
+        for period in ("hk1", "hk2", "year"):
+            close_classes(class_ids=[c.pk for c in classes], period=period, by=None)
+        _summer(classes, rng)
+    audit_record(actor=None, action="demo:seed:gradebook", object_type="school_year", object_id=year.pk,
+                 after={"schools": len(school_ids), "score_rows": rows, "closed": ["hk1", "hk2", "year"]})
+
+
+def _seed_school(classes: list[ClassGroup], rng: random.Random, tx_counts: dict) -> int:
+    ids = [c.pk for c in classes]
+    enrolled: dict[int, list[int]] = defaultdict(list)
+    for cg_id, sid in (Enrolment.objects.filter(class_group_id__in=ids, status__in=ACTIVE_STATUSES)
+                       .order_by("student_id").values_list("class_group_id", "student_id")):
+        enrolled[cg_id].append(sid)
+    subjects: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for cg_id, subject_id, mode in TeachingAssignment.objects.filter(class_group_id__in=ids).values_list(
+            "class_group_id", "subject_id", "subject__mode"):
+        subjects[cg_id].append((subject_id, mode))
+    now = timezone.now()
+    scores: list[SubjectTermScore] = []
+    homeroom: list[HomeroomTermEntry] = []
+    years: list[YearEntry] = []
+    locks: list[GradebookLock] = []
+    n_rows = 0
+    # Every school shows the rare cases: some weak students (re-test) and someone absent too often (retained).
+    everyone = [sid for cg in classes for sid in enrolled[cg.pk]]
+    weak_ids = set(rng.sample(everyone, min(len(everyone), max(2, round(len(everyone) * WEAK_SHARE)))))
+    absent_ids = set(rng.sample(everyone, min(len(everyone), max(1, round(len(everyone) * ABSENT_SHARE)))))
+    for cg in classes:
+        for sid in enrolled[cg.pk]:
+            weak, absent = sid in weak_ids, sid in absent_ids and sid not in weak_ids
+            ability = rng.uniform(2.8, 4.2) if weak else min(9.8, max(4.5, rng.gauss(7.1, 1.05)))
+            for subject_id, mode in subjects[cg.pk]:
+                n_tx = tx_counts.get((subject_id, cg.grade), 3)
+                offset = rng.gauss(0.0, 0.5)
+                for term in (1, 2):
+                    if mode == "score":
+                        centre = ability + offset + (0.15 if term == 2 else 0.0)
+                        tx = [_score(rng, centre + 0.3) for _ in range(n_tx)]
+                        gk, ck = _score(rng, centre), _score(rng, centre - 0.1)
+                    else:
+                        fail = weak and rng.random() < 0.2
+                        tx, gk, ck = ["Đ"] * n_tx, "Đ", "CĐ" if fail else "Đ"
+                    comment = rng.choice(SUBJECT_COMMENTS[_band(ability)]) if rng.random() < 0.6 else ""
+                    scores.append(SubjectTermScore(class_group_id=cg.pk, subject_id=subject_id, student_id=sid,
+                                                   term=term, tx=tx, gk=gk, ck=ck, comment=comment, version=1,
+                                                   updated_at=now))
+            for term in (1, 2):
+                conduct = _conduct(rng, ability, weak)
+                excused = 25 if absent else min(rng.randrange(0, 4) + (2 if weak else 0), 10)
+                unexcused = 23 if absent else (rng.randrange(0, 3) if weak else int(rng.random() < 0.1))
+                homeroom.append(HomeroomTermEntry(class_group_id=cg.pk, student_id=sid, term=term, conduct=conduct,
+                                                  comment=rng.choice(HOMEROOM_COMMENTS[conduct]),
+                                                  absent_excused=excused, absent_unexcused=unexcused, version=1))
+            years.append(YearEntry(class_group_id=cg.pk, student_id=sid, homeroom_comment=rng.choice(YEAR_COMMENTS),
+                                   version=1))
+            if len(scores) >= BATCH * 5:
+                n_rows += len(scores)
+                SubjectTermScore.objects.bulk_create(scores, batch_size=BATCH)
+                scores = []
+        for term in (1, 2):
+            for subject_id, _mode in subjects[cg.pk]:
+                locks.append(_lock(cg, term, LockLevel.SUBJECT, subject_id, now))
+            locks.append(_lock(cg, term, LockLevel.CLASS, None, now))
+    n_rows += len(scores)
+    SubjectTermScore.objects.bulk_create(scores, batch_size=BATCH)
+    HomeroomTermEntry.objects.bulk_create(homeroom, batch_size=BATCH)
+    YearEntry.objects.bulk_create(years, batch_size=BATCH)
+    GradebookLock.objects.bulk_create(locks, batch_size=BATCH)
+    return n_rows
+
+
+def _lock(cg: ClassGroup, term: int, level: str, subject_id: int | None, now) -> GradebookLock:
+    key = GradebookLock.make_key(year_id=cg.school_year_id, term=term, school_id=cg.school_id, class_id=cg.pk,
+                                 subject_id=subject_id)
+    return GradebookLock(school_year_id=cg.school_year_id, term=term, level=level, school_id=cg.school_id,
+                         class_group_id=cg.pk, subject_id=subject_id, key=key, locked_by=None, locked_at=now)
+
+
+def _summer(classes: list[ClassGroup], rng: random.Random) -> None:
+    """Summer: re-tests for learning Chưa đạt (most pass), conduct training for conduct Chưa đạt; re-close."""
+    pending = list(StudentResult.objects.filter(
+        class_group__in=classes, period="year",
+        outcome__in=["pending_retest", "pending_summer", "pending_retest_and_summer"]))
+    if not pending:
+        return
+    codes = {(cg_id, name): code for cg_id, name, code in TeachingAssignment.objects.filter(
+        class_group__in=classes).values_list("class_group_id", "subject__name", "subject__code")}
+    entries = {(y.class_group_id, y.student_id): y for y in YearEntry.objects.filter(
+        class_group__in=classes, student_id__in=[r.student_id for r in pending])}
+    changed = []
+    retested = 0
+    for r in pending:
+        entry = entries.get((r.class_group_id, r.student_id))
+        if entry is None:
+            continue
+        if r.outcome in ("pending_retest", "pending_retest_and_summer"):
+            passes = retested > 0 and rng.random() >= RETEST_FAIL_SHARE  # the school's first one stays down
+            retested += 1
+            retests = {}
+            for name, values in r.outputs.get("subjects", {}).items():
+                code = codes.get((r.class_group_id, name))
+                if code is None:
+                    continue
+                if isinstance(values.get("cn"), int | float) and values["cn"] < 5:
+                    retests[code] = f"{rng.uniform(5.0, 6.8):.1f}" if passes else f"{rng.uniform(2.5, 4.4):.1f}"
+                elif values.get("cn") == "CĐ":
+                    retests[code] = "Đ" if passes else "CĐ"
+            entry.retests = retests
+        if r.outcome in ("pending_summer", "pending_retest_and_summer"):
+            entry.summer_conduct = "Đạt"
+        entry.version += 1
+        changed.append(entry)
+    YearEntry.objects.bulk_update(changed, ["retests", "summer_conduct", "version"], batch_size=BATCH)
+    close_classes(class_ids=sorted({r.class_group_id for r in pending}), period="year", by=None)

@@ -381,8 +381,11 @@ def edit_grant_create(*, school, class_group: ClassGroup | None, subject: Subjec
 __all__ = ["entry_deadline"]
 
 
-def closing_run_start(*, school, period: str, by, run_inline: bool = False):
-    """Start closing a term or the year for a school (or the city when ``school`` is None), in the background."""
+def closing_run_start(*, school, period: str, by, run_inline: bool = False, on_progress=None):
+    """Start closing a term or the year for a school (or the city when ``school`` is None), in the background.
+
+    ``run_inline`` runs it in this process instead (the command line), calling ``on_progress(done, failed, total)``.
+    """
     from hocba.gradebook.models import ClosingRun, Period
     from hocba.gradebook.tasks import run_closing, run_closing_now
     from hocba.org.selectors import current_school_year
@@ -408,6 +411,6 @@ def closing_run_start(*, school, period: str, by, run_inline: bool = False):
         audit_record(actor=by, action="gradebook:closing:start", object_type="closing_run", object_id=run.pk,
                      school_id=school.pk if school else None, after={"period": period})
     if run_inline:
-        return run_closing_now(run.pk)
+        return run_closing_now(run.pk, on_progress=on_progress)
     transaction.on_commit(lambda: run_closing.enqueue(run.pk))
     return run

@@ -16,7 +16,8 @@ def run_closing(run_id: int) -> None:
     run_closing_now(run_id)
 
 
-def run_closing_now(run_id: int) -> ClosingRun:
+def run_closing_now(run_id: int, on_progress=None) -> ClosingRun:
+    """Run a closing in this process; ``on_progress(done, failed, total)`` is also called per batch (the CLI)."""
     run = ClosingRun.objects.get(pk=run_id)
     classes = ClassGroup.objects.filter(school_year_id=run.school_year_id)
     if run.school_id:
@@ -26,6 +27,8 @@ def run_closing_now(run_id: int) -> ClosingRun:
 
     def progress(done: int, failed: int) -> None:
         ClosingRun.objects.filter(pk=run.pk).update(done=done, failed=failed)
+        if on_progress:
+            on_progress(done, failed, run.total)
 
     try:
         report = close_classes(class_ids=class_ids, period=run.period, by=run.started_by, progress=progress)

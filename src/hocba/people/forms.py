@@ -40,7 +40,7 @@ class StudentCorrectionForm(forms.Form):
         return out
 
     def add_domain_error(self, exc: DomainError) -> None:
-        labels = {f.label.split(" (")[0]: name for name, f in self.fields.items()}
+        labels = {str(f.label or name).split(" (")[0]: name for name, f in self.fields.items()}
         if not exc.errors:
             self.add_error(None, exc.message)
         for label, msgs in exc.errors.items():

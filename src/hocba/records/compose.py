@@ -109,8 +109,9 @@ def compose_document(*, student: Student, class_group: ClassGroup, result: Stude
     if promotion == "promoted" and (learning.get("after_retest") or conduct.get("after_summer")):
         promotion = "promoted_after_reassessment"
     completion = None
-    if class_group.grade in (9, 12):
+    if class_group.grade in (9, 12):  # the final grade: the principal's completion line replaces promotion
         completion = "recognised" if promotion in ("promoted", "promoted_after_reassessment") else "not_recognised"
+        promotion = None
     awards = _lines(year_entry.other_awards if year_entry else "")
     if outputs.get("award"):
         awards.insert(0, outputs["award"])

@@ -50,14 +50,19 @@ def build_corrections(*, old: dict, new: dict, student_id: int, class_id: int, s
     for change in (ScoreChange.objects.filter(row__student_id=student_id, row__class_group_id=class_id, at__gt=since)
                    .select_related("row__subject").order_by("at")):
         authors[change.row.subject.name] = change.by_label
-    reason = ""
-    unlock = (AuditEntry.objects.filter(action="gradebook:lock:remove", school_id=school_id, at__gt=since)
+    unlock = (AuditEntry.objects.filter(action__in=UNLOCK_ACTIONS, school_id=school_id, at__gt=since)
               .order_by("-seq").first())
-    if unlock and unlock.after:
-        reason = unlock.after.get("reason", "")
+    reason = (unlock.after or {}).get("reason", "") if unlock else ""
     out = []
     for label, subject, before, after in diff_documents(old, new):
+        by = authors.get(subject) or (unlock.actor_label if unlock else "")
         out.append({"field": label, "subject": subject, "old": before, "new": after,
-                    "by": authors.get(subject, "") or (unlock.actor_label if unlock else ""),
-                    "reason": reason, "date": format_vn_date(today)})
+                    "by": by or NO_AUTHOR, "reason": reason or NO_REASON, "date": format_vn_date(today)})
     return out
+
+
+#: Where the principal's reason for reopening the gradebook is recorded.
+UNLOCK_ACTIONS = ("gradebook:lock:remove", "gradebook:grant:create")
+#: Shown, rather than hidden, when a change reached the record without the usual trail.
+NO_AUTHOR = "Không xác định (sửa ngoài sổ điểm)"
+NO_REASON = "Không có lý do được ghi nhận"

@@ -34,13 +34,17 @@ def nfc(value: Any) -> Any:
         return out
     if isinstance(value, list | tuple):
         return [nfc(item) for item in value]
-    raise TypeError(f"Học bạ chỉ chứa chuỗi, số nguyên, true/false, null, danh sách và đối tượng; gặp {type(value).__name__}")
+    raise TypeError(
+        "Học bạ chỉ chứa chuỗi, số nguyên, true/false, null, danh sách và đối tượng; "
+        f"gặp {type(value).__name__}"
+    )
 
 
 def canonical_json(record: dict[str, Any]) -> bytes:
     """The canonical bytes of ``record``: sorted keys, UTF-8, NFC, no spaces."""
-    return json.dumps(nfc(record), ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                      allow_nan=False).encode("utf-8")
+    return json.dumps(
+        nfc(record), ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+    ).encode("utf-8")
 
 
 def record_sha256(record: dict[str, Any]) -> str:

@@ -41,4 +41,4 @@ def normalise_verification_code(text: str) -> str | None:
 
 def format_verification_code(code: str) -> str:
     """Display form: groups of four joined by dashes ("ABCD-EFGH-JKMN-PQRS")."""
-    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))

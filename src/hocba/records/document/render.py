@@ -85,8 +85,9 @@ def qr_svg(url: str) -> str:
     reader decodes any mask.
     """
     out = io.BytesIO()
-    segno.make(url, error="m", micro=False, mask=QR_MASK).save(out, kind="svg", border=2, xmldecl=False, svgns=True,
-                                                 nl=False, omitsize=False, scale=1)
+    segno.make(url, error="m", micro=False, mask=QR_MASK).save(
+        out, kind="svg", border=2, xmldecl=False, svgns=True, nl=False, omitsize=False, scale=1
+    )
     return out.getvalue().decode("ascii")
 
 
@@ -100,7 +101,9 @@ def view_model(record: dict[str, Any], *, counted_pages: bool = False) -> dict[s
     day, month, year = record["signing"]["date"].split("/")
     history = list(record["study_history"])
     level = record["school"]["level"]
-    rows = history + [{"school_year": "", "class_name": "", "school_name": ""}] * max(0, GRADES[level] - len(history))
+    rows = history + [{"school_year": "", "class_name": "", "school_name": ""}] * max(
+        0, GRADES[level] - len(history)
+    )
     corrected = [c for c in record["corrections"] if c.get("subject")]
     subjects: list[str] = []
     for c in corrected:
@@ -143,23 +146,34 @@ class Renderer:
         }
 
     def render(self, record: dict[str, Any], *, validate: bool = True) -> RenderedRecord:
-        """Render ``record`` (a hocba.record/1 dict) to PDF; raises ``RecordInvalid`` or :class:`RenderError`."""
+        """Render ``record`` (a hocba.record/1 dict) to PDF.
+
+        Raises ``RecordInvalid`` (listing every problem) or :class:`RenderError`.
+        """
         if validate:
             check_record(record)
         record_json = canonical_json(record)
         normalised = json.loads(record_json)
-        inputs = {"record": record_json.decode("utf-8"),
-                  "view": json.dumps(view_model(normalised), ensure_ascii=False)}
+        inputs = {
+            "record": record_json.decode("utf-8"),
+            "view": json.dumps(view_model(normalised), ensure_ascii=False),
+        }
         compiler = self._compilers[normalised["school"]["level"]]
-        options = {"format": "pdf", "pdf_standards": self._pdf_standards, "timestamp": _timestamp(normalised),
-                   "pdf_tags": self._tagged}
+        options = {
+            "format": "pdf",
+            "pdf_standards": self._pdf_standards,
+            "timestamp": _timestamp(normalised),
+            "pdf_tags": self._tagged,
+        }
         with self._lock:
             try:
                 pdf = compiler.compile(sys_inputs=inputs, **options)
                 pages = _page_count(pdf)
                 if pages != expected_pages(normalised):
                     # A section overflowed its page: number the pages by counting instead (slower).
-                    inputs["view"] = json.dumps(view_model(normalised, counted_pages=True), ensure_ascii=False)
+                    inputs["view"] = json.dumps(
+                        view_model(normalised, counted_pages=True), ensure_ascii=False
+                    )
                     pdf = compiler.compile(sys_inputs=inputs, **options)
                     pages = _page_count(pdf)
                 located = compiler.eval(_LOCATE_SIGBOXES, format="json")
@@ -167,16 +181,22 @@ class Renderer:
                 raise RenderError(f"Không tạo được PDF học bạ: {exc.message}") from exc
         if not isinstance(pdf, bytes):  # pragma: no cover - typst returns a list only for PNG/SVG
             raise RenderError("Typst không trả về một tệp PDF")
-        return RenderedRecord(pdf=pdf, signature_boxes=_signature_boxes(json.loads(located)), page_count=pages,
-                              record_json=record_json)
+        return RenderedRecord(
+            pdf=pdf,
+            signature_boxes=_signature_boxes(json.loads(located)),
+            page_count=pages,
+            record_json=record_json,
+        )
 
     def regions(self, record: dict[str, Any]) -> list[dict[str, Any]]:
         """Layout landmarks (e.g. top and bottom of the subject table) of ``record``, for tests."""
         self.render(record)
         with self._lock:
             raw = self._compilers[record["school"]["level"]].eval(_LOCATE_REGIONS, format="json")
-        return [{"name": value["name"], "page_index": pos["page"] - 1,
-                 "y": round(A4_HEIGHT - _pt(pos["y"]), 2)} for value, pos in json.loads(raw)]
+        return [
+            {"name": value["name"], "page_index": pos["page"] - 1, "y": round(A4_HEIGHT - _pt(pos["y"]), 2)}
+            for value, pos in json.loads(raw)
+        ]
 
 
 # Positions come from the compiled document's introspector (no `context` in the template, so
@@ -199,8 +219,13 @@ def _signature_boxes(items: list[list[Any]]) -> dict[str, SignatureBox]:
         if role in boxes:
             raise RenderError(f"Ô chữ ký «{role}» xuất hiện hai lần trong mẫu")
         x, y_top, w, h = _pt(pos["x"]), _pt(pos["y"]), float(value["w"]), float(value["h"])
-        boxes[role] = SignatureBox(page_index=int(pos["page"]) - 1, x1=round(x, 2), y1=round(A4_HEIGHT - y_top - h, 2),
-                                   x2=round(x + w, 2), y2=round(A4_HEIGHT - y_top, 2))
+        boxes[role] = SignatureBox(
+            page_index=int(pos["page"]) - 1,
+            x1=round(x, 2),
+            y1=round(A4_HEIGHT - y_top - h, 2),
+            x2=round(x + w, 2),
+            y2=round(A4_HEIGHT - y_top, 2),
+        )
     missing = [r for r in (*PRIMARY_ROLES, *SECONDARY_ROLES) if r not in boxes]
     if missing:
         raise RenderError(f"Mẫu học bạ thiếu ô chữ ký: {', '.join(missing)}")
@@ -209,8 +234,14 @@ def _signature_boxes(items: list[list[Any]]) -> dict[str, SignatureBox]:
 
 def _page_count(pdf: bytes) -> int:
     # typst writes one "/Type /Page" object per page (and "/Type /Pages" once); count the former.
-    return pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") + pdf.count(b"/Type /Page>") \
-        + pdf.count(b"/Type/Page/") + pdf.count(b"/Type/Page>") + pdf.count(b"/Type/Page\n")
+    return (
+        pdf.count(b"/Type /Page\n")
+        + pdf.count(b"/Type /Page ")
+        + pdf.count(b"/Type /Page>")
+        + pdf.count(b"/Type/Page/")
+        + pdf.count(b"/Type/Page>")
+        + pdf.count(b"/Type/Page\n")
+    )
 
 
 _default: Renderer | None = None

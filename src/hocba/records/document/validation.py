@@ -194,12 +194,21 @@ def _message(error: ValidationError) -> list[RecordError]:
     elif kind in {"enum", "const"}:
         allowed = error.validator_value if kind == "enum" else [error.validator_value]
         shown = ", ".join("trống" if v is None else json.dumps(v, ensure_ascii=False) for v in allowed)
-        text = f"Giá trị {json.dumps(error.instance, ensure_ascii=False)} không được phép ở {where}; cho phép: {shown}"
+        given = json.dumps(error.instance, ensure_ascii=False)
+        text = f"Giá trị {given} không được phép ở {where}; cho phép: {shown}"
     elif kind == "pattern":
         leaf = str(parts[-1]) if parts else ""
-        hint = (_HINTS["date"] if leaf.endswith("date") else _HINTS["value"] if leaf in {
-            "term1", "term2", "year", "reassessment"} else _HINTS["personal_id"] if leaf == "personal_id"
-            else _HINTS["code"] if path == "verification.code" else "sai định dạng")
+        hint = (
+            _HINTS["date"]
+            if leaf.endswith("date")
+            else _HINTS["value"]
+            if leaf in {"term1", "term2", "year", "reassessment"}
+            else _HINTS["personal_id"]
+            if leaf == "personal_id"
+            else _HINTS["code"]
+            if path == "verification.code"
+            else "sai định dạng"
+        )
         if isinstance(error.instance, str) and not error.instance.strip():
             hint = "không được để trống"
         text = f"Giá trị {json.dumps(error.instance, ensure_ascii=False)} ở {where} {hint}"
@@ -236,17 +245,28 @@ def _semantic_errors(record: dict[str, Any]) -> list[RecordError]:
             try:
                 dt.datetime.strptime(value, "%d/%m/%Y")  # noqa: DTZ007 - a calendar date, no time
             except ValueError:
-                errors.append(RecordError(path, label_for(path), f"Ngày {value} không có thật ở {_describe(path)}"))
+                errors.append(
+                    RecordError(path, label_for(path), f"Ngày {value} không có thật ở {_describe(path)}")
+                )
 
     student = record.get("student") if isinstance(record.get("student"), dict) else {}
     check_date("student.birth_date", student.get("birth_date"))
     signing = record.get("signing") if isinstance(record.get("signing"), dict) else {}
     check_date("signing.date", signing.get("date"))
     history = record.get("study_history")
-    if isinstance(history, list) and history and all(isinstance(r, dict) for r in history):
-        if not any(r.get("school_year") == record.get("school_year") for r in history):
-            errors.append(RecordError("study_history", LABELS["study_history"],
-                                      f"«Quá trình học tập» chưa có dòng của năm học {record.get('school_year')}"))
+    if (
+        isinstance(history, list)
+        and history
+        and all(isinstance(r, dict) for r in history)
+        and not any(r.get("school_year") == record.get("school_year") for r in history)
+    ):
+        errors.append(
+            RecordError(
+                "study_history",
+                LABELS["study_history"],
+                f"«Quá trình học tập» chưa có dòng của năm học {record.get('school_year')}",
+            )
+        )
     subjects = record.get("subjects")
     if isinstance(subjects, list):
         seen: set[str] = set()
@@ -254,7 +274,9 @@ def _semantic_errors(record: dict[str, Any]) -> list[RecordError]:
             name = row.get("name") if isinstance(row, dict) else None
             if isinstance(name, str) and name in seen:
                 path = f"subjects[{i}].name"
-                errors.append(RecordError(path, label_for(path), f"Môn «{name}» xuất hiện hai lần trong bảng môn học"))
+                errors.append(
+                    RecordError(path, label_for(path), f"Môn «{name}» xuất hiện hai lần trong bảng môn học")
+                )
             if isinstance(name, str):
                 seen.add(name)
     return errors

@@ -123,7 +123,11 @@
         cell.tabIndex = (r === 0 && c === 0) ? 0 : -1;
       });
     });
-    table.addEventListener("keydown", function (e) { self.onKey(e); });
+    table.addEventListener("keydown", function (e) { self.justFocused = null; self.onKey(e); });
+    table.addEventListener("mouseup", function (e) {
+      if (self.justFocused === e.target) { e.preventDefault(); }
+      self.justFocused = null;
+    });
     table.addEventListener("focusin", function (e) { self.onFocus(e); });
     table.addEventListener("change", function (e) { if (self.isCell(e.target)) { self.commit(e.target, false); } });
     table.addEventListener("paste", function (e) { if (self.isCell(e.target)) { self.onPaste(e); } });
@@ -163,7 +167,10 @@
     cell.tabIndex = 0;
     this.current = cell;
     if (cell.tagName === "INPUT") {
-      window.setTimeout(function () { if (document.activeElement === cell) { cell.select(); } }, 0);
+      // Select now (not in a timer: keys typed right after the move must replace the old value), and keep
+      // the selection when the focus came from a mouse click, whose mouseup would otherwise drop it.
+      cell.select();
+      this.justFocused = cell;
     }
     var td = cell.closest("td");
     var msg = td && td.querySelector(".cell-msg");

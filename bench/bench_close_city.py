@@ -1,0 +1,133 @@
+"""Benchmark: closing the school year of a whole city on PostgreSQL.
+
+Seeds a city (``hocba.demo.seed.seed_city``: schools, classes, students) in its own database
+``hocba_bench_city`` on the server of ``DATABASE_URL``, fills every score cell of both terms and
+every conduct by COPY, then times ``closing.close_classes`` over every class for the period
+"year" and prints rows/s, students/s and the ratio to the floor: one SQL pass that reads the same
+score rows (``cursor.execute`` + fetching every row).
+
+Target (issue 4): 300,000 students within 5 minutes on the 2-core machine, within 3× the floor.
+
+Run: ``DATABASE_URL=postgres://postgres@127.0.0.1:5432/hocba .venv/bin/python bench/bench_close_city.py``
+     ``[--students 300000] [--schools 300] [--keep] [--reuse]`` (``--reuse``: skip seeding, use the kept database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_gradebook import drop_bench_database, fill_year, use_bench_database  # noqa: E402
+
+NAME = "hocba_bench_city"
+
+
+def floor_pass() -> tuple[float, int]:
+    """One SQL pass reading every score row of the year (what any closing must at least read)."""
+    from django.db import connection
+
+    started = time.perf_counter()
+    n = 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT class_group_id, student_id, subject_id, term, tx, gk, ck "
+                       "FROM gradebook_subjecttermscore")
+        while rows := cursor.fetchmany(20_000):
+            n += len(rows)
+    return time.perf_counter() - started, n
+
+
+def seed(args) -> None:
+    from django.db import connection
+
+    from hocba.demo.seed import seed_city
+    from hocba.org.models import ClassGroup
+
+    started = time.perf_counter()
+    result = seed_city(schools=args.schools, students=args.students, seed=2025,
+                       progress=lambda msg: print(msg, flush=True) if args.verbose else None)
+    print(f"Tạo thành phố: {result.schools} trường, {result.classes} lớp, {result.students:,} học sinh "
+          f"({time.perf_counter() - started:.0f} s)", flush=True)
+    started = time.perf_counter()
+    by_school: dict[int, list[int]] = {}
+    for pk, school_id in ClassGroup.objects.values_list("pk", "school_id"):
+        by_school.setdefault(school_id, []).append(pk)
+    schools = sorted(by_school)
+    rows = 0
+    for i in range(0, len(schools), 20):  # 20 schools at a time keeps memory small
+        ids = [c for s in schools[i:i + 20] for c in by_school[s]]
+        rows += fill_year(ids, seed=i + 1)[0]
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    print(f"Điểm cả năm: {rows:,} dòng điểm (COPY) ({time.perf_counter() - started:.0f} s)", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=300_000)
+    parser.add_argument("--schools", type=int, default=300)
+    parser.add_argument("--keep", action="store_true", help="keep the database for another run (--reuse)")
+    parser.add_argument("--reuse", action="store_true", help="use the database kept by an earlier --keep run")
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        sys.exit("Cần PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/hocba")
+    if args.reuse:
+        base, _, _ = os.environ["DATABASE_URL"].rpartition("/")
+        os.environ["DATABASE_URL"] = f"{base}/{NAME}"
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hocba.settings")
+        import django
+
+        django.setup()
+        label = f"PostgreSQL ({NAME}, giữ lại từ lần trước)"
+    else:
+        label = use_bench_database(NAME)
+    print(f"Cơ sở dữ liệu: {label}", flush=True)
+    try:
+        if not args.reuse:
+            seed(args)
+        run()
+    finally:
+        if not args.keep:
+            drop_bench_database(NAME)
+
+
+def run() -> None:
+    from hocba.gradebook.closing import close_classes
+    from hocba.org.models import ClassGroup
+
+    floors = [floor_pass() for _ in range(2)]
+    floor, rows = min(floors)
+    print(f"Sàn: đọc {rows:,} dòng điểm bằng 1 truy vấn SQL: {floor:.1f} s ({rows / floor:,.0f} dòng/s)", flush=True)
+    class_ids = list(ClassGroup.objects.order_by("school_id", "grade", "name").values_list("pk", flat=True))
+    started = time.perf_counter()
+    cpu = time.process_time()
+    marks = iter(range(1, 11))
+    next_mark = [next(marks)]
+    total = sum(1 for _ in [0])  # placeholder for the printed progress below
+
+    def progress(done: int, failed: int) -> None:
+        elapsed = time.perf_counter() - started
+        if done >= next_mark[0] * expected / 10:
+            print(f"  … {done:,} học sinh, {elapsed:.0f} s", flush=True)
+            next_mark[0] = next(marks, 99)
+
+    from hocba.people.models import ACTIVE_STATUSES, Enrolment
+
+    expected = Enrolment.objects.filter(status__in=ACTIVE_STATUSES).count() or 1
+    del total
+    report = close_classes(class_ids=class_ids, period="year", progress=progress)
+    seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu
+    print(f"Tổng kết năm toàn thành phố: {report.students:,} học sinh, {len(class_ids):,} lớp, "
+          f"{report.failed} lỗi trong {seconds:.1f} s (CPU tiến trình Python {cpu:.1f} s)")
+    print(f"  {rows / seconds:,.0f} dòng điểm/s, {report.students / seconds:,.0f} học sinh/s")
+    print(f"  tỉ lệ so với sàn: {seconds / floor:.1f}× (mục tiêu ≤ 3×); "
+          f"mục tiêu ≤ 300 s: {'đạt' if seconds <= 300 else 'CHƯA ĐẠT'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,469 @@
+"""Excel in and out for the gradebook (openpyxl).
+
+A *subject sheet* is one class × subject × term, laid out the way a teacher fills it in Excel:
+a title block (school, class, subject, term, school year, teacher), then one row per student —
+STT | Mã học sinh | Họ và tên | Ngày sinh | TX1…TXn | GK | CK | ĐTBmhk (or Mức HK) | Nhận xét.
+
+Values are written as **text** ("8,5") in cells formatted as Text (``@``): the comma shows in
+every Excel locale, a value typed later stays exactly what was typed (Excel in an English locale
+would otherwise read "8,5" as 85, or "8.5" as a date), and nothing is ever a binary float, so a
+sheet exported and imported back is byte-for-byte the same values. Numbers typed or pasted as
+numbers are accepted too (7 → 7,0; 8.5 → 8,5).
+
+A hidden sheet ``_hocba`` identifies the file (format version, kind, class id, school code, class
+name, subject code, term, school year, number of regular assessments), so the import knows what
+the sheet is without asking. Rows are matched by Mã học sinh (the MOET student code), never by
+position or name: a sorted or re-ordered sheet imports the same.
+
+The import is all or nothing: every bad cell is reported with its Excel row number, column letter
+and header and the reason, in Vietnamese, and nothing is saved until the file is clean; the
+writing itself is :func:`hocba.gradebook.services.sheet_import` (permissions, locks, deadline,
+per-cell history with source "import", audit).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass, field
+from typing import IO
+
+from django.db import transaction
+from django.utils import timezone
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from hocba.core.dates import format_vn_date
+from hocba.core.errors import DomainError, PermissionDeniedError
+from hocba.core.text import nfc
+from hocba.gradebook import permissions as perms
+from hocba.gradebook import services
+from hocba.gradebook.models import ScoreChange, Source
+from hocba.gradebook.selectors import homeroom_sheet, sheet_get
+from hocba.gradebook.sheet import SheetShape, sheet_shape
+from hocba.gradebook.values import CellError, display, parse_cell
+from hocba.org.models import ClassGroup, Subject
+from hocba.people.models import ACTIVE_STATUSES, Enrolment
+
+FORMAT = "hocba-gradebook"
+FORMAT_VERSION = 1
+META_SHEET = "_hocba"
+KIND_SUBJECT = "subject_sheet"
+KIND_SUMMARY = "class_summary"
+TERM_NAMES = {1: "Học kì I", 2: "Học kì II"}
+MAX_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 2000
+
+CODE_HEADER = "Mã học sinh"
+NAME_HEADER = "Họ và tên"
+COMMENT_HEADER = "Nhận xét"
+TEXT = "@"
+
+_THIN = Side(style="thin", color="999999")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEAD_FILL = PatternFill("solid", fgColor="DDE7F3")
+_COMPUTED_FILL = PatternFill("solid", fgColor="F2F2F2")
+_BOLD = Font(bold=True)
+
+
+# --- export ------------------------------------------------------------------------------
+
+def _student_code(student) -> str:
+    """Mã học sinh: the MOET code; a student without one (not yet registered) gets ``#<id>``."""
+    return student.moet_code or f"#{student.pk}"
+
+
+def _title_block(ws, lines: list[str], width: int) -> None:
+    for i, text in enumerate(lines, start=1):
+        ws.cell(row=i, column=1, value=text).font = Font(bold=i == 1, size=14 if i == 1 else 11)
+        ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=max(width, 2))
+
+
+def _header_row(ws, row: int, headers: list[str], widths: list[float]) -> None:
+    for col, (text, width) in enumerate(zip(headers, widths, strict=True), start=1):
+        cell = ws.cell(row=row, column=col, value=text)
+        cell.font = _BOLD
+        cell.fill = _HEAD_FILL
+        cell.border = _BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(col)].width = width
+
+
+def _meta_sheet(wb: Workbook, values: dict[str, object]) -> None:
+    meta = wb.create_sheet(META_SHEET)
+    meta.append(["Phần nhận dạng tệp của hệ thống hocba — xin đừng sửa.", ""])
+    for key, value in {"format": FORMAT, "version": FORMAT_VERSION, **values}.items():
+        meta.append([key, str(value)])
+    meta.sheet_state = "hidden"
+
+
+def _to_bytes(wb: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _result_header(shape: SheetShape) -> str:
+    return "ĐTBmhk" if shape.mode == "score" else "Mức HK"
+
+
+def sheet_export(*, class_group: ClassGroup, subject: Subject, term: int) -> bytes:
+    """The class × subject × term sheet as .xlsx bytes (the caller has checked the user may view it)."""
+    if term not in (1, 2):
+        raise DomainError("Học kì không hợp lệ.", {"Học kì": ["Chỉ có học kì 1 hoặc 2."]})
+    sheet = sheet_get(class_group=class_group, subject=subject, term=term)
+    shape = sheet.shape
+    codes = dict(Enrolment.objects.filter(class_group=class_group, status__in=ACTIVE_STATUSES)
+                 .values_list("student_id", "student__moet_code"))
+    year = class_group.school_year.name
+    headers = ["STT", CODE_HEADER, NAME_HEADER, "Ngày sinh", *shape.headers, _result_header(shape), COMMENT_HEADER]
+    widths = [5, 14, 28, 12] + [7] * len(shape.headers) + [9, 40]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"{class_group.name} {subject.code} HK{term}"[:31]
+    _title_block(ws, [
+        f"SỔ ĐIỂM MÔN {subject.name.upper()}",
+        f"Trường: {class_group.school.name}",
+        f"Lớp: {class_group.name} — {TERM_NAMES[term]} — Năm học {year}",
+        f"Giáo viên bộ môn: {sheet.teacher_name or '(chưa phân công)'}",
+        ("Nhập điểm có một chữ số thập phân, dấu phẩy hoặc dấu chấm (8,5 hoặc 8.5)."
+         if shape.mode == "score" else "Môn đánh giá bằng nhận xét: nhập Đ (Đạt) hoặc CĐ (Chưa đạt).")
+        + f" Không sửa cột {CODE_HEADER}; cột {_result_header(shape)} do hệ thống tính.",
+    ], len(headers))
+    head = 7
+    _header_row(ws, head, headers, widths)
+    first_value_col = 5
+    result_col = first_value_col + len(shape.fields)
+    for i, row in enumerate(sheet.rows):
+        r = head + 1 + i
+        values = [row.number, codes.get(row.student_id) or f"#{row.student_id}", row.full_name,
+                  format_vn_date(row.birth_date), *[row.shown(f) for f in shape.fields], display(row.average),
+                  row.comment]
+        for col, value in enumerate(values, start=1):
+            cell = ws.cell(row=r, column=col, value=value if value != "" else None)
+            cell.border = _BORDER
+            if col >= first_value_col:
+                cell.number_format = TEXT
+            if first_value_col <= col <= result_col:
+                cell.alignment = Alignment(horizontal="center")
+            if col == result_col:
+                cell.fill = _COMPUTED_FILL
+    last = head + len(sheet.rows)
+    if shape.mode != "score" and sheet.rows:
+        dv = DataValidation(type="list", formula1='"Đ,CĐ"', allow_blank=True, showErrorMessage=True,
+                            errorTitle="Giá trị không hợp lệ", error="Chỉ nhập Đ (Đạt) hoặc CĐ (Chưa đạt).")
+        dv.add(f"{get_column_letter(first_value_col)}{head + 1}:{get_column_letter(result_col - 1)}{last}")
+        ws.add_data_validation(dv)
+    ws.freeze_panes = ws.cell(row=head + 1, column=first_value_col)
+    ws.print_title_rows = f"{head}:{head}"
+    ws.page_setup.orientation = "landscape"
+    _meta_sheet(wb, {"kind": KIND_SUBJECT, "class_id": class_group.pk, "class_name": class_group.name,
+                     "school_code": class_group.school.code, "school_year": year, "subject_code": subject.code,
+                     "term": term, "tx_count": shape.tx_count, "mode": shape.mode,
+                     "exported_at": timezone.now().isoformat(timespec="seconds")})
+    return _to_bytes(wb)
+
+
+def class_summary_export(*, class_group: ClassGroup, term: int) -> bytes:
+    """The whole class for a term: each subject's term result, learning and conduct, absences, comment."""
+    if term not in (1, 2):
+        raise DomainError("Học kì không hợp lệ.", {"Học kì": ["Chỉ có học kì 1 hoặc 2."]})
+    data = homeroom_sheet(class_group=class_group, term=term)
+    codes = dict(Enrolment.objects.filter(class_group=class_group, status__in=ACTIVE_STATUSES)
+                 .values_list("student_id", "student__moet_code"))
+    subjects = [ta.subject for ta in data["subjects"]]
+    headers = ["STT", CODE_HEADER, NAME_HEADER, *[s.name for s in subjects], "Kết quả học tập", "Rèn luyện",
+               "Nghỉ có phép", "Nghỉ không phép", "Nhận xét của GVCN"]
+    widths = [5, 14, 28] + [9] * len(subjects) + [11, 11, 8, 8, 40]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"{class_group.name} HK{term}"[:31]
+    homeroom = class_group.homeroom_teacher.full_name if class_group.homeroom_teacher else "(chưa phân công)"
+    _title_block(ws, [
+        f"TỔNG HỢP KẾT QUẢ {TERM_NAMES[term].upper()} — LỚP {class_group.name}",
+        f"Trường: {class_group.school.name}",
+        f"Năm học {class_group.school_year.name}",
+        f"Giáo viên chủ nhiệm: {homeroom}",
+        "Điểm trung bình môn học kì (ĐTBmhk) và mức đánh giá; kết quả học tập theo lần tổng kết gần nhất.",
+    ], len(headers))
+    head = 7
+    _header_row(ws, head, headers, widths)
+    for i, row in enumerate(data["rows"]):
+        student = row["student"]
+        values = [row["number"], codes.get(student.pk) or f"#{student.pk}", student.full_name, *row["subjects"],
+                  row["learning"], row["conduct"], row["absent_excused"], row["absent_unexcused"], row["comment"]]
+        for col, value in enumerate(values, start=1):
+            cell = ws.cell(row=head + 1 + i, column=col, value=value if value != "" else None)
+            cell.border = _BORDER
+            if 4 <= col < 4 + len(subjects):
+                cell.number_format = TEXT
+                cell.alignment = Alignment(horizontal="center")
+    ws.freeze_panes = ws.cell(row=head + 1, column=4)
+    ws.page_setup.orientation = "landscape"
+    _meta_sheet(wb, {"kind": KIND_SUMMARY, "class_id": class_group.pk, "class_name": class_group.name,
+                     "school_code": class_group.school.code, "school_year": class_group.school_year.name,
+                     "term": term, "exported_at": timezone.now().isoformat(timespec="seconds")})
+    return _to_bytes(wb)
+
+
+# --- import ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CellChange:
+    """One stored change, as the person finds it in their file."""
+
+    row: int  # the Excel row number
+    code: str
+    full_name: str
+    column: str  # "TX2", "GK", "Nhận xét"
+    old: str  # shown ("8,5"; "" for empty)
+    new: str
+
+
+@dataclass
+class SheetImportReport:
+    """What an accepted import did: the sheet it named and every changed cell."""
+
+    class_group: ClassGroup
+    subject: Subject
+    term: int
+    students: int
+    changed_cells: int
+    changes: list[CellChange] = field(default_factory=list)
+
+
+@dataclass
+class _Meta:
+    class_group: ClassGroup
+    subject: Subject
+    term: int
+    tx_count: int
+
+
+def _refuse(message: str, errors: dict[str, list[str]] | None = None) -> DomainError:
+    return DomainError(message, errors)
+
+
+def _load(fileobj: IO[bytes]):
+    data = fileobj.read()
+    if not data:
+        raise _refuse("Tệp rỗng: không có gì để nhập.")
+    if len(data) > MAX_BYTES:
+        raise _refuse("Tệp quá lớn (tối đa 10 MB) — sổ điểm của một lớp chỉ vài chục KB.")
+    if not data.startswith(b"PK"):
+        raise _refuse("Tệp không phải là tệp Excel .xlsx. Hãy dùng tệp sổ điểm xuất từ hệ thống "
+                      "(nếu tệp là .xls hoặc .csv, mở bằng Excel rồi lưu lại dạng .xlsx).")
+    try:
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
+        raise _refuse("Không đọc được tệp Excel (.xlsx): tệp bị hỏng hoặc không phải sổ điểm.") from exc
+
+
+def _read_meta(wb) -> dict[str, str]:
+    if META_SHEET not in wb.sheetnames:
+        raise _refuse("Tệp không có phần nhận dạng của hệ thống hocba, nên không biết đây là sổ điểm lớp nào. "
+                      "Hãy xuất sổ điểm từ hệ thống rồi nhập điểm vào chính tệp đó.")
+    meta = {}
+    for row in wb[META_SHEET].iter_rows(min_row=2, max_col=2, values_only=True):
+        if row and row[0] is not None:
+            meta[str(row[0]).strip()] = "" if row[1] is None else str(row[1]).strip()
+    if meta.get("format") != FORMAT:
+        raise _refuse("Phần nhận dạng của tệp không hợp lệ: không phải sổ điểm của hệ thống hocba.")
+    if meta.get("version") != str(FORMAT_VERSION):
+        raise _refuse(f"Tệp theo mẫu phiên bản {meta.get('version') or '?'}, hệ thống đang dùng mẫu "
+                      f"phiên bản {FORMAT_VERSION}. Hãy xuất lại sổ điểm từ hệ thống.")
+    if meta.get("kind") == KIND_SUMMARY:
+        raise _refuse("Đây là bảng tổng hợp kết quả của lớp (chỉ để xem), không nhập lại được. "
+                      "Hãy nhập từ tệp sổ điểm của từng môn.")
+    if meta.get("kind") != KIND_SUBJECT:
+        raise _refuse("Phần nhận dạng của tệp không hợp lệ: không rõ loại sổ điểm.")
+    return meta
+
+
+def _resolve(meta: dict[str, str]) -> _Meta:
+    try:
+        class_id, term, tx_count = int(meta["class_id"]), int(meta["term"]), int(meta["tx_count"])
+    except (KeyError, ValueError) as exc:
+        raise _refuse("Phần nhận dạng của tệp bị sửa hoặc thiếu (lớp, học kì); hãy xuất lại sổ điểm.") from exc
+    class_group = ClassGroup.objects.select_related("school", "school_year").filter(pk=class_id).first()
+    if (class_group is None or class_group.name != meta.get("class_name")
+            or class_group.school.code != meta.get("school_code")
+            or class_group.school_year.name != meta.get("school_year")):
+        raise _refuse(f"Không tìm thấy lớp {meta.get('class_name', '?')} (năm học {meta.get('school_year', '?')}, "
+                      f"trường mã {meta.get('school_code', '?')}) trong hệ thống: tệp được xuất từ nơi khác "
+                      "hoặc lớp đã thay đổi.")
+    subject = Subject.objects.filter(code=meta.get("subject_code", "")).first()
+    if subject is None:
+        raise _refuse(f"Môn có mã '{meta.get('subject_code', '')}' không có trong danh mục.")
+    if term not in (1, 2):
+        raise _refuse("Học kì trong phần nhận dạng của tệp không hợp lệ.")
+    return _Meta(class_group=class_group, subject=subject, term=term, tx_count=tx_count)
+
+
+def _header_key(value) -> str:
+    return nfc(str(value)).casefold() if value is not None else ""
+
+
+def _raw(value, where: str) -> object:
+    """A cell as the service takes it: text NFC-normalised, numbers as their shortest decimal text."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise CellError(f"{where}: giá trị TRUE/FALSE không phải là điểm.")
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        raise CellError("Excel đã tự đổi giá trị thành ngày tháng; hãy định dạng ô là Văn bản (Text) rồi nhập "
+                        "lại, ví dụ 8,5.")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)  # shortest text that reads back as the same float: 8.5 → "8.5"
+    return nfc(str(value))
+
+
+def sheet_identify(*, fileobj: IO[bytes]) -> tuple[ClassGroup, Subject, int]:
+    """(class, subject, term) a sheet names in its identification; DomainError when it names none."""
+    wb = _load(fileobj)
+    try:
+        meta = _resolve(_read_meta(wb))
+    finally:
+        wb.close()
+    return meta.class_group, meta.subject, meta.term
+
+
+def sheet_import_file(*, fileobj: IO[bytes], by, source: str = Source.IMPORT) -> SheetImportReport:
+    """Import an exported subject sheet; all or nothing. Raises DomainError (Vietnamese) when refused."""
+    wb = _load(fileobj)
+    try:
+        meta = _resolve(_read_meta(wb))
+        cg, subject, term = meta.class_group, meta.subject, meta.term
+        if not perms.may_edit_sheet(by, cg, subject.pk):
+            raise PermissionDeniedError(f"Chỉ giáo viên dạy môn {subject.name} ở lớp {cg.name} được nhập sổ điểm "
+                                        "này.")
+        shape = sheet_shape(class_group=cg, subject=subject)
+        if meta.tx_count != shape.tx_count:
+            raise _refuse(f"Tệp có {meta.tx_count} cột điểm thường xuyên nhưng môn {subject.name} lớp {cg.name} "
+                          f"cần {shape.tx_count}; hãy xuất lại sổ điểm.")
+        main = wb[wb.sheetnames[0]] if wb.sheetnames[0] != META_SHEET else None
+        if main is None:
+            raise _refuse("Tệp không có trang sổ điểm.")
+        rows = list(main.iter_rows(max_row=MAX_ROWS + 50, values_only=True))
+    finally:
+        wb.close()
+    return _import_rows(rows=rows, class_group=cg, subject=subject, term=term, shape=shape, by=by, source=source)
+
+
+def _find_header(rows: list[tuple]) -> tuple[int, dict[str, int]]:
+    for index, row in enumerate(rows[:30]):
+        keys = [_header_key(v) for v in row]
+        if _header_key(CODE_HEADER) in keys:
+            return index, {k: i for i, k in enumerate(keys) if k}
+    raise _refuse(f"Không tìm thấy dòng tiêu đề có cột '{CODE_HEADER}': trang sổ điểm trống hoặc đã bị sửa mẫu.")
+
+
+def _import_rows(*, rows: list[tuple], class_group: ClassGroup, subject: Subject, term: int, shape: SheetShape,
+                 by, source: str) -> SheetImportReport:
+    head, columns = _find_header(rows)
+    wanted = {f: h for f, h in zip(shape.fields, shape.headers, strict=True)}
+    wanted["comment"] = COMMENT_HEADER
+    missing_cols = [h for h in [CODE_HEADER, *wanted.values()] if _header_key(h) not in columns]
+    if missing_cols:
+        raise _refuse("Trang sổ điểm thiếu cột: " + ", ".join(missing_cols) + ". Hãy xuất lại sổ điểm.")
+    code_col = columns[_header_key(CODE_HEADER)]
+    name_col = columns.get(_header_key(NAME_HEADER))
+    field_cols = {f: columns[_header_key(h)] for f, h in wanted.items()}
+
+    enrolled = {_student_code_of(e): e for e in Enrolment.objects.filter(
+        class_group=class_group, status__in=ACTIVE_STATUSES).select_related("student")}
+    errors: dict[str, list[str]] = {}
+    found: dict[str, int] = {}  # code → Excel row
+    names_in_file: dict[str, str] = {}
+    cells: dict[str, dict[str, object]] = {}
+    for index in range(head + 1, len(rows)):
+        row = rows[index]
+        excel_row = index + 1
+        values = {f: (row[c] if c < len(row) else None) for f, c in field_cols.items()}
+        code_value = row[code_col] if code_col < len(row) else None
+        code = nfc(str(code_value)) if code_value is not None else ""
+        if not code:
+            if any(v not in (None, "") for v in values.values()):
+                errors.setdefault(f"Dòng {excel_row}", []).append(f"Thiếu {CODE_HEADER}: không biết điểm của ai.")
+            continue
+        if code in found:
+            errors.setdefault(f"Dòng {excel_row}", []).append(
+                f"Mã học sinh {code} trùng với dòng {found[code]}.")
+            continue
+        found[code] = excel_row
+        if name_col is not None and name_col < len(row) and row[name_col]:
+            names_in_file[code] = nfc(str(row[name_col]))
+        raw: dict[str, object] = {}
+        for f, value in values.items():
+            letter = get_column_letter(field_cols[f] + 1)
+            where = f"Dòng {excel_row}, cột {letter} ({wanted[f]})"
+            try:
+                raw[f] = _raw(value, where)
+                if f == "comment":
+                    if raw[f] is not None and len(str(raw[f])) > 1000:
+                        raise CellError("Nhận xét dài quá 1000 ký tự.")
+                else:
+                    parse_cell(raw[f], shape.mode)
+            except CellError as exc:
+                errors.setdefault(where, []).append(str(exc))
+        cells[code] = raw
+        if len(found) > MAX_ROWS:
+            raise _refuse(f"Tệp có quá nhiều dòng (trên {MAX_ROWS}).")
+
+    if not found and not errors:
+        raise _refuse(f"Trang sổ điểm không có học sinh nào (cột {CODE_HEADER} trống).")
+    missing = [c for c in enrolled if c not in found]
+    extra = [c for c in found if c not in enrolled]
+    if missing or extra:
+        differences: dict[str, list[str]] = {}
+        if missing:
+            differences[f"Có trong lớp {class_group.name} nhưng thiếu trong tệp"] = [
+                f"{c} — {enrolled[c].student.full_name}" for c in sorted(missing, key=lambda c: enrolled[c].student.sort_name)]
+        if extra:
+            differences[f"Có trong tệp nhưng không thuộc lớp {class_group.name}"] = [
+                f"{c} — {names_in_file.get(c, '?')} (dòng {found[c]})" for c in sorted(extra, key=found.get)]
+        raise _refuse(f"Danh sách học sinh trong tệp không khớp với lớp {class_group.name}; chưa lưu gì. "
+                      "Hãy xuất lại sổ điểm để có danh sách mới nhất.", differences)
+    if errors:
+        raise _refuse(f"Tệp chưa được nhập: {len(errors)} ô/dòng không hợp lệ, chưa lưu gì. Sửa các ô dưới đây rồi "
+                      "nhập lại.", errors)
+
+    by_student = {enrolled[c].student_id: cells[c] for c in found}
+    labels = {enrolled[c].student_id: f"Dòng {found[c]}" for c in found}
+    with transaction.atomic():
+        result = services.sheet_import(class_group=class_group, subject=subject, term=term, rows=by_student,
+                                       row_labels=labels, by=by, source=source)
+        history = list(ScoreChange.objects.filter(
+            row__class_group=class_group, row__subject=subject, row__term=term, source=source, by=by)
+            .select_related("row").order_by("-id")[: result.changed_cells]) if result.changed_cells else []
+    code_of = {e.student_id: c for c, e in enrolled.items()}
+    changes = [CellChange(row=found[code_of[h.row.student_id]], code=code_of[h.row.student_id],
+                          full_name=enrolled[code_of[h.row.student_id]].student.full_name,
+                          column=wanted[h.field], old=_shown(h.field, h.old), new=_shown(h.field, h.new))
+               for h in history]
+    changes.sort(key=lambda c: (c.row, list(wanted.values()).index(c.column)))
+    return SheetImportReport(class_group=class_group, subject=subject, term=term, students=result.students,
+                             changed_cells=result.changed_cells, changes=changes)
+
+
+def _student_code_of(enrolment: Enrolment) -> str:
+    return _student_code(enrolment.student)
+
+
+def _shown(field_name: str, value: str | None) -> str:
+    return (value or "") if field_name == "comment" else display(value)
+
+
+def report_text(error: DomainError) -> str:
+    """A refusal as lines a person can read (CLI output, messages on the page)."""
+    lines = [error.message]
+    for where, reasons in error.errors.items():
+        for reason in reasons:
+            lines.append(f"  - {where}: {reason}")
+    return "\n".join(lines)
