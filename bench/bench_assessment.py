@@ -6,12 +6,12 @@ Prints, measured in the same run:
     ≥ 50,000 student-years/s on one core; also the engine with the Vietnamese explanations
     rendered, and the public ``assess()`` path (Decimal dataclasses in and out);
 (b) the JSON floor: ``json.loads`` + ``json.dumps`` of the same input;
+(c) ``hocba assess`` end to end through a subprocess (parse, validate, assess, explain, write) —
+    target ≤ 3 × the floor.
+
 All figures are CPU time of one process (``time.process_time``; for the subprocess, its
 user + system time), so a busy shared machine does not distort them; the CLI's wall time is
 printed too.
-
-(c) ``hocba assess`` end to end through a subprocess (parse, validate, assess, explain, write) —
-    target ≤ 3 × the floor.
 
 Run: ``.venv/bin/python bench/bench_assessment.py [--students N] [--seed S]``.
 """

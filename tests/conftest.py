@@ -13,8 +13,10 @@ ROLE_USERS = ("so", "xa", "bgh", "hieutruong", "phohieutruong", "gvcn", "gvbm", 
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
+def _fast_passwords(settings, tmp_path_factory):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # One data folder (demo PKI, archive) per test worker, never the developer's var/.
+    settings.DATA_DIR = tmp_path_factory.getbasetemp() / "data"
 
 
 @pytest.fixture

@@ -63,7 +63,7 @@ def test_results_are_decimals_and_enums():
     tin = next(s for s in result.subjects if s.name == "Tin học")
     assert tin.cn == D("8.0") and isinstance(tin.cn, Decimal)
     gdtc = next(s for s in result.subjects if s.name == "Giáo dục thể chất")
-    assert gdtc.cn is Comment.DAT
+    assert gdtc.cn is Comment.DAT and gdtc.cn.passed and not Comment.CHUA_DAT.passed
     assert result.exempt_subjects == ("Âm nhạc",)
     assert dataclasses.is_dataclass(result)
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -104,6 +104,12 @@ def test_bad_input_raises_vietnamese_error():
         assess(dataclasses.replace(bad, absences=-1))
     with pytest.raises(AssessmentInputError, match="grade"):
         assess(dataclasses.replace(bad, grade=3))
+
+
+def test_levels_may_be_given_by_name():
+    student = make(["8.0"] * 8)
+    named = dataclasses.replace(student, conduct=ConductInput("Tốt", "Khá"))  # type: ignore[arg-type]
+    assert assess(named).conduct.cn is Level.KHA
 
 
 def test_level_parse():

@@ -130,3 +130,19 @@ def test_in_process_matches_contract(monkeypatch):
     assert code == 2 and "không phải JSON hợp lệ" in err
     code, out, err = run_in_process(monkeypatch, b'"x"')
     assert code == 2 and "mảng JSON" in err
+
+
+def test_engine_starts_without_django():
+    """``hocba assess`` is a fast filter: importing the engine must not import Django."""
+    code = (
+        "import sys, hocba.assessment, hocba.assessment.cli; "
+        "sys.exit(any(m == 'django' or m.startswith('django.') for m in sys.modules))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        check=False,
+        timeout=60,
+        env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"},
+    )
+    assert proc.returncode == 0, proc.stderr.decode()

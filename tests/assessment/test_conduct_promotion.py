@@ -157,6 +157,16 @@ def test_retest_of_a_subject_not_due_is_ignored_with_a_note():
     )
 
 
+def test_both_not_passed_retest_offered_after_summer_training():
+    result = assess_json(weak_student())
+    line = next(x for x in result["explanation"] if x.startswith("Học tập cả năm Chưa đạt"))
+    assert "nếu kết quả rèn luyện sau kì nghỉ hè từ Đạt trở lên" in line
+    assert any(
+        x.startswith("Rèn luyện cả năm Chưa đạt: phải rèn luyện trong kì nghỉ hè")
+        for x in result["explanation"]
+    )
+
+
 def test_conduct_not_passed_waits_for_summer_training():
     result = assess_json(student([8] * 8, conduct=("Đạt", "Chưa đạt")))
     assert result["conduct"]["cn"] == "Chưa đạt"

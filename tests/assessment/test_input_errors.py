@@ -134,6 +134,16 @@ def test_unknown_conduct_level():
     }
 
 
+def test_missing_conduct_term():
+    obj = broken(lambda o: o["conduct"].pop("hk1"))
+    assert assess_json(obj)["error"].startswith("Rèn luyện HK I (conduct.hk1): mức trống không hợp lệ")
+
+
+def test_subjects_must_be_a_list():
+    obj = broken(lambda o: o.update(subjects={"Toán": 8}))
+    assert assess_json(obj) == {"error": "Thiếu danh sách môn học (subjects)"}
+
+
 def test_unknown_summer_level():
     obj = broken(lambda o: o["conduct"].update(summer="Tốt lắm"))
     assert assess_json(obj)["error"].startswith("Rèn luyện sau kì nghỉ hè (conduct.summer): mức 'Tốt lắm'")

@@ -51,11 +51,11 @@ def test_unusual_but_valid_spellings_take_the_checked_path_and_agree():
     assert result["subjects"]["Toán"]["hk1"] == 8.1  # (32 + 17 + 24)/9 = 8,11
 
 
-def test_fast_path_never_takes_true_for_ten():
-    obj = student([10] * 8)
+def test_fast_path_never_takes_true_for_one():
+    obj = student([1] * 8)
     obj["subjects"][0]["hk1"]["tx"][0] = True
     assert "ĐĐGtx lần 1: giá trị True không phải là điểm số" in assess_json(obj)["error"]
-    obj = student([10] * 8)
+    obj = student([1] * 8)
     obj["subjects"][0]["retest"] = True
     assert "điểm kiểm tra lại (retest): giá trị True" in assess_json(obj)["error"]
 

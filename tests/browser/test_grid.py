@@ -258,3 +258,61 @@ def test_homeroom_and_closing_pages(world, live_server, sign_in, browser_context
     principal.wait_for_function("() => document.querySelector('[data-run]').dataset.finished === '1'")
     assert card.locator("[data-done]").inner_text() == card.locator("[data-total]").inner_text()
     shot(principal, "closing")
+
+
+def test_principal_locks_the_school_and_unlocks_with_a_reason(world, live_server, sign_in, shot):
+    from hocba.core.models import AuditEntry
+    from hocba.gradebook.models import GradebookLock
+
+    page = sign_in("hieutruong")
+    page.goto(live_server.url + reverse("gradebook:school_locks", kwargs={"school_id": world.cls.school_id,
+                                                                          "term": 1}))
+    page.get_by_role("button", name="Khoá sổ toàn trường").click()
+    page.wait_for_load_state()
+    assert "Đã khoá sổ toàn trường" in page.locator(".flash").inner_text()
+    unlock = page.locator("form.unlock").first
+    unlock.get_by_role("button", name="Mở khoá").click()  # no reason: the browser refuses to send
+    assert GradebookLock.objects.count() == 1
+    shot(page, "locks")
+    unlock.locator("input[name=reason]").fill("Sửa điểm sau phúc khảo")
+    unlock.get_by_role("button", name="Mở khoá").click()
+    page.wait_for_load_state()
+    assert "Đã mở khoá" in page.locator(".flash").inner_text()
+    assert GradebookLock.objects.count() == 0
+    assert AuditEntry.objects.get(action="gradebook:lock:remove").after["reason"] == "Sửa điểm sau phúc khảo"
+
+
+def test_my_sheets_leads_the_teacher_to_the_grid(world, live_server, sign_in, shot):
+    page = sign_in("gvbm")
+    page.get_by_role("link", name="Sổ điểm").first.click()
+    row = page.locator("table.grid tbody tr", has_text=world.cls.name).filter(has_text="Toán")
+    shot(page, "my-sheets")
+    row.get_by_role("link", name="Mở sổ HK I", exact=True).click()
+    page.wait_for_function("() => window.hocbaGrid !== undefined")
+    assert page.locator("h1").inner_text().startswith(f"Toán · lớp {world.cls.name}")
+
+
+def test_the_closing_progress_bar_follows_a_running_closing(world, live_server, sign_in, shot):
+    from django.utils import timezone
+
+    from hocba.gradebook.models import ClosingRun
+
+    run = ClosingRun.objects.create(school_year=world.cls.school_year, period="year", school=world.cls.school,
+                                    status=ClosingRun.Status.RUNNING, total=80, done=20,
+                                    started_by=world.hieutruong, created_at=timezone.now())
+    page = sign_in("hieutruong")
+    page.goto(live_server.url + reverse("gradebook:closing"))
+    card = page.locator(f'[data-run="{run.pk}"]')
+    assert card.locator("[data-percent]").inner_text() == "25"
+    assert card.locator("[data-status]").inner_text() == "Đang chạy"
+    shot(page, "closing-running")
+    ClosingRun.objects.filter(pk=run.pk).update(done=60)
+    page.wait_for_function(f"() => document.querySelector('[data-run=\"{run.pk}\"] [data-done]').textContent"
+                           " === '60'")
+    assert card.locator("[data-bar]").evaluate("el => el.value") == 75
+    ClosingRun.objects.filter(pk=run.pk).update(status=ClosingRun.Status.DONE, done=80, failed=1,
+                                                messages=["9A1, học sinh #1: thiếu điểm môn Toán"])
+    page.wait_for_function(f"() => document.querySelector('[data-run=\"{run.pk}\"]').dataset.finished"
+                           " === '1'")
+    assert card.locator("[data-status]").inner_text() == "Hoàn thành, 1 học sinh lỗi"
+    assert card.locator("[data-messages] li").inner_text() == "9A1, học sinh #1: thiếu điểm môn Toán"

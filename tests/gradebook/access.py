@@ -15,14 +15,17 @@ PAGES = {
     # gvcn's class, Toán (taught there by gvbm), term I.
     "gradebook:sheet": SCHOOL_BOARD | {"gvcn", "gvbm"},
     "gradebook:cell_history": SCHOOL_BOARD | {"gvcn", "gvbm"},
+    "gradebook:sheet_export": SCHOOL_BOARD | {"gvcn", "gvbm"},
     "gradebook:homeroom": SCHOOL_BOARD | {"gvcn"},
+    "gradebook:class_summary_export": SCHOOL_BOARD | {"gvcn"},
     "gradebook:school_locks": SCHOOL_BOARD,
     "gradebook:closing": {"so", "bgh", "hieutruong"},
     "gradebook:closing_status": {"so", "bgh", "hieutruong"},
 }
 #: POST-only endpoints; tested with bodies in tests/gradebook/test_pages.py.
 API_WRITES = {
-    "gradebook:cell_save", "gradebook:subject_finalise", "gradebook:homeroom_save", "gradebook:class_close",
+    "gradebook:cell_save", "gradebook:subject_finalise", "gradebook:sheet_import", "gradebook:homeroom_save",
+    "gradebook:class_close",
     "gradebook:school_lock", "gradebook:lock_remove", "gradebook:edit_grant", "gradebook:closing_start",
 }
 
@@ -35,13 +38,13 @@ def url_kwargs(name: str):
 
     cls = ClassGroup.objects.get(homeroom_teacher__user__username="gvcn", school_year__is_current=True)
     toan = Subject.objects.get(code="TOAN")
-    if name == "gradebook:sheet":
+    if name in ("gradebook:sheet", "gradebook:sheet_export"):
         return {"class_id": cls.pk, "subject_id": toan.pk, "term": 1}
     if name == "gradebook:cell_history":
         student = (Enrolment.objects.filter(class_group=cls, status__in=ACTIVE_STATUSES)
                    .order_by("student__sort_name").values_list("student_id", flat=True)[0])
         return {"class_id": cls.pk, "subject_id": toan.pk, "term": 1, "student_id": student, "field": "tx1"}
-    if name == "gradebook:homeroom":
+    if name in ("gradebook:homeroom", "gradebook:class_summary_export"):
         return {"class_id": cls.pk, "term": 1}
     if name == "gradebook:school_locks":
         return {"school_id": cls.school_id, "term": 1}

@@ -58,20 +58,25 @@ def user(username: str):
 
 def teacher_user(class_group: ClassGroup, code: str, username: str | None = None):
     """The login of whoever teaches ``code`` in the class (created if the demo gave them none)."""
-    ta = TeachingAssignment.objects.select_related("teacher__user").get(class_group=class_group,
-                                                                         subject__code=code)
+    ta = TeachingAssignment.objects.select_related("teacher__user").get(
+        class_group=class_group, subject__code=code
+    )
     if ta.teacher.user is not None:
         return ta.teacher.user
-    u = get_user_model().objects.create_user(username=username or f"gv_{code.lower()}_{class_group.pk}",
-                                             password="x-test-pass")
+    u = get_user_model().objects.create_user(
+        username=username or f"gv_{code.lower()}_{class_group.pk}", password="x-test-pass"
+    )
     ta.teacher.user = u
     ta.teacher.save(update_fields=["user"])
     return u
 
 
 def active_students(class_group: ClassGroup) -> list[int]:
-    return list(Enrolment.objects.filter(class_group=class_group, status__in=ACTIVE_STATUSES)
-                .order_by("student__sort_name", "student_id").values_list("student_id", flat=True))
+    return list(
+        Enrolment.objects.filter(class_group=class_group, status__in=ACTIVE_STATUSES)
+        .order_by("student__sort_name", "student_id")
+        .values_list("student_id", flat=True)
+    )
 
 
 def circular22_average(tx: list[str], gk: str, ck: str) -> str:
@@ -86,7 +91,9 @@ def score_for(student_id: int, subject_id: int, term: int, k: int) -> str:
     return str(Decimal(50 + n) / 10)
 
 
-def fill_sheet(class_group: ClassGroup, subject: Subject, term: int, *, skip: set[tuple[int, str]] = frozenset()):
+def fill_sheet(
+    class_group: ClassGroup, subject: Subject, term: int, *, skip: set[tuple[int, str]] = frozenset()
+):
     """Store a complete sheet directly (test setup, not the behaviour under test)."""
     shape = sheet_shape(class_group=class_group, subject=subject)
     rows = []
@@ -103,8 +110,11 @@ def fill_sheet(class_group: ClassGroup, subject: Subject, term: int, *, skip: se
                 gk = None
             elif field == "ck":
                 ck = None
-        rows.append(SubjectTermScore(class_group=class_group, subject=subject, student_id=sid, term=term, tx=tx,
-                                     gk=gk, ck=ck))
+        rows.append(
+            SubjectTermScore(
+                class_group=class_group, subject=subject, student_id=sid, term=term, tx=tx, gk=gk, ck=ck
+            )
+        )
     SubjectTermScore.objects.bulk_create(rows)
 
 
@@ -113,9 +123,13 @@ def fill_class(class_group: ClassGroup, terms=(1, 2), conduct: str = "Tốt") ->
     for ta in TeachingAssignment.objects.filter(class_group=class_group).select_related("subject"):
         for term in terms:
             fill_sheet(class_group, ta.subject, term)
-    HomeroomTermEntry.objects.bulk_create([
-        HomeroomTermEntry(class_group=class_group, student_id=sid, term=term, conduct=conduct)
-        for sid in active_students(class_group) for term in terms])
+    HomeroomTermEntry.objects.bulk_create(
+        [
+            HomeroomTermEntry(class_group=class_group, student_id=sid, term=term, conduct=conduct)
+            for sid in active_students(class_group)
+            for term in terms
+        ]
+    )
 
 
 @dataclass
@@ -133,9 +147,14 @@ class World:
 
     def other_class_without_gvbm_math(self) -> ClassGroup:
         """A class (of this school if the demo has one, else of another) where gvbm does not teach Toán."""
-        taught = TeachingAssignment.objects.filter(teacher__user=self.gvbm, subject=self.toan).values("class_group")
-        candidates = (ClassGroup.objects.filter(school_year=self.cls.school_year, assignments__subject=self.toan)
-                      .exclude(pk__in=taught).order_by("school_id", "pk"))
+        taught = TeachingAssignment.objects.filter(teacher__user=self.gvbm, subject=self.toan).values(
+            "class_group"
+        )
+        candidates = (
+            ClassGroup.objects.filter(school_year=self.cls.school_year, assignments__subject=self.toan)
+            .exclude(pk__in=taught)
+            .order_by("school_id", "pk")
+        )
         return candidates.filter(school=self.cls.school).first() or candidates.first()
 
 
@@ -143,6 +162,13 @@ class World:
 def world(city, clock) -> World:
     gvcn = user("gvcn")
     cls = ClassGroup.objects.get(homeroom_teacher__user=gvcn, school_year=city.year)
-    return World(cls=cls, toan=Subject.objects.get(code="TOAN"), van=Subject.objects.get(code="VAN"),
-                 gdtc=Subject.objects.get(code="GDTC"), students=active_students(cls), gvbm=user("gvbm"),
-                 gvcn=gvcn, hieutruong=user("hieutruong"))
+    return World(
+        cls=cls,
+        toan=Subject.objects.get(code="TOAN"),
+        van=Subject.objects.get(code="VAN"),
+        gdtc=Subject.objects.get(code="GDTC"),
+        students=active_students(cls),
+        gvbm=user("gvbm"),
+        gvcn=gvcn,
+        hieutruong=user("hieutruong"),
+    )

@@ -10,9 +10,14 @@ from hocba.gradebook.closing import close_classes
 from hocba.gradebook.models import ClosingRun, StudentResult, SubjectTermScore
 from hocba.org.models import ClassGroup
 from hocba.people.models import ACTIVE_STATUSES, Enrolment
-from tests.gradebook.gb_world import circular22_average, clock, fill_class, user, world  # noqa: F401 — fixtures
+from tests.gradebook import gb_world
+from tests.gradebook.gb_world import circular22_average, fill_class, user
 
 pytestmark = pytest.mark.django_db
+
+# Fixtures shared by the gradebook service tests (defined once in gb_world).
+clock = gb_world.clock
+world = gb_world.world
 
 LEVELS = {"Tốt", "Khá", "Đạt", "Chưa đạt"}
 OUTCOMES = {"promoted", "retained", "pending_retest", "pending_summer", "pending_retest_and_summer"}
@@ -33,11 +38,14 @@ def test_closing_a_class_year_stores_a_snapshot_per_active_student(world):
     assert sample.learning in LEVELS and sample.outcome in OUTCOMES and sample.conduct == "Tốt"
     assert sample.error == "" and sample.engine
     assert sample.outputs["learning"]["cn"] == sample.learning
-    assert sample.outputs["explanation"] and all(isinstance(line, str) for line in sample.outputs["explanation"])
+    assert sample.outputs["explanation"] and all(
+        isinstance(line, str) for line in sample.outputs["explanation"]
+    )
     # The snapshot keeps what the engine was given and what it answered, cell for cell.
     toan_in = next(s for s in sample.inputs["subjects"] if s["name"] == "Toán")
-    row = SubjectTermScore.objects.get(class_group=world.cls, subject=world.toan, term=1,
-                                       student_id=world.students[0])
+    row = SubjectTermScore.objects.get(
+        class_group=world.cls, subject=world.toan, term=1, student_id=world.students[0]
+    )
     assert [str(v) for v in toan_in["hk1"]["tx"]] == row.tx and str(toan_in["hk1"]["ck"]) == row.ck
     assert sample.inputs["conduct"]["hk1"] == "Tốt"
     hk1 = sample.outputs["subjects"]["Toán"]["hk1"]
@@ -92,8 +100,10 @@ def test_a_left_student_gets_no_result(world):
 
 # --- background runs ----------------------------------------------------------------------
 
-def test_a_school_closing_run_goes_to_done_with_progress_complete(world, immediate_tasks,
-                                                                  django_capture_on_commit_callbacks):
+
+def test_a_school_closing_run_goes_to_done_with_progress_complete(
+    world, immediate_tasks, django_capture_on_commit_callbacks
+):
     school = world.cls.school
     classes = list(ClassGroup.objects.filter(school=school, school_year=world.cls.school_year))
     for cg in classes:
@@ -143,3 +153,29 @@ def test_who_may_close_what(world, immediate_tasks, django_capture_on_commit_cal
 def test_an_unknown_period_is_refused(world):
     with pytest.raises(DomainError):
         services.closing_run_start(school=world.cls.school, period="hk3", by=world.hieutruong)
+
+
+def test_exemptions_retests_and_summer_conduct_reach_the_engine(world):
+    from hocba.gradebook.models import Exemption, YearEntry
+
+    fill_class(world.cls)
+    exempted, retested = world.students[0], world.students[1]
+    Exemption.objects.create(
+        student_id=exempted,
+        subject=world.gdtc,
+        school_year=world.cls.school_year,
+        reason="Khuyết tật vận động (giấy xác nhận của bệnh viện)",
+    )
+    YearEntry.objects.create(
+        class_group=world.cls, student_id=retested, retests={"TOAN": "6.0"}, summer_conduct="Đạt"
+    )
+    report = close_classes(class_ids=[world.cls.pk], period="year")
+    assert report.failed == 0, report.errors
+    snap = {r.student_id: r for r in StudentResult.objects.filter(class_group=world.cls, period="year")}
+    gdtc = next(s for s in snap[exempted].inputs["subjects"] if s["name"] == world.gdtc.name)
+    assert gdtc.get("exempt") is True and "hk1" not in gdtc
+    toan = next(s for s in snap[retested].inputs["subjects"] if s["name"] == "Toán")
+    assert toan["retest"] == 6.0
+    assert snap[retested].inputs["conduct"]["summer"] == "Đạt"
+    other = next(s for s in snap[world.students[2]].inputs["subjects"] if s["name"] == world.gdtc.name)
+    assert "exempt" not in other and other["hk1"]["ck"] == "Đ"

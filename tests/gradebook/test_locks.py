@@ -9,34 +9,46 @@ import pytest
 from hocba.core.errors import DomainError, PermissionDeniedError
 from hocba.core.models import AuditEntry
 from hocba.gradebook import services
-from hocba.gradebook.models import EditGrant, GradebookLock, HomeroomTermEntry, StudentResult, SubjectTermScore
-from hocba.org.models import TeachingAssignment
-from tests.gradebook.gb_world import (  # noqa: F401 — clock and world are fixtures
-    HANOI,
-    active_students,
-    clock,
-    fill_class,
-    fill_sheet,
-    teacher_user,
-    user,
-    world,
+from hocba.gradebook.models import (
+    EditGrant,
+    GradebookLock,
+    HomeroomTermEntry,
+    StudentResult,
+    SubjectTermScore,
 )
+from hocba.org.models import TeachingAssignment
+from tests.gradebook import gb_world
+from tests.gradebook.gb_world import HANOI, active_students, fill_class, fill_sheet, teacher_user, user
 
 pytestmark = pytest.mark.django_db
 
+# Fixtures shared by the gradebook service tests (defined once in gb_world).
+clock = gb_world.clock
+world = gb_world.world
+
 
 def save(w, field, raw, expected=None, *, subject=None, by=None, term=1, student=None):
-    return services.score_update(class_group=w.cls, subject=subject or w.toan, student_id=student or w.students[0],
-                                 term=term, field=field, raw=raw, expected=expected, by=by or w.gvbm)
+    return services.score_update(
+        class_group=w.cls,
+        subject=subject or w.toan,
+        student_id=student or w.students[0],
+        term=term,
+        field=field,
+        raw=raw,
+        expected=expected,
+        by=by or w.gvbm,
+    )
 
 
 def finalise_all(w, term):
     for ta in TeachingAssignment.objects.filter(class_group=w.cls).select_related("subject"):
-        services.subject_finalise(class_group=w.cls, subject=ta.subject, term=term,
-                                  by=teacher_user(w.cls, ta.subject.code))
+        services.subject_finalise(
+            class_group=w.cls, subject=ta.subject, term=term, by=teacher_user(w.cls, ta.subject.code)
+        )
 
 
 # --- the subject teacher finalises --------------------------------------------------------
+
 
 def test_finalise_is_refused_while_cells_are_missing_and_lists_them(world):
     first, second = world.students[0], world.students[1]
@@ -56,14 +68,22 @@ def test_after_finalising_nobody_edits_the_subject_and_the_reason_is_shown(world
     fill_sheet(world.cls, world.toan, 1)
     lock = services.subject_finalise(class_group=world.cls, subject=world.toan, term=1, by=world.gvbm)
     assert lock.level == "subject"
-    row = SubjectTermScore.objects.get(class_group=world.cls, subject=world.toan, term=1, student_id=world.students[0])
+    row = SubjectTermScore.objects.get(
+        class_group=world.cls, subject=world.toan, term=1, student_id=world.students[0]
+    )
     with pytest.raises(DomainError) as exc:
         save(world, "gk", "9", expected=row.gk)
     assert "đã chốt điểm môn này" in exc.value.message
     assert "Hiệu trưởng mở khoá" in exc.value.message
     with pytest.raises(DomainError):
-        services.sheet_import(class_group=world.cls, subject=world.toan, term=1,
-                              rows={world.students[0]: {"gk": "9"}}, row_labels={}, by=world.gvbm)
+        services.sheet_import(
+            class_group=world.cls,
+            subject=world.toan,
+            term=1,
+            rows={world.students[0]: {"gk": "9"}},
+            row_labels={},
+            by=world.gvbm,
+        )
     assert SubjectTermScore.objects.get(pk=row.pk).gk == row.gk
     save(world, "gk", "9", term=2)  # the other term is still open
     van_teacher = teacher_user(world.cls, "VAN")
@@ -78,6 +98,7 @@ def test_only_the_subject_teacher_finalises(world):
 
 
 # --- the homeroom teacher closes the class term --------------------------------------------
+
 
 def test_class_close_needs_every_subject_finalised_and_every_conduct(world):
     fill_class(world.cls, terms=(1,))
@@ -102,49 +123,99 @@ def test_class_close_locks_the_class_and_computes_every_students_result(world):
     assert lock.level == "class"
     results = StudentResult.objects.filter(class_group=world.cls, period="hk1")
     assert sorted(results.values_list("student_id", flat=True)) == sorted(world.students)
-    assert all(r.learning in {"Tốt", "Khá", "Đạt", "Chưa đạt"} and r.conduct == "Tốt" and not r.error
-               for r in results)
+    assert all(
+        r.learning in {"Tốt", "Khá", "Đạt", "Chưa đạt"} and r.conduct == "Tốt" and not r.error
+        for r in results
+    )
     with pytest.raises(DomainError) as exc:
-        services.homeroom_update(class_group=world.cls, student_id=world.students[0], term=1, field="conduct",
-                                 raw="Khá", expected="Tốt", by=world.gvcn)
+        services.homeroom_update(
+            class_group=world.cls,
+            student_id=world.students[0],
+            term=1,
+            field="conduct",
+            raw="Khá",
+            expected="Tốt",
+            by=world.gvcn,
+        )
     assert "khoá sổ học kì của lớp" in exc.value.message
 
 
 def test_homeroom_teacher_enters_conduct_with_the_same_stale_write_rule(world):
     sid = world.students[0]
-    assert services.homeroom_update(class_group=world.cls, student_id=sid, term=1, field="conduct", raw="k",
-                                    expected="", by=world.gvcn) == "Khá"
+    assert (
+        services.homeroom_update(
+            class_group=world.cls,
+            student_id=sid,
+            term=1,
+            field="conduct",
+            raw="k",
+            expected="",
+            by=world.gvcn,
+        )
+        == "Khá"
+    )
     from hocba.core.errors import StaleWriteError
 
     with pytest.raises(StaleWriteError) as exc:
-        services.homeroom_update(class_group=world.cls, student_id=sid, term=1, field="conduct", raw="Tốt",
-                                 expected="", by=world.gvcn)
+        services.homeroom_update(
+            class_group=world.cls,
+            student_id=sid,
+            term=1,
+            field="conduct",
+            raw="Tốt",
+            expected="",
+            by=world.gvcn,
+        )
     assert "Khá" in exc.value.message
     with pytest.raises(DomainError) as bad:
-        services.homeroom_update(class_group=world.cls, student_id=sid, term=1, field="absent_excused", raw="-2",
-                                 expected="0", by=world.gvcn)
+        services.homeroom_update(
+            class_group=world.cls,
+            student_id=sid,
+            term=1,
+            field="absent_excused",
+            raw="-2",
+            expected="0",
+            by=world.gvcn,
+        )
     assert "nghỉ có phép" in bad.value.message
     with pytest.raises(PermissionDeniedError):
-        services.homeroom_update(class_group=world.cls, student_id=sid, term=1, field="conduct", raw="Tốt",
-                                 expected="Khá", by=world.gvbm)
+        services.homeroom_update(
+            class_group=world.cls,
+            student_id=sid,
+            term=1,
+            field="conduct",
+            raw="Tốt",
+            expected="Khá",
+            by=world.gvbm,
+        )
     assert HomeroomTermEntry.objects.get(class_group=world.cls, student_id=sid, term=1).conduct == "Khá"
 
 
 # --- the principal's school lock and unlocking ----------------------------------------------
 
+
 def test_the_school_lock_blocks_everyone_until_the_principal_unlocks_with_a_reason(world):
     save(world, "gk", "6")
     with pytest.raises(PermissionDeniedError):
-        services.school_term_lock(school=world.cls.school, school_year_id=world.cls.school_year_id, term=1,
-                                  by=world.gvcn)
-    lock = services.school_term_lock(school=world.cls.school, school_year_id=world.cls.school_year_id, term=1,
-                                     by=world.hieutruong)
+        services.school_term_lock(
+            school=world.cls.school, school_year_id=world.cls.school_year_id, term=1, by=world.gvcn
+        )
+    lock = services.school_term_lock(
+        school=world.cls.school, school_year_id=world.cls.school_year_id, term=1, by=world.hieutruong
+    )
     with pytest.raises(DomainError) as exc:
         save(world, "gk", "7", expected="6")
     assert "Hiệu trưởng đã khoá sổ học kì của trường" in exc.value.message
     with pytest.raises(DomainError):
-        services.homeroom_update(class_group=world.cls, student_id=world.students[0], term=1, field="conduct",
-                                 raw="Tốt", expected="", by=world.gvcn)
+        services.homeroom_update(
+            class_group=world.cls,
+            student_id=world.students[0],
+            term=1,
+            field="conduct",
+            raw="Tốt",
+            expected="",
+            by=world.gvcn,
+        )
     for who in ("gvcn", "gvbm", "bgh", "phohieutruong"):
         with pytest.raises(PermissionDeniedError):
             services.lock_remove(lock=lock, reason="Sửa điểm nhập nhầm", by=user(who))
@@ -153,8 +224,9 @@ def test_the_school_lock_blocks_everyone_until_the_principal_unlocks_with_a_reas
             services.lock_remove(lock=lock, reason=reason, by=world.hieutruong)
         assert "lý do" in no_reason.value.message
     assert GradebookLock.objects.filter(pk=lock.pk).exists()
-    services.lock_remove(lock=lock, reason="Giáo viên nhập nhầm điểm giữa kì của em thứ nhất",
-                         by=world.hieutruong)
+    services.lock_remove(
+        lock=lock, reason="Giáo viên nhập nhầm điểm giữa kì của em thứ nhất", by=world.hieutruong
+    )
     entry = AuditEntry.objects.filter(action="gradebook:lock:remove").get()
     assert entry.actor_id == world.hieutruong.pk
     assert entry.after == {"reason": "Giáo viên nhập nhầm điểm giữa kì của em thứ nhất"}
@@ -164,6 +236,7 @@ def test_the_school_lock_blocks_everyone_until_the_principal_unlocks_with_a_reas
 
 # --- the data-entry deadline (20/5) --------------------------------------------------------
 
+
 def test_after_the_deadline_edits_need_the_principals_grant(world, clock):
     save(world, "gk", "6")
     clock.move_to(dt.datetime(2026, 5, 21, 8, 0, tzinfo=HANOI))
@@ -171,13 +244,31 @@ def test_after_the_deadline_edits_need_the_principals_grant(world, clock):
         save(world, "gk", "7", expected="6")
     assert "Đã quá hạn nhập dữ liệu (20/05/2026)" in exc.value.message
     with pytest.raises(PermissionDeniedError):
-        services.edit_grant_create(school=world.cls.school, class_group=world.cls, subject=world.toan,
-                                   reason="Bổ sung điểm kiểm tra lại", days=3, by=world.gvcn)
+        services.edit_grant_create(
+            school=world.cls.school,
+            class_group=world.cls,
+            subject=world.toan,
+            reason="Bổ sung điểm kiểm tra lại",
+            days=3,
+            by=world.gvcn,
+        )
     with pytest.raises(DomainError):
-        services.edit_grant_create(school=world.cls.school, class_group=world.cls, subject=world.toan,
-                                   reason="", days=3, by=world.hieutruong)
-    services.edit_grant_create(school=world.cls.school, class_group=world.cls, subject=world.toan,
-                               reason="Bổ sung điểm kiểm tra lại", days=3, by=world.hieutruong)
+        services.edit_grant_create(
+            school=world.cls.school,
+            class_group=world.cls,
+            subject=world.toan,
+            reason="",
+            days=3,
+            by=world.hieutruong,
+        )
+    services.edit_grant_create(
+        school=world.cls.school,
+        class_group=world.cls,
+        subject=world.toan,
+        reason="Bổ sung điểm kiểm tra lại",
+        days=3,
+        by=world.hieutruong,
+    )
     assert AuditEntry.objects.filter(action="gradebook:grant:create").count() == 1
     assert save(world, "gk", "7", expected="6").value == "7.0"
     with pytest.raises(DomainError) as other_subject:  # the grant covers Toán of this class only
@@ -198,7 +289,8 @@ def test_a_deadline_moved_to_yesterday_closes_entry(world, clock):
     from hocba.org.models import Deadline, DeadlineKind
 
     Deadline.objects.filter(school_year=world.cls.school_year, kind=DeadlineKind.DATA_ENTRY).update(
-        due_date=dt.date(2026, 3, 9))
+        due_date=dt.date(2026, 3, 9)
+    )
     with pytest.raises(DomainError) as exc:
         save(world, "ck", "8")
     assert "09/03/2026" in exc.value.message

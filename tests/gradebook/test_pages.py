@@ -311,3 +311,89 @@ def test_closing_for_the_city_is_the_departments_only(world, inline_tasks):
                                                 follow=True)
     assert "không có quyền tổng kết" in refused.content.decode()
     assert not ClosingRun.objects.exists()
+
+
+# --- Excel from the pages ------------------------------------------------------------------
+
+def _exported_with(client, url, value: str, *, row: int = 0) -> bytes:
+    """Export the sheet, type ``value`` into TX1 of the ``row``-th student, return the new file."""
+    import io
+
+    import openpyxl
+
+    response = client.get(url)
+    assert response.status_code == 200 and response.content.startswith(b"PK")
+    wb = openpyxl.load_workbook(io.BytesIO(response.content))
+    ws = wb.worksheets[0]
+    header = next(c for r in ws.iter_rows() for c in r if c.value == "TX1")
+    ws.cell(row=header.row + 1 + row, column=header.column).value = value
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_sheet_goes_to_excel_and_comes_back(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    gvbm = client_for(world.gvbm)
+    export = sheet_url(world, "gradebook:sheet_export")
+    assert "attachment" in gvbm.get(export)["Content-Disposition"]
+    data = _exported_with(gvbm, export, "8,5")
+    response = gvbm.post(sheet_url(world, "gradebook:sheet_import"),
+                         {"file": SimpleUploadedFile("so-diem.xlsx", data)}, follow=True)
+    assert "Đã nhập từ Excel: 1 ô thay đổi" in response.content.decode()
+    assert stored(world, "tx1", world.students[0]) == "8.5"
+    assert ScoreChange.objects.get(field="tx1").source == "import"
+
+
+def test_a_bad_excel_file_is_refused_with_each_bad_cell_and_nothing_saved(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    gvbm = client_for(world.gvbm)
+    data = _exported_with(gvbm, sheet_url(world, "gradebook:sheet_export"), "12", row=1)
+    response = gvbm.post(sheet_url(world, "gradebook:sheet_import"),
+                         {"file": SimpleUploadedFile("so-diem.xlsx", data)})
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "Điểm 12 nằm ngoài thang 0–10." in html and "TX1" in html
+    assert not SubjectTermScore.objects.exists()
+    # A sheet of another term is not imported into this one.
+    other = _exported_with(gvbm, sheet_url(world, "gradebook:sheet_export", term=2), "8")
+    wrong = gvbm.post(sheet_url(world, "gradebook:sheet_import"),
+                      {"file": SimpleUploadedFile("x.xlsx", other)})
+    assert wrong.status_code == 422 and "không phải sổ đang mở" in wrong.content.decode()
+    assert not SubjectTermScore.objects.exists()
+
+
+def test_class_summary_export_for_the_homeroom_teacher(world):
+    response = client_for(world.gvcn).get(reverse("gradebook:class_summary_export",
+                                                  kwargs={"class_id": world.cls.pk, "term": 1}))
+    assert response.status_code == 200 and response.content.startswith(b"PK")
+    refused = client_for(world.gvbm).get(reverse("gradebook:class_summary_export",
+                                                 kwargs={"class_id": world.cls.pk, "term": 1}))
+    assert refused.status_code == 403
+
+
+def test_grid_page_queries_do_not_grow_with_the_class_or_its_scores(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from hocba.org.models import ClassGroup
+    from tests.gradebook.gb_world import fill_sheet
+
+    principal = client_for(world.hieutruong)
+
+    def count(cls) -> int:
+        url = sheet_url(world, cls=cls)
+        principal.get(url)  # warm the per-request caches the same way for each page
+        with CaptureQueriesContext(connection) as queries:
+            assert principal.get(url).status_code == 200
+        return len(queries)
+
+    empty = count(world.cls)
+    fill_sheet(world.cls, world.toan, 1)
+    full = count(world.cls)
+    other = (ClassGroup.objects.filter(school=world.cls.school, school_year=world.cls.school_year,
+                                       assignments__subject=world.toan).exclude(pk=world.cls.pk).first())
+    assert other is not None
+    assert empty == full == count(other)

@@ -10,24 +10,41 @@ from hocba.gradebook import services
 from hocba.gradebook.models import ScoreChange, Source, SubjectTermScore
 from hocba.gradebook.sheet import sheet_shape
 from hocba.org.models import TeachingAssignment
-from tests.gradebook.gb_world import circular22_average, clock, teacher_user, world  # noqa: F401 — fixtures
+from tests.gradebook import gb_world
+from tests.gradebook.gb_world import circular22_average, teacher_user
 
 pytestmark = pytest.mark.django_db
 
+# Fixtures shared by the gradebook service tests (defined once in gb_world).
+clock = gb_world.clock
+world = gb_world.world
 
-def save(w, field, raw, expected=None, *, student=None, subject=None, by=None, term=1, cls=None, source=Source.GRID):
-    return services.score_update(class_group=cls or w.cls, subject=subject or w.toan,
-                                 student_id=student or w.students[0], term=term, field=field, raw=raw,
-                                 expected=expected, by=by or w.gvbm, source=source)
+
+def save(
+    w, field, raw, expected=None, *, student=None, subject=None, by=None, term=1, cls=None, source=Source.GRID
+):
+    return services.score_update(
+        class_group=cls or w.cls,
+        subject=subject or w.toan,
+        student_id=student or w.students[0],
+        term=term,
+        field=field,
+        raw=raw,
+        expected=expected,
+        by=by or w.gvbm,
+        source=source,
+    )
 
 
 def stored(w, field, *, student=None, subject=None, term=1):
-    row = SubjectTermScore.objects.filter(class_group=w.cls, subject=subject or w.toan, term=term,
-                                          student_id=student or w.students[0]).first()
+    row = SubjectTermScore.objects.filter(
+        class_group=w.cls, subject=subject or w.toan, term=term, student_id=student or w.students[0]
+    ).first()
     return row.cell(field) if row else None
 
 
 # --- values ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("typed", ["8,5", "8.5", " 8,5 "])
 def test_comma_and_dot_are_the_same_score_shown_with_a_comma(world, typed):
@@ -39,8 +56,10 @@ def test_comma_and_dot_are_the_same_score_shown_with_a_comma(world, typed):
     assert ScoreChange.objects.filter(field="gk").count() == 1  # the second write changed nothing
 
 
-@pytest.mark.parametrize(("typed", "words"), [
-    ("11", "0–10"), ("-1", "0–10"), ("8,55", "một chữ số thập phân"), ("abc", "không phải là điểm số")])
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [("11", "0–10"), ("-1", "0–10"), ("8,55", "một chữ số thập phân"), ("abc", "không phải là điểm số")],
+)
 def test_invalid_scores_are_refused_in_vietnamese_naming_the_column(world, typed, words):
     with pytest.raises(DomainError) as exc:
         save(world, "ck", typed)
@@ -91,6 +110,7 @@ def test_term_average_rounds_half_up_not_to_even(world):
 
 # --- permissions ------------------------------------------------------------------------
 
+
 def test_a_subject_teacher_edits_only_their_subject_in_their_classes(world):
     with pytest.raises(PermissionDeniedError):
         save(world, "gk", "8", subject=world.van)
@@ -106,15 +126,25 @@ def test_homeroom_teacher_principal_and_others_cannot_edit_scores(world, who):
     from tests.gradebook.gb_world import user
 
     person = user(who)
-    if who == "gvcn" and TeachingAssignment.objects.filter(class_group=world.cls, subject=world.toan,
-                                                            teacher__user=person).exists():
+    if (
+        who == "gvcn"
+        and TeachingAssignment.objects.filter(
+            class_group=world.cls, subject=world.toan, teacher__user=person
+        ).exists()
+    ):
         pytest.skip("the demo made the homeroom teacher the Toán teacher")
     with pytest.raises(PermissionDeniedError) as exc:
         save(world, "gk", "8", by=person)
     assert "Chỉ giáo viên dạy môn này" in exc.value.message
     with pytest.raises(PermissionDeniedError):
-        services.sheet_import(class_group=world.cls, subject=world.toan, term=1,
-                              rows={world.students[0]: {"gk": "8"}}, row_labels={}, by=person)
+        services.sheet_import(
+            class_group=world.cls,
+            subject=world.toan,
+            term=1,
+            rows={world.students[0]: {"gk": "8"}},
+            row_labels={},
+            by=person,
+        )
     assert not SubjectTermScore.objects.exists()
 
 
@@ -127,6 +157,7 @@ def test_a_student_of_another_class_is_refused(world):
 
 # --- history and audit -------------------------------------------------------------------
 
+
 def test_every_change_keeps_who_when_old_new_and_source_and_is_audited(world):
     audits_before = AuditEntry.objects.filter(action="gradebook:score:update").count()
     save(world, "gk", "7")
@@ -134,7 +165,10 @@ def test_every_change_keeps_who_when_old_new_and_source_and_is_audited(world):
     save(world, "gk", "", expected="7.5")
     changes = list(ScoreChange.objects.filter(field="gk").order_by("at", "id"))
     assert [(c.old, c.new, c.source) for c in changes] == [
-        (None, "7.0", "grid"), ("7.0", "7.5", "api"), ("7.5", None, "grid")]
+        (None, "7.0", "grid"),
+        ("7.0", "7.5", "api"),
+        ("7.5", None, "grid"),
+    ]
     assert {c.by_id for c in changes} == {world.gvbm.pk}
     assert changes[0].by_label == "gvbm"
     assert changes[0].at < changes[1].at < changes[2].at
@@ -145,8 +179,9 @@ def test_every_change_keeps_who_when_old_new_and_source_and_is_audited(world):
     assert last.before == {"field": "gk", "value": "7.5"} and last.after == {"field": "gk", "value": None}
     from hocba.gradebook.selectors import cell_history
 
-    history = cell_history(class_group=world.cls, subject=world.toan, term=1, student_id=world.students[0],
-                           field="gk")
+    history = cell_history(
+        class_group=world.cls, subject=world.toan, term=1, student_id=world.students[0], field="gk"
+    )
     assert [h.new for h in history] == [None, "7.5", "7.0"]  # newest first
 
 
@@ -161,6 +196,7 @@ def test_a_write_that_changes_nothing_adds_no_history_and_no_audit(world):
 
 
 # --- stale writes ------------------------------------------------------------------------
+
 
 def test_a_stale_write_is_refused_showing_the_newer_value_with_a_comma(world):
     save(world, "gk", "6")  # both authors loaded the sheet showing 6
@@ -194,6 +230,7 @@ def test_a_stale_clear_is_refused_too(world):
 
 # --- import ------------------------------------------------------------------------------
 
+
 def _labels(students):
     return {sid: f"dòng {n}" for n, sid in enumerate(students, start=7)}
 
@@ -201,15 +238,27 @@ def _labels(students):
 def test_import_saves_a_clean_sheet_with_history_from_import(world):
     shape = sheet_shape(class_group=world.cls, subject=world.toan)
     rows = {sid: {**{f: "8,5" for f in shape.fields}, "comment": "Chăm chỉ"} for sid in world.students}
-    report = services.sheet_import(class_group=world.cls, subject=world.toan, term=2, rows=rows,
-                                   row_labels=_labels(world.students), by=world.gvbm)
+    report = services.sheet_import(
+        class_group=world.cls,
+        subject=world.toan,
+        term=2,
+        rows=rows,
+        row_labels=_labels(world.students),
+        by=world.gvbm,
+    )
     assert report.students == len(world.students)
     assert report.changed_cells == len(world.students) * (len(shape.fields) + 1)
     assert SubjectTermScore.objects.filter(class_group=world.cls, term=2).count() == len(world.students)
     assert set(ScoreChange.objects.values_list("source", flat=True)) == {"import"}
     assert stored(world, "ck", term=2) == "8.5"
-    again = services.sheet_import(class_group=world.cls, subject=world.toan, term=2, rows=rows,
-                                  row_labels=_labels(world.students), by=world.gvbm)
+    again = services.sheet_import(
+        class_group=world.cls,
+        subject=world.toan,
+        term=2,
+        rows=rows,
+        row_labels=_labels(world.students),
+        by=world.gvbm,
+    )
     assert again.changed_cells == 0
     assert AuditEntry.objects.filter(action="gradebook:sheet:import").count() == 2
 
@@ -223,11 +272,15 @@ def test_import_is_all_or_nothing_and_reports_every_bad_cell_by_row_and_column(w
     rows[third]["tx1"] = "abc"
     rows[third]["gk"] = "7,25"
     with pytest.raises(DomainError) as exc:
-        services.sheet_import(class_group=world.cls, subject=world.toan, term=1, rows=rows, row_labels=labels,
-                              by=world.gvbm)
+        services.sheet_import(
+            class_group=world.cls, subject=world.toan, term=1, rows=rows, row_labels=labels, by=world.gvbm
+        )
     errors = exc.value.errors
-    assert set(errors) == {f"{labels[first]}, cột cuối kì", f"{labels[third]}, cột TX1",
-                           f"{labels[third]}, cột giữa kì"}
+    assert set(errors) == {
+        f"{labels[first]}, cột cuối kì",
+        f"{labels[third]}, cột TX1",
+        f"{labels[third]}, cột giữa kì",
+    }
     assert "0–10" in errors[f"{labels[first]}, cột cuối kì"][0]
     assert "chưa lưu gì" in exc.value.message
     assert stored(world, "gk") == "6.0"  # untouched
@@ -240,8 +293,14 @@ def test_import_refuses_students_not_in_the_class_and_unknown_columns(world):
     stranger = other.enrolments.first().student_id
     rows = {world.students[0]: {"gk": "8", "tx9": "7"}, stranger: {"gk": "8"}}
     with pytest.raises(DomainError) as exc:
-        services.sheet_import(class_group=world.cls, subject=world.toan, term=1, rows=rows,
-                              row_labels={world.students[0]: "dòng 7", stranger: "dòng 8"}, by=world.gvbm)
+        services.sheet_import(
+            class_group=world.cls,
+            subject=world.toan,
+            term=1,
+            rows=rows,
+            row_labels={world.students[0]: "dòng 7", stranger: "dòng 8"},
+            by=world.gvbm,
+        )
     assert exc.value.errors["dòng 8"] == ["Học sinh không thuộc lớp này."]
     assert "tx9" in exc.value.errors["dòng 7"][0]
     assert not SubjectTermScore.objects.exists()

@@ -24,9 +24,9 @@ from hocba.assessment.types import (
 )
 
 LEVEL_TEXT = ("Chưa đạt", "Đạt", "Khá", "Tốt")
-COMMENT_TEXT = {True: "Đ", False: "CĐ"}
+COMMENT_TEXT = ("CĐ", "Đ")  # indexed by the boolean "Đạt"
 _LEVELS = tuple(Level)
-_COMMENTS = {True: Comment.DAT, False: Comment.CHUA_DAT}
+_COMMENTS = (Comment.CHUA_DAT, Comment.DAT)
 _ADJUSTED_KEYS = ("hk1", "hk2", "cn")
 
 
@@ -57,14 +57,14 @@ def to_result(ev: tt22.Evaluation) -> StudentResult:
     retested = set(ev.retested)
     subjects: list[SubjectResult] = []
     for i, (s, v) in enumerate(zip(p.subjects, ev.values, strict=True)):
-        if s.__class__ is tt22.PreparedScored:
+        if isinstance(s, tt22.PreparedScored):
             subjects.append(
                 ScoredSubjectResult(
                     s.name,
                     DECIMALS[v[0]],
                     DECIMALS[v[1]],
                     DECIMALS[v[2]],
-                    DECIMALS[s.retest] if i in retested else None,  # type: ignore[index]
+                    DECIMALS[s.retest] if s.retest is not None and i in retested else None,
                 )
             )
         else:
@@ -73,8 +73,8 @@ def to_result(ev: tt22.Evaluation) -> StudentResult:
                     s.name,
                     _COMMENTS[v[0]],
                     _COMMENTS[v[1]],
-                    _COMMENTS[v[2]],  # type: ignore[index]
-                    _COMMENTS[s.retest] if i in retested else None,  # type: ignore[index]
+                    _COMMENTS[v[2]],
+                    _COMMENTS[s.retest] if s.retest is not None and i in retested else None,
                 )
             )
     adjusted = [key for key, flag in zip(_ADJUSTED_KEYS, ev.adjusted, strict=True) if flag]
@@ -113,14 +113,14 @@ def evaluation_json(ev: tt22.Evaluation) -> dict[str, object]:
     subjects: dict[str, object] = {}
     retested = ev.retested
     for i, (s, v) in enumerate(zip(p.subjects, ev.values, strict=True)):
-        if s.__class__ is tt22.PreparedScored:
+        if isinstance(s, tt22.PreparedScored):
             entry: dict[str, object] = {"hk1": FLOATS[v[0]], "hk2": FLOATS[v[1]], "cn": FLOATS[v[2]]}
-            if retested and i in retested:
-                entry["retest"] = FLOATS[s.retest]  # type: ignore[index]
+            if s.retest is not None and i in retested:
+                entry["retest"] = FLOATS[s.retest]
         else:
-            entry = {"hk1": COMMENT_TEXT[v[0]], "hk2": COMMENT_TEXT[v[1]], "cn": COMMENT_TEXT[v[2]]}  # type: ignore[index]
-            if retested and i in retested:
-                entry["retest"] = COMMENT_TEXT[s.retest]  # type: ignore[index]
+            entry = {"hk1": COMMENT_TEXT[v[0]], "hk2": COMMENT_TEXT[v[1]], "cn": COMMENT_TEXT[v[2]]}
+            if s.retest is not None and i in retested:
+                entry["retest"] = COMMENT_TEXT[s.retest]
         subjects[s.name] = entry
     l1, l2, lcn = ev.learning
     learning = {"hk1": LEVEL_TEXT[l1], "hk2": LEVEL_TEXT[l2], "cn": LEVEL_TEXT[lcn]}

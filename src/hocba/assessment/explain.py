@@ -22,9 +22,9 @@ def _period_data(
     failed: list[str] = []
     used = set(ev.retested) if retested else ()
     for i, (subject, values) in enumerate(zip(ev.prepared.subjects, ev.values, strict=True)):
-        value = subject.retest if i in used else values[index]
-        if subject.__class__ is tt22.PreparedScored:
-            scored.append((subject.name, value))  # type: ignore[arg-type]
+        value = subject.retest if subject.retest is not None and i in used else values[index]
+        if isinstance(subject, tt22.PreparedScored):
+            scored.append((subject.name, value))
         elif not value:
             failed.append(subject.name)
     return scored, failed
@@ -88,8 +88,8 @@ def explain(ev: tt22.Evaluation) -> list[str]:
     for name in p.exempt:
         lines.append(f"{name}: miễn học, không tham gia đánh giá kết quả học tập.")
     for subject in p.subjects:
-        if subject.__class__ is tt22.PreparedComment:
-            for title, detail in (("HK I", subject.detail1), ("HK II", subject.detail2)):  # type: ignore[union-attr]
+        if isinstance(subject, tt22.PreparedComment):
+            for title, detail in (("HK I", subject.detail1), ("HK II", subject.detail2)):
                 if detail:
                     lines.append(f"{subject.name}, {title}: Chưa đạt vì {detail}.")
     for index in range(3):
@@ -112,15 +112,16 @@ def explain(ev: tt22.Evaluation) -> list[str]:
 def _subject_value_text(ev: tt22.Evaluation, i: int) -> str:
     subject = ev.prepared.subjects[i]
     value = ev.values[i][2]
-    if subject.__class__ is tt22.PreparedScored:
-        return f"{subject.name} {TEXTS[value]}"  # type: ignore[index]
+    if isinstance(subject, tt22.PreparedScored):
+        return f"{subject.name} {TEXTS[value]}"
     return f"{subject.name} Chưa đạt"
 
 
 def _retest_value_text(ev: tt22.Evaluation, i: int) -> str:
     subject = ev.prepared.subjects[i]
-    if subject.__class__ is tt22.PreparedScored:
-        return f"{subject.name} {TEXTS[subject.retest]} (thay {TEXTS[ev.values[i][2]]})"  # type: ignore[index]
+    if isinstance(subject, tt22.PreparedScored):
+        assert subject.retest is not None  # only re-tested subjects are listed
+        return f"{subject.name} {TEXTS[subject.retest]} (thay {TEXTS[ev.values[i][2]]})"
     return f"{subject.name} {'Đạt' if subject.retest else 'Chưa đạt'} (thay Chưa đạt)"
 
 
@@ -148,8 +149,14 @@ def _promotion_lines(ev: tt22.Evaluation) -> list[str]:
     if lcn == tt22.CHUA_DAT:
         names = "; ".join(_subject_value_text(ev, i) for i in ev.retest_candidates)
         if ev.after_retest is None:
+            condition = (
+                " nếu kết quả rèn luyện sau kì nghỉ hè từ Đạt trở lên"
+                if ccn == tt22.CHUA_DAT and ev.after_summer is None
+                else ""
+            )
             lines.append(
-                f"Học tập cả năm Chưa đạt: được kiểm tra lại các môn (học sinh chọn trong số): {names}."
+                f"Học tập cả năm Chưa đạt: được kiểm tra lại{condition}; "
+                f"học sinh chọn môn kiểm tra lại trong số: {names}."
             )
         else:
             lines.append("Kiểm tra lại: " + "; ".join(_retest_value_text(ev, i) for i in ev.retested) + ".")
@@ -167,7 +174,7 @@ def _promotion_lines(ev: tt22.Evaluation) -> list[str]:
     outcome = ev.outcome
     if absences > tt22.MAX_ABSENCES:
         lines.append(
-            f"Ở lại lớp: nghỉ {absences} buổi, quá {tt22.MAX_ABSENCES} buổi trong năm học (Điều 12)."
+            f"Ở lại lớp (Điều 12): nghỉ {absences} buổi, quá {tt22.MAX_ABSENCES} buổi trong năm học."
         )
     elif outcome == tt22.RETAINED:
         parts = []
@@ -175,11 +182,11 @@ def _promotion_lines(ev: tt22.Evaluation) -> list[str]:
             parts.append("rèn luyện sau kì nghỉ hè vẫn Chưa đạt")
         if ev.after_retest == tt22.CHUA_DAT:
             parts.append("học tập sau kiểm tra lại vẫn Chưa đạt")
-        lines.append(f"Ở lại lớp: {' và '.join(parts)} (Điều 12).")
+        lines.append(f"Ở lại lớp (Điều 12): {' và '.join(parts)}.")
     elif outcome == tt22.PROMOTED:
         lines.append(
-            f"Lên lớp: rèn luyện và học tập cả năm (kể cả sau đánh giá lại) từ Đạt trở lên, "
-            f"nghỉ {absences} buổi (không quá {tt22.MAX_ABSENCES}) (Điều 12)."
+            f"Lên lớp (Điều 12): rèn luyện và học tập cả năm (kể cả sau đánh giá lại) từ Đạt trở lên, "
+            f"nghỉ {absences} buổi (không quá {tt22.MAX_ABSENCES})."
         )
     elif outcome == tt22.PENDING_RETEST:
         lines.append("Chưa xét lên lớp: chờ kết quả kiểm tra lại.")
@@ -196,7 +203,7 @@ def _award_lines(ev: tt22.Evaluation) -> list[str]:
     year = [
         v[2]
         for s, v in zip(ev.prepared.subjects, ev.values, strict=True)
-        if s.__class__ is tt22.PreparedScored
+        if isinstance(s, tt22.PreparedScored)
     ]
     high = sum(1 for v in year if v >= tt22.EXCELLENT_SCORE)
     need = min(tt22.MIN_SUBJECTS, len(year))

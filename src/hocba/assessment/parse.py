@@ -8,6 +8,7 @@ and the field, e.g. "Môn Toán, HK I, ĐĐGtx lần 2: điểm 8,25 có quá m�
 from __future__ import annotations
 
 import unicodedata
+from typing import Any, cast
 
 from hocba.assessment import tt22
 from hocba.assessment.errors import AssessmentInputError
@@ -30,7 +31,7 @@ MODES = ("score", "comment")
 
 def parse_level(value: object, field: str) -> int:
     """A level name ("Tốt", "Khá", "Đạt", "Chưa đạt") as an int 3..0."""
-    level = LEVELS.get(value) if isinstance(value, str) else None  # type: ignore[call-overload]
+    level = LEVELS.get(value) if isinstance(value, str) else None
     if level is None and isinstance(value, str):
         level = LEVELS.get(unicodedata.normalize("NFC", value.strip()))
     if level is None:
@@ -44,7 +45,7 @@ def parse_comment(value: object, field: str) -> bool:
     """A comment result ("Đ"/"CĐ", also "Đạt"/"Chưa đạt") as True (Đạt) / False."""
     if isinstance(value, Comment):
         return value is Comment.DAT
-    result = COMMENTS.get(value) if isinstance(value, str) else None  # type: ignore[call-overload]
+    result = COMMENTS.get(value) if isinstance(value, str) else None
     if result is None and isinstance(value, str):
         result = COMMENTS.get(unicodedata.normalize("NFC", value.strip()))
     if result is None:
@@ -112,7 +113,7 @@ def prepare_json(obj: object) -> tt22.Prepared:
 _FAST_SCORES = _SCORE_TABLE
 
 
-def _fast_term(term: dict, required: int) -> tuple[tuple[int, ...], int, int]:  # type: ignore[type-arg]
+def _fast_term(term: Any, required: int) -> tuple[tuple[int, ...], int, int]:
     if term.__class__ is not dict or len(term) != 3:
         raise _Unusual
     tx = term["tx"]
@@ -124,30 +125,30 @@ def _fast_term(term: dict, required: int) -> tuple[tuple[int, ...], int, int]:  
     ck = get(term["ck"])
     if None in marks or gk is None or ck is None:
         raise _Unusual
-    # True/False hash like 1/0 and would map to 10,0 / 0,0: only then look at the types.
+    # True/False hash like 1/0 and would pass as 1,0 / 0,0 (10 / 0 tenths): only then look at types.
     if (0 in marks or 10 in marks or gk in (0, 10) or ck in (0, 10)) and any(
         v.__class__ is bool for v in (*tx, term["gk"], term["ck"])
     ):
         raise _Unusual
-    return marks, gk, ck
+    return cast(tuple[int, ...], marks), gk, ck
 
 
-def _prepare_fast(obj: object) -> tt22.Prepared:
+def _prepare_fast(obj: Any) -> tt22.Prepared:
     if obj.__class__ is not dict:
         raise _Unusual
-    grade = obj.get("grade")  # type: ignore[attr-defined]
+    grade = obj.get("grade")
     if grade is not None and (grade.__class__ is not int or not 6 <= grade <= 12):
         raise _Unusual
-    absences = obj.get("absences", 0)  # type: ignore[attr-defined]
+    absences = obj.get("absences", 0)
     if absences.__class__ is not int or absences < 0:
         raise _Unusual
-    conduct = obj["conduct"]  # type: ignore[index]
+    conduct = obj["conduct"]
     c1 = LEVELS[conduct["hk1"]]
     c2 = LEVELS[conduct["hk2"]]
     summer = conduct.get("summer")
     if summer is not None:
         summer = LEVELS[summer]
-    subjects = obj["subjects"]  # type: ignore[index]
+    subjects = obj["subjects"]
     if subjects.__class__ is not list:
         raise _Unusual
     prepared: list[tt22.PreparedScored | tt22.PreparedComment] = []
@@ -203,7 +204,7 @@ def _prepare_fast(obj: object) -> tt22.Prepared:
     return tt22.Prepared(tuple(prepared), c1, c2, summer, absences, tuple(exempt))
 
 
-def _fast_comment_term(term: dict, required: int) -> tuple[bool, str | None]:  # type: ignore[type-arg]
+def _fast_comment_term(term: Any, required: int) -> tuple[bool, str | None]:
     if len(term) != 3:
         raise _Unusual
     tx = term["tx"]
@@ -217,7 +218,7 @@ def _fast_comment_term(term: dict, required: int) -> tuple[bool, str | None]:  #
     return False, _comment_detail(marks, gk, ck, required)
 
 
-def _prepare_checked(obj: object) -> tt22.Prepared:
+def _prepare_checked(obj: Any) -> tt22.Prepared:
     """The checked path of :func:`prepare_json`."""
     if type(obj) is not dict:
         raise AssessmentInputError("Dữ liệu học sinh phải là một đối tượng JSON")
@@ -271,7 +272,7 @@ def _prepare_checked(obj: object) -> tt22.Prepared:
             continue
         required = tt22.tx_count(periods)
         if mode == "score":
-            terms = []
+            terms: list[tuple[tuple[int, ...], int, int]] = []
             for key in ("hk1", "hk2"):
                 term = subject.get(key)
                 label = f"Môn {name}, {TERM_NAMES[key]}"
@@ -284,13 +285,14 @@ def _prepare_checked(obj: object) -> tt22.Prepared:
                     raise _tx_mismatch(label, len(tx), required, periods)
                 for extra in term.keys() - {"tx", "gk", "ck"}:
                     raise AssessmentInputError(f"{label}: trường '{extra}' không có trong hợp đồng dữ liệu")
-                terms.append(tuple([_score(v, f"{label}, ĐĐGtx lần {i}") for i, v in enumerate(tx, 1)]))
-                terms.append(_score(term.get("gk"), f"{label}, ĐĐGgk"))
-                terms.append(_score(term.get("ck"), f"{label}, ĐĐGck"))
+                marks = tuple([_score(v, f"{label}, ĐĐGtx lần {i}") for i, v in enumerate(tx, 1)])
+                gk = _score(term.get("gk"), f"{label}, ĐĐGgk")
+                terms.append((marks, gk, _score(term.get("ck"), f"{label}, ĐĐGck")))
             retest = subject.get("retest")
             if retest is not None:
                 retest = _score(retest, f"Môn {name}, điểm kiểm tra lại (retest)")
-            prepared.append(tt22.PreparedScored(name, *terms, retest))
+            (tx1, gk1, ck1), (tx2, gk2, ck2) = terms
+            prepared.append(tt22.PreparedScored(name, tx1, gk1, ck1, tx2, gk2, ck2, retest))
         else:
             results: list[object] = [name]
             details: list[str | None] = []
@@ -313,7 +315,9 @@ def _prepare_checked(obj: object) -> tt22.Prepared:
     return tt22.Prepared(tuple(prepared), c1, c2, summer, absences, tuple(exempt))
 
 
-def _comment_term_json(term: dict, label: str, required: int, periods: int) -> tuple[bool, str | None]:  # type: ignore[type-arg]
+def _comment_term_json(
+    term: dict[str, Any], label: str, required: int, periods: int
+) -> tuple[bool, str | None]:
     tx = term.get("tx")
     if type(tx) is not list:
         raise AssessmentInputError(f"{label}: thiếu các lần đánh giá thường xuyên (tx)")
@@ -367,24 +371,23 @@ def prepare_input(student: StudentInput) -> tt22.Prepared:
             continue
         required = tt22.tx_count(subject.periods_per_year)
         if isinstance(subject, ScoredSubject):
-            parts: list[object] = [name]
+            parts: list[tuple[tuple[int, ...], int, int]] = []
             for key, term in (("hk1", subject.hk1), ("hk2", subject.hk2)):
                 label = f"Môn {name}, {TERM_NAMES[key]}"
                 if not isinstance(term, ScoredTerm):
                     raise AssessmentInputError(f"{label}: thiếu điểm của học kì")
                 if len(term.tx) != required:
                     raise _tx_mismatch(label, len(term.tx), required, subject.periods_per_year)
-                parts.append(
-                    tuple(_decimal_tenths(v, f"{label}, ĐĐGtx lần {i}") for i, v in enumerate(term.tx, 1))
-                )
-                parts.append(_decimal_tenths(term.gk, f"{label}, ĐĐGgk"))
-                parts.append(_decimal_tenths(term.ck, f"{label}, ĐĐGck"))
+                marks = tuple(_decimal_tenths(v, f"{label}, ĐĐGtx lần {i}") for i, v in enumerate(term.tx, 1))
+                gk = _decimal_tenths(term.gk, f"{label}, ĐĐGgk")
+                parts.append((marks, gk, _decimal_tenths(term.ck, f"{label}, ĐĐGck")))
             retest = (
                 None
                 if subject.retest is None
                 else _decimal_tenths(subject.retest, f"Môn {name}, điểm kiểm tra lại")
             )
-            prepared.append(tt22.PreparedScored(*parts, retest))  # type: ignore[arg-type]
+            (tx1, gk1, ck1), (tx2, gk2, ck2) = parts
+            prepared.append(tt22.PreparedScored(name, tx1, gk1, ck1, tx2, gk2, ck2, retest))
         elif isinstance(subject, CommentSubject):
             results: list[bool] = []
             details: list[str | None] = []
@@ -393,11 +396,11 @@ def prepare_input(student: StudentInput) -> tt22.Prepared:
                 if isinstance(cterm, CommentTerm):
                     if len(cterm.tx) > required:
                         raise _tx_mismatch(label, len(cterm.tx), required, subject.periods_per_year)
-                    marks = [parse_comment(v, f"{label}, ĐĐGtx lần {i}") for i, v in enumerate(cterm.tx, 1)]
-                    gk = parse_comment(cterm.gk, f"{label}, ĐĐGgk")
-                    ck = parse_comment(cterm.ck, f"{label}, ĐĐGck")
-                    results.append(tt22.comment_term_passed(tuple(marks), gk, ck, required))
-                    details.append(_comment_detail(marks, gk, ck, required))
+                    flags = [parse_comment(v, f"{label}, ĐĐGtx lần {i}") for i, v in enumerate(cterm.tx, 1)]
+                    gk_ok = parse_comment(cterm.gk, f"{label}, ĐĐGgk")
+                    ck_ok = parse_comment(cterm.ck, f"{label}, ĐĐGck")
+                    results.append(tt22.comment_term_passed(tuple(flags), gk_ok, ck_ok, required))
+                    details.append(_comment_detail(flags, gk_ok, ck_ok, required))
                 elif cterm is None:
                     raise AssessmentInputError(f"{label}: thiếu kết quả đánh giá")
                 else:

@@ -89,14 +89,6 @@ def to_tenths(score: Decimal) -> int:
     return int(score.scaleb(1))
 
 
-def round_half_up_tenths(numerator: int, denominator: int) -> int:
-    """``numerator / denominator`` (both in the same unit of tenths, ≥ 0) rounded half up to an int.
-
-    Exact: 2n + d over 2d floors to the nearest integer with halves going up.
-    """
-    return (2 * numerator + denominator) // (2 * denominator)
-
-
 def format_score(score: Decimal | int) -> str:
     """A score as Vietnamese readers write it: ``Decimal("8.5")`` → ``"8,5"``; ``8`` → ``"8,0"``.
 

@@ -169,6 +169,10 @@ def conduct_year(hk1: int, hk2: int) -> int:
     return CONDUCT_YEAR[hk1][hk2]
 
 
+Values = tuple[int, int, int]
+"""(HK I, HK II, cả năm) of one subject: tenths, or booleans (Đạt) for a comment subject."""
+
+
 class PreparedScored(NamedTuple):
     """A scored subject, validated, in tenths; ``retest`` None when not given."""
 
@@ -216,7 +220,7 @@ class Evaluation(NamedTuple):
     """
 
     prepared: Prepared
-    values: tuple[tuple[int, int, int] | tuple[bool, bool, bool], ...]
+    values: tuple[Values, ...]
     learning: tuple[int, int, int]
     adjusted: tuple[bool, bool, bool]
     retest_candidates: tuple[int, ...]
@@ -235,21 +239,21 @@ def evaluate(p: Prepared) -> Evaluation:
     scored2: list[int] = []
     scored_year: list[int] = []
     fail1 = fail2 = 0
-    values: list[tuple[int, int, int] | tuple[bool, bool, bool]] = []
+    values: list[Values] = []
     for s in p.subjects:
-        if s.__class__ is PreparedScored:
-            tx1 = s[1]
+        if isinstance(s, PreparedScored):
+            _, tx1, gk1, ck1, tx2, gk2, ck2, _ = s
             d = len(tx1) + 5
-            a1 = (2 * (sum(tx1) + 2 * s[2] + 3 * s[3]) + d) // (2 * d)
-            a2 = (2 * (sum(s[4]) + 2 * s[5] + 3 * s[6]) + d) // (2 * d)
+            a1 = (2 * (sum(tx1) + 2 * gk1 + 3 * ck1) + d) // (2 * d)
+            a2 = (2 * (sum(tx2) + 2 * gk2 + 3 * ck2) + d) // (2 * d)
             year = (2 * (a1 + 2 * a2) + 3) // 6
             scored1.append(a1)
             scored2.append(a2)
             scored_year.append(year)
             values.append((a1, a2, year))
         else:
-            ok1 = s[1]
-            ok2 = s[2]
+            ok1 = s.hk1
+            ok2 = s.hk2
             if not ok1:
                 fail1 += 1
             if not ok2:
@@ -318,9 +322,7 @@ def excellent_count_met(scored_year: list[int]) -> bool:
     return sum(1 for v in scored_year if v >= EXCELLENT_SCORE) >= need
 
 
-def _retest(
-    p: Prepared, values: list[tuple[int, int, int] | tuple[bool, bool, bool]]
-) -> tuple[tuple[int, ...], tuple[int, ...], int | None, bool]:
+def _retest(p: Prepared, values: list[Values]) -> tuple[tuple[int, ...], tuple[int, ...], int | None, bool]:
     """Re-test subjects and the learning result after the re-test (None while none is given)."""
     candidates = []
     retested = []
@@ -328,14 +330,13 @@ def _retest(
     after_fail = 0
     for i, s in enumerate(p.subjects):
         year = values[i][2]
-        if s.__class__ is PreparedScored:
-            due = year < RETEST_BELOW  # type: ignore[operator]
-            if due:
+        if isinstance(s, PreparedScored):
+            if year < RETEST_BELOW:
                 candidates.append(i)
                 if s.retest is not None:
                     retested.append(i)
                     year = s.retest
-            after_scored.append(year)  # type: ignore[arg-type]
+            after_scored.append(year)
         else:
             if not year:
                 candidates.append(i)

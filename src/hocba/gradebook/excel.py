@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from copy import copy
 import zipfile
 from dataclasses import dataclass, field
 from typing import IO
@@ -72,6 +73,7 @@ _BOLD = Font(bold=True)
 
 # --- export ------------------------------------------------------------------------------
 
+
 def _student_code(student) -> str:
     """Mã học sinh: the MOET code; a student without one (not yet registered) gets ``#<id>``."""
     return student.moet_code or f"#{student.pk}"
@@ -117,34 +119,61 @@ def sheet_export(*, class_group: ClassGroup, subject: Subject, term: int) -> byt
         raise DomainError("Học kì không hợp lệ.", {"Học kì": ["Chỉ có học kì 1 hoặc 2."]})
     sheet = sheet_get(class_group=class_group, subject=subject, term=term)
     shape = sheet.shape
-    codes = dict(Enrolment.objects.filter(class_group=class_group, status__in=ACTIVE_STATUSES)
-                 .values_list("student_id", "student__moet_code"))
+    codes = dict(
+        Enrolment.objects.filter(class_group=class_group, status__in=ACTIVE_STATUSES).values_list(
+            "student_id", "student__moet_code"
+        )
+    )
     year = class_group.school_year.name
-    headers = ["STT", CODE_HEADER, NAME_HEADER, "Ngày sinh", *shape.headers, _result_header(shape), COMMENT_HEADER]
+    headers = [
+        "STT",
+        CODE_HEADER,
+        NAME_HEADER,
+        "Ngày sinh",
+        *shape.headers,
+        _result_header(shape),
+        COMMENT_HEADER,
+    ]
     widths = [5, 14, 28, 12] + [7] * len(shape.headers) + [9, 40]
     wb = Workbook()
     ws = wb.active
     ws.title = f"{class_group.name} {subject.code} HK{term}"[:31]
-    _title_block(ws, [
-        f"SỔ ĐIỂM MÔN {subject.name.upper()}",
-        f"Trường: {class_group.school.name}",
-        f"Lớp: {class_group.name} — {TERM_NAMES[term]} — Năm học {year}",
-        f"Giáo viên bộ môn: {sheet.teacher_name or '(chưa phân công)'}",
-        ("Nhập điểm có một chữ số thập phân, dấu phẩy hoặc dấu chấm (8,5 hoặc 8.5)."
-         if shape.mode == "score" else "Môn đánh giá bằng nhận xét: nhập Đ (Đạt) hoặc CĐ (Chưa đạt).")
-        + f" Không sửa cột {CODE_HEADER}; cột {_result_header(shape)} do hệ thống tính.",
-    ], len(headers))
+    _title_block(
+        ws,
+        [
+            f"SỔ ĐIỂM MÔN {subject.name.upper()}",
+            f"Trường: {class_group.school.name}",
+            f"Lớp: {class_group.name} — {TERM_NAMES[term]} — Năm học {year}",
+            f"Giáo viên bộ môn: {sheet.teacher_name or '(chưa phân công)'}",
+            (
+                "Nhập điểm có một chữ số thập phân, dấu phẩy hoặc dấu chấm (8,5 hoặc 8.5)."
+                if shape.mode == "score"
+                else "Môn đánh giá bằng nhận xét: nhập Đ (Đạt) hoặc CĐ (Chưa đạt)."
+            )
+            + f" Không sửa cột {CODE_HEADER}; cột {_result_header(shape)} do hệ thống tính.",
+        ],
+        len(headers),
+    )
     head = 7
     _header_row(ws, head, headers, widths)
     first_value_col = 5
     result_col = first_value_col + len(shape.fields)
     for i, row in enumerate(sheet.rows):
         r = head + 1 + i
-        values = [row.number, codes.get(row.student_id) or f"#{row.student_id}", row.full_name,
-                  format_vn_date(row.birth_date), *[row.shown(f) for f in shape.fields], display(row.average),
-                  row.comment]
+        values = [
+            row.number,
+            codes.get(row.student_id) or f"#{row.student_id}",
+            row.full_name,
+            format_vn_date(row.birth_date),
+            *[row.shown(f) for f in shape.fields],
+            display(row.average),
+            row.comment,
+        ]
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row=r, column=col, value=value if value != "" else None)
+            if i:  # same style as the first student's cell: copying it is ~50× cheaper than setting it
+                cell._style = copy(ws.cell(row=head + 1, column=col)._style)
+                continue
             cell.border = _BORDER
             if col >= first_value_col:
                 cell.number_format = TEXT
@@ -154,17 +183,34 @@ def sheet_export(*, class_group: ClassGroup, subject: Subject, term: int) -> byt
                 cell.fill = _COMPUTED_FILL
     last = head + len(sheet.rows)
     if shape.mode != "score" and sheet.rows:
-        dv = DataValidation(type="list", formula1='"Đ,CĐ"', allow_blank=True, showErrorMessage=True,
-                            errorTitle="Giá trị không hợp lệ", error="Chỉ nhập Đ (Đạt) hoặc CĐ (Chưa đạt).")
+        dv = DataValidation(
+            type="list",
+            formula1='"Đ,CĐ"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Giá trị không hợp lệ",
+            error="Chỉ nhập Đ (Đạt) hoặc CĐ (Chưa đạt).",
+        )
         dv.add(f"{get_column_letter(first_value_col)}{head + 1}:{get_column_letter(result_col - 1)}{last}")
         ws.add_data_validation(dv)
     ws.freeze_panes = ws.cell(row=head + 1, column=first_value_col)
     ws.print_title_rows = f"{head}:{head}"
     ws.page_setup.orientation = "landscape"
-    _meta_sheet(wb, {"kind": KIND_SUBJECT, "class_id": class_group.pk, "class_name": class_group.name,
-                     "school_code": class_group.school.code, "school_year": year, "subject_code": subject.code,
-                     "term": term, "tx_count": shape.tx_count, "mode": shape.mode,
-                     "exported_at": timezone.now().isoformat(timespec="seconds")})
+    _meta_sheet(
+        wb,
+        {
+            "kind": KIND_SUBJECT,
+            "class_id": class_group.pk,
+            "class_name": class_group.name,
+            "school_code": class_group.school.code,
+            "school_year": year,
+            "subject_code": subject.code,
+            "term": term,
+            "tx_count": shape.tx_count,
+            "mode": shape.mode,
+            "exported_at": timezone.now().isoformat(timespec="seconds"),
+        },
+    )
     return _to_bytes(wb)
 
 
@@ -173,44 +219,83 @@ def class_summary_export(*, class_group: ClassGroup, term: int) -> bytes:
     if term not in (1, 2):
         raise DomainError("Học kì không hợp lệ.", {"Học kì": ["Chỉ có học kì 1 hoặc 2."]})
     data = homeroom_sheet(class_group=class_group, term=term)
-    codes = dict(Enrolment.objects.filter(class_group=class_group, status__in=ACTIVE_STATUSES)
-                 .values_list("student_id", "student__moet_code"))
+    codes = dict(
+        Enrolment.objects.filter(class_group=class_group, status__in=ACTIVE_STATUSES).values_list(
+            "student_id", "student__moet_code"
+        )
+    )
     subjects = [ta.subject for ta in data["subjects"]]
-    headers = ["STT", CODE_HEADER, NAME_HEADER, *[s.name for s in subjects], "Kết quả học tập", "Rèn luyện",
-               "Nghỉ có phép", "Nghỉ không phép", "Nhận xét của GVCN"]
+    headers = [
+        "STT",
+        CODE_HEADER,
+        NAME_HEADER,
+        *[s.name for s in subjects],
+        "Kết quả học tập",
+        "Rèn luyện",
+        "Nghỉ có phép",
+        "Nghỉ không phép",
+        "Nhận xét của GVCN",
+    ]
     widths = [5, 14, 28] + [9] * len(subjects) + [11, 11, 8, 8, 40]
     wb = Workbook()
     ws = wb.active
     ws.title = f"{class_group.name} HK{term}"[:31]
     homeroom = class_group.homeroom_teacher.full_name if class_group.homeroom_teacher else "(chưa phân công)"
-    _title_block(ws, [
-        f"TỔNG HỢP KẾT QUẢ {TERM_NAMES[term].upper()} — LỚP {class_group.name}",
-        f"Trường: {class_group.school.name}",
-        f"Năm học {class_group.school_year.name}",
-        f"Giáo viên chủ nhiệm: {homeroom}",
-        "Điểm trung bình môn học kì (ĐTBmhk) và mức đánh giá; kết quả học tập theo lần tổng kết gần nhất.",
-    ], len(headers))
+    _title_block(
+        ws,
+        [
+            f"TỔNG HỢP KẾT QUẢ {TERM_NAMES[term].upper()} — LỚP {class_group.name}",
+            f"Trường: {class_group.school.name}",
+            f"Năm học {class_group.school_year.name}",
+            f"Giáo viên chủ nhiệm: {homeroom}",
+            "Điểm trung bình môn học kì (ĐTBmhk) và mức đánh giá; kết quả học tập theo lần tổng kết "
+            "gần nhất.",
+        ],
+        len(headers),
+    )
     head = 7
     _header_row(ws, head, headers, widths)
     for i, row in enumerate(data["rows"]):
         student = row["student"]
-        values = [row["number"], codes.get(student.pk) or f"#{student.pk}", student.full_name, *row["subjects"],
-                  row["learning"], row["conduct"], row["absent_excused"], row["absent_unexcused"], row["comment"]]
+        values = [
+            row["number"],
+            codes.get(student.pk) or f"#{student.pk}",
+            student.full_name,
+            *row["subjects"],
+            row["learning"],
+            row["conduct"],
+            row["absent_excused"],
+            row["absent_unexcused"],
+            row["comment"],
+        ]
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row=head + 1 + i, column=col, value=value if value != "" else None)
+            if i:
+                cell._style = copy(ws.cell(row=head + 1, column=col)._style)
+                continue
             cell.border = _BORDER
             if 4 <= col < 4 + len(subjects):
                 cell.number_format = TEXT
                 cell.alignment = Alignment(horizontal="center")
     ws.freeze_panes = ws.cell(row=head + 1, column=4)
     ws.page_setup.orientation = "landscape"
-    _meta_sheet(wb, {"kind": KIND_SUMMARY, "class_id": class_group.pk, "class_name": class_group.name,
-                     "school_code": class_group.school.code, "school_year": class_group.school_year.name,
-                     "term": term, "exported_at": timezone.now().isoformat(timespec="seconds")})
+    _meta_sheet(
+        wb,
+        {
+            "kind": KIND_SUMMARY,
+            "class_id": class_group.pk,
+            "class_name": class_group.name,
+            "school_code": class_group.school.code,
+            "school_year": class_group.school_year.name,
+            "term": term,
+            "exported_at": timezone.now().isoformat(timespec="seconds"),
+        },
+    )
     return _to_bytes(wb)
 
 
 # --- import ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class CellChange:
@@ -255,8 +340,10 @@ def _load(fileobj: IO[bytes]):
     if len(data) > MAX_BYTES:
         raise _refuse("Tệp quá lớn (tối đa 10 MB) — sổ điểm của một lớp chỉ vài chục KB.")
     if not data.startswith(b"PK"):
-        raise _refuse("Tệp không phải là tệp Excel .xlsx. Hãy dùng tệp sổ điểm xuất từ hệ thống "
-                      "(nếu tệp là .xls hoặc .csv, mở bằng Excel rồi lưu lại dạng .xlsx).")
+        raise _refuse(
+            "Tệp không phải là tệp Excel .xlsx. Hãy dùng tệp sổ điểm xuất từ hệ thống "
+            "(nếu tệp là .xls hoặc .csv, mở bằng Excel rồi lưu lại dạng .xlsx)."
+        )
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
@@ -265,8 +352,10 @@ def _load(fileobj: IO[bytes]):
 
 def _read_meta(wb) -> dict[str, str]:
     if META_SHEET not in wb.sheetnames:
-        raise _refuse("Tệp không có phần nhận dạng của hệ thống hocba, nên không biết đây là sổ điểm lớp nào. "
-                      "Hãy xuất sổ điểm từ hệ thống rồi nhập điểm vào chính tệp đó.")
+        raise _refuse(
+            "Tệp không có phần nhận dạng của hệ thống hocba, nên không biết đây là sổ điểm lớp nào. "
+            "Hãy xuất sổ điểm từ hệ thống rồi nhập điểm vào chính tệp đó."
+        )
     meta = {}
     for row in wb[META_SHEET].iter_rows(min_row=2, max_col=2, values_only=True):
         if row and row[0] is not None:
@@ -274,11 +363,15 @@ def _read_meta(wb) -> dict[str, str]:
     if meta.get("format") != FORMAT:
         raise _refuse("Phần nhận dạng của tệp không hợp lệ: không phải sổ điểm của hệ thống hocba.")
     if meta.get("version") != str(FORMAT_VERSION):
-        raise _refuse(f"Tệp theo mẫu phiên bản {meta.get('version') or '?'}, hệ thống đang dùng mẫu "
-                      f"phiên bản {FORMAT_VERSION}. Hãy xuất lại sổ điểm từ hệ thống.")
+        raise _refuse(
+            f"Tệp theo mẫu phiên bản {meta.get('version') or '?'}, hệ thống đang dùng mẫu "
+            f"phiên bản {FORMAT_VERSION}. Hãy xuất lại sổ điểm từ hệ thống."
+        )
     if meta.get("kind") == KIND_SUMMARY:
-        raise _refuse("Đây là bảng tổng hợp kết quả của lớp (chỉ để xem), không nhập lại được. "
-                      "Hãy nhập từ tệp sổ điểm của từng môn.")
+        raise _refuse(
+            "Đây là bảng tổng hợp kết quả của lớp (chỉ để xem), không nhập lại được. "
+            "Hãy nhập từ tệp sổ điểm của từng môn."
+        )
     if meta.get("kind") != KIND_SUBJECT:
         raise _refuse("Phần nhận dạng của tệp không hợp lệ: không rõ loại sổ điểm.")
     return meta
@@ -288,14 +381,21 @@ def _resolve(meta: dict[str, str]) -> _Meta:
     try:
         class_id, term, tx_count = int(meta["class_id"]), int(meta["term"]), int(meta["tx_count"])
     except (KeyError, ValueError) as exc:
-        raise _refuse("Phần nhận dạng của tệp bị sửa hoặc thiếu (lớp, học kì); hãy xuất lại sổ điểm.") from exc
+        raise _refuse(
+            "Phần nhận dạng của tệp bị sửa hoặc thiếu (lớp, học kì); hãy xuất lại sổ điểm."
+        ) from exc
     class_group = ClassGroup.objects.select_related("school", "school_year").filter(pk=class_id).first()
-    if (class_group is None or class_group.name != meta.get("class_name")
-            or class_group.school.code != meta.get("school_code")
-            or class_group.school_year.name != meta.get("school_year")):
-        raise _refuse(f"Không tìm thấy lớp {meta.get('class_name', '?')} (năm học {meta.get('school_year', '?')}, "
-                      f"trường mã {meta.get('school_code', '?')}) trong hệ thống: tệp được xuất từ nơi khác "
-                      "hoặc lớp đã thay đổi.")
+    if (
+        class_group is None
+        or class_group.name != meta.get("class_name")
+        or class_group.school.code != meta.get("school_code")
+        or class_group.school_year.name != meta.get("school_year")
+    ):
+        raise _refuse(
+            f"Không tìm thấy lớp {meta.get('class_name', '?')} (năm học {meta.get('school_year', '?')}, "
+            f"trường mã {meta.get('school_code', '?')}) trong hệ thống: tệp được xuất từ nơi khác "
+            "hoặc lớp đã thay đổi."
+        )
     subject = Subject.objects.filter(code=meta.get("subject_code", "")).first()
     if subject is None:
         raise _refuse(f"Môn có mã '{meta.get('subject_code', '')}' không có trong danh mục.")
@@ -315,8 +415,10 @@ def _raw(value, where: str) -> object:
     if isinstance(value, bool):
         raise CellError(f"{where}: giá trị TRUE/FALSE không phải là điểm.")
     if isinstance(value, dt.datetime | dt.date | dt.time):
-        raise CellError("Excel đã tự đổi giá trị thành ngày tháng; hãy định dạng ô là Văn bản (Text) rồi nhập "
-                        "lại, ví dụ 8,5.")
+        raise CellError(
+            "Excel đã tự đổi giá trị thành ngày tháng; hãy định dạng ô là Văn bản (Text) rồi nhập "
+            "lại, ví dụ 8,5."
+        )
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
@@ -341,19 +443,24 @@ def sheet_import_file(*, fileobj: IO[bytes], by, source: str = Source.IMPORT) ->
         meta = _resolve(_read_meta(wb))
         cg, subject, term = meta.class_group, meta.subject, meta.term
         if not perms.may_edit_sheet(by, cg, subject.pk):
-            raise PermissionDeniedError(f"Chỉ giáo viên dạy môn {subject.name} ở lớp {cg.name} được nhập sổ điểm "
-                                        "này.")
+            raise PermissionDeniedError(
+                f"Chỉ giáo viên dạy môn {subject.name} ở lớp {cg.name} được nhập sổ điểm này."
+            )
         shape = sheet_shape(class_group=cg, subject=subject)
         if meta.tx_count != shape.tx_count:
-            raise _refuse(f"Tệp có {meta.tx_count} cột điểm thường xuyên nhưng môn {subject.name} lớp {cg.name} "
-                          f"cần {shape.tx_count}; hãy xuất lại sổ điểm.")
+            raise _refuse(
+                f"Tệp có {meta.tx_count} cột điểm thường xuyên nhưng môn {subject.name} lớp {cg.name} "
+                f"cần {shape.tx_count}; hãy xuất lại sổ điểm."
+            )
         main = wb[wb.sheetnames[0]] if wb.sheetnames[0] != META_SHEET else None
         if main is None:
             raise _refuse("Tệp không có trang sổ điểm.")
         rows = list(main.iter_rows(max_row=MAX_ROWS + 50, values_only=True))
     finally:
         wb.close()
-    return _import_rows(rows=rows, class_group=cg, subject=subject, term=term, shape=shape, by=by, source=source)
+    return _import_rows(
+        rows=rows, class_group=cg, subject=subject, term=term, shape=shape, by=by, source=source
+    )
 
 
 def _find_header(rows: list[tuple]) -> tuple[int, dict[str, int]]:
@@ -361,11 +468,21 @@ def _find_header(rows: list[tuple]) -> tuple[int, dict[str, int]]:
         keys = [_header_key(v) for v in row]
         if _header_key(CODE_HEADER) in keys:
             return index, {k: i for i, k in enumerate(keys) if k}
-    raise _refuse(f"Không tìm thấy dòng tiêu đề có cột '{CODE_HEADER}': trang sổ điểm trống hoặc đã bị sửa mẫu.")
+    raise _refuse(
+        f"Không tìm thấy dòng tiêu đề có cột '{CODE_HEADER}': trang sổ điểm trống hoặc đã bị sửa mẫu."
+    )
 
 
-def _import_rows(*, rows: list[tuple], class_group: ClassGroup, subject: Subject, term: int, shape: SheetShape,
-                 by, source: str) -> SheetImportReport:
+def _import_rows(
+    *,
+    rows: list[tuple],
+    class_group: ClassGroup,
+    subject: Subject,
+    term: int,
+    shape: SheetShape,
+    by,
+    source: str,
+) -> SheetImportReport:
     head, columns = _find_header(rows)
     wanted = {f: h for f, h in zip(shape.fields, shape.headers, strict=True)}
     wanted["comment"] = COMMENT_HEADER
@@ -376,8 +493,12 @@ def _import_rows(*, rows: list[tuple], class_group: ClassGroup, subject: Subject
     name_col = columns.get(_header_key(NAME_HEADER))
     field_cols = {f: columns[_header_key(h)] for f, h in wanted.items()}
 
-    enrolled = {_student_code_of(e): e for e in Enrolment.objects.filter(
-        class_group=class_group, status__in=ACTIVE_STATUSES).select_related("student")}
+    enrolled = {
+        _student_code_of(e): e
+        for e in Enrolment.objects.filter(class_group=class_group, status__in=ACTIVE_STATUSES).select_related(
+            "student"
+        )
+    }
     errors: dict[str, list[str]] = {}
     found: dict[str, int] = {}  # code → Excel row
     names_in_file: dict[str, str] = {}
@@ -390,11 +511,14 @@ def _import_rows(*, rows: list[tuple], class_group: ClassGroup, subject: Subject
         code = nfc(str(code_value)) if code_value is not None else ""
         if not code:
             if any(v not in (None, "") for v in values.values()):
-                errors.setdefault(f"Dòng {excel_row}", []).append(f"Thiếu {CODE_HEADER}: không biết điểm của ai.")
+                errors.setdefault(f"Dòng {excel_row}", []).append(
+                    f"Thiếu {CODE_HEADER}: không biết điểm của ai."
+                )
             continue
         if code in found:
             errors.setdefault(f"Dòng {excel_row}", []).append(
-                f"Mã học sinh {code} trùng với dòng {found[code]}.")
+                f"Mã học sinh {code} trùng với dòng {found[code]}."
+            )
             continue
         found[code] = excel_row
         if name_col is not None and name_col < len(row) and row[name_col]:
@@ -424,32 +548,69 @@ def _import_rows(*, rows: list[tuple], class_group: ClassGroup, subject: Subject
         differences: dict[str, list[str]] = {}
         if missing:
             differences[f"Có trong lớp {class_group.name} nhưng thiếu trong tệp"] = [
-                f"{c} — {enrolled[c].student.full_name}" for c in sorted(missing, key=lambda c: enrolled[c].student.sort_name)]
+                f"{c} — {enrolled[c].student.full_name}"
+                for c in sorted(missing, key=lambda c: enrolled[c].student.sort_name)
+            ]
         if extra:
             differences[f"Có trong tệp nhưng không thuộc lớp {class_group.name}"] = [
-                f"{c} — {names_in_file.get(c, '?')} (dòng {found[c]})" for c in sorted(extra, key=found.get)]
-        raise _refuse(f"Danh sách học sinh trong tệp không khớp với lớp {class_group.name}; chưa lưu gì. "
-                      "Hãy xuất lại sổ điểm để có danh sách mới nhất.", differences)
+                f"{c} — {names_in_file.get(c, '?')} (dòng {found[c]})" for c in sorted(extra, key=found.get)
+            ]
+        raise _refuse(
+            f"Danh sách học sinh trong tệp không khớp với lớp {class_group.name}; chưa lưu gì. "
+            "Hãy xuất lại sổ điểm để có danh sách mới nhất.",
+            differences,
+        )
     if errors:
-        raise _refuse(f"Tệp chưa được nhập: {len(errors)} ô/dòng không hợp lệ, chưa lưu gì. Sửa các ô dưới đây rồi "
-                      "nhập lại.", errors)
+        raise _refuse(
+            f"Tệp chưa được nhập: {len(errors)} ô/dòng không hợp lệ, chưa lưu gì. Sửa các ô dưới đây rồi "
+            "nhập lại.",
+            errors,
+        )
 
     by_student = {enrolled[c].student_id: cells[c] for c in found}
     labels = {enrolled[c].student_id: f"Dòng {found[c]}" for c in found}
     with transaction.atomic():
-        result = services.sheet_import(class_group=class_group, subject=subject, term=term, rows=by_student,
-                                       row_labels=labels, by=by, source=source)
-        history = list(ScoreChange.objects.filter(
-            row__class_group=class_group, row__subject=subject, row__term=term, source=source, by=by)
-            .select_related("row").order_by("-id")[: result.changed_cells]) if result.changed_cells else []
+        result = services.sheet_import(
+            class_group=class_group,
+            subject=subject,
+            term=term,
+            rows=by_student,
+            row_labels=labels,
+            by=by,
+            source=source,
+        )
+        history = (
+            list(
+                ScoreChange.objects.filter(
+                    row__class_group=class_group, row__subject=subject, row__term=term, source=source, by=by
+                )
+                .select_related("row")
+                .order_by("-id")[: result.changed_cells]
+            )
+            if result.changed_cells
+            else []
+        )
     code_of = {e.student_id: c for c, e in enrolled.items()}
-    changes = [CellChange(row=found[code_of[h.row.student_id]], code=code_of[h.row.student_id],
-                          full_name=enrolled[code_of[h.row.student_id]].student.full_name,
-                          column=wanted[h.field], old=_shown(h.field, h.old), new=_shown(h.field, h.new))
-               for h in history]
+    changes = [
+        CellChange(
+            row=found[code_of[h.row.student_id]],
+            code=code_of[h.row.student_id],
+            full_name=enrolled[code_of[h.row.student_id]].student.full_name,
+            column=wanted[h.field],
+            old=_shown(h.field, h.old),
+            new=_shown(h.field, h.new),
+        )
+        for h in history
+    ]
     changes.sort(key=lambda c: (c.row, list(wanted.values()).index(c.column)))
-    return SheetImportReport(class_group=class_group, subject=subject, term=term, students=result.students,
-                             changed_cells=result.changed_cells, changes=changes)
+    return SheetImportReport(
+        class_group=class_group,
+        subject=subject,
+        term=term,
+        students=result.students,
+        changed_cells=result.changed_cells,
+        changes=changes,
+    )
 
 
 def _student_code_of(enrolment: Enrolment) -> str:

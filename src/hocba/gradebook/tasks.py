@@ -17,7 +17,7 @@ def run_closing(run_id: int) -> None:
 
 
 def run_closing_now(run_id: int, on_progress=None) -> ClosingRun:
-    """Run a closing in this process; ``on_progress(done, failed, total)`` is also called per batch (the CLI)."""
+    """Run a closing in this process; ``on_progress(done, failed, total)`` is called per batch (the CLI)."""
     run = ClosingRun.objects.get(pk=run_id)
     classes = ClassGroup.objects.filter(school_year_id=run.school_year_id)
     if run.school_id:

@@ -17,10 +17,13 @@ urlpatterns = [
     path(SHEET + "luu/", views.cell_save, name="cell_save"),
     path(SHEET + "lich-su/<int:student_id>/<str:field>/", views.cell_history, name="cell_history"),
     path(SHEET + "chot/", views.subject_finalise, name="subject_finalise"),
+    path(SHEET + "xuat-excel/", views.sheet_export, name="sheet_export"),
+    path(SHEET + "nhap-excel/", views.sheet_import, name="sheet_import"),
     # The homeroom teacher's page of a class × term.
     path(HOMEROOM + "chu-nhiem/", views.homeroom, name="homeroom"),
     path(HOMEROOM + "chu-nhiem/luu/", views.homeroom_save, name="homeroom_save"),
     path(HOMEROOM + "khoa-so/", views.class_close, name="class_close"),
+    path(HOMEROOM + "xuat-excel/", views.class_summary_export, name="class_summary_export"),
     # The principal's locks of a school × term.
     path(LOCKS + "khoa-so/", views.school_locks, name="school_locks"),
     path(LOCKS + "khoa-so/toan-truong/", views.school_lock, name="school_lock"),

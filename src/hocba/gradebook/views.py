@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from hocba.core.access import requires
@@ -202,6 +203,62 @@ def subject_finalise(request, class_id: int, subject_id: int, term: int):
     return redirect("gradebook:sheet", class_id=class_id, subject_id=subject_id, term=term)
 
 
+# --- Excel in and out --------------------------------------------------------------------
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(data: bytes, filename: str) -> HttpResponse:
+    return HttpResponse(data, content_type=XLSX,
+                        headers={"Content-Disposition": content_disposition_header(True, filename)})
+
+
+@requires("gradebook:sheet:view")
+def sheet_export(request, class_id: int, subject_id: int, term: int):
+    """The sheet as .xlsx, laid out for Excel and importable back (``hocba.gradebook.excel``)."""
+    from hocba.gradebook import excel
+
+    class_group, subject = _sheet_objects(request.user, class_id, subject_id, term)
+    data = excel.sheet_export(class_group=class_group, subject=subject, term=term)
+    return _xlsx(data, f"so-diem-{class_group.name}-{subject.code}-hk{term}.xlsx")
+
+
+@requires("gradebook:sheet:edit")
+@require_POST
+def sheet_import(request, class_id: int, subject_id: int, term: int):
+    """Import this sheet from .xlsx: all or nothing; every bad cell listed (row, column, reason)."""
+    from hocba.gradebook import excel
+
+    class_group, subject = _sheet_objects(request.user, class_id, subject_id, term)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise DomainError("Hãy chọn tệp Excel (.xlsx) để nhập.")
+        named = excel.sheet_identify(fileobj=upload)
+        if (named[0].pk, named[1].pk, named[2]) != (class_group.pk, subject.pk, term):
+            raise DomainError(f"Tệp này là sổ điểm môn {named[1].name} lớp {named[0].name}, "
+                              f"{TERM_NAMES.get(named[2], named[2])} — không phải sổ đang mở; chưa nhập gì.")
+        upload.seek(0)
+        report = excel.sheet_import_file(fileobj=upload, by=request.user)
+    except DomainError as exc:
+        context = _grid_context(request, class_group, subject, term)
+        context.update({"refusal": exc.message, "refusal_items": _errors_list(exc)})
+        return render(request, "gradebook/sheet.html", context, status=422)
+    messages.success(request, f"Đã nhập từ Excel: {report.changed_cells} ô thay đổi, "
+                              f"{report.students} học sinh.")
+    return redirect("gradebook:sheet", class_id=class_id, subject_id=subject_id, term=term)
+
+
+@requires("gradebook:sheet:view")
+def class_summary_export(request, class_id: int, term: int):
+    """The whole class for a term as .xlsx: subject results, learning, conduct, absences."""
+    from hocba.gradebook import excel
+
+    class_group = _class_for_homeroom(request.user, class_id, term)
+    data = excel.class_summary_export(class_group=class_group, term=term)
+    return _xlsx(data, f"tong-hop-{class_group.name}-hk{term}.xlsx")
+
+
 # --- the homeroom page ------------------------------------------------------------------
 
 def _homeroom_context(request, class_group: ClassGroup, term: int) -> dict:
@@ -355,7 +412,10 @@ def edit_grant(request, school_id: int, term: int):
 # --- closing ----------------------------------------------------------------------------
 
 def _run_json(run: ClosingRun) -> dict:
-    return {"id": run.pk, "status": run.status, "status_label": run.get_status_display(),
+    label = run.get_status_display()
+    if run.status == ClosingRun.Status.DONE and run.failed:
+        label = f"Hoàn thành, {run.failed} học sinh lỗi"
+    return {"id": run.pk, "status": run.status, "status_label": label,
             "period": run.get_period_display(), "scope": run.school.name if run.school else "Toàn thành phố",
             "done": run.done, "total": run.total, "failed": run.failed, "percent": run.percent,
             "messages": run.messages[:50], "more_messages": max(0, len(run.messages) - 50),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from hocba.core.errors import PermissionDeniedError
@@ -105,8 +105,8 @@ def create_enrolment(request: HttpRequest, payload: EnrolIn):
         if can(request.auth, "people:student:view") else None
     if student is None:
         raise PermissionDeniedError()
-    return 201, services.enrolment_create(student=student, class_group=class_group, by=request.auth,
-                                          status=payload.status)
+    return Status(201, services.enrolment_create(student=student, class_group=class_group, by=request.auth,
+                                                 status=payload.status))
 
 
 @router.post("/enrolments/{enrolment_id}/status", response=EnrolmentOut, url_name="api_enrolment_status")

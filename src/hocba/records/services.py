@@ -36,13 +36,25 @@ def _new_code() -> str:
     return new_verification_code()
 
 
+def with_signature_fields(rendered) -> bytes:
+    """The PDF with an empty signature field in each signer's block, created before anyone signs:
+    the first signature certifies the document, and later signers may then only fill their field."""
+    from hocba.records.document import PRIMARY_ROLES
+    from hocba.signing.core.pades import SignatureBox, prepare_signature_fields
+    from hocba.signing.workflow import field_name
+
+    boxes = [SignatureBox(field_name(role), b.page_index, b.x1, b.y1, b.x2, b.y2)
+             for role, b in rendered.signature_boxes.items() if role in PRIMARY_ROLES]
+    return prepare_signature_fields(rendered.pdf, boxes)
+
+
 def _store(version: RecordVersion, document: dict) -> None:
     from hocba.records.document import canonical_json
 
     rendered = render(document)
     version.document = document
     version.json_sha256 = archive.archive_put(canonical_json(document), "application/json")
-    version.pdf_sha256 = archive.archive_put(rendered.pdf, "application/pdf")
+    version.pdf_sha256 = archive.archive_put(with_signature_fields(rendered), "application/pdf")
     version.signature_boxes = _boxes(rendered)
 
 

@@ -59,14 +59,18 @@ def certificate_facts(cert: x509.Certificate) -> CertificateFacts:
                 usages.append("non_repudiation" if name == "content_commitment" else name)
     except x509.ExtensionNotFound:
         pass
-    algo = type(cert.public_key()).__name__.replace("_", "")
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    public = cert.public_key()
+    algo = "EC" if isinstance(public, ec.EllipticCurvePublicKey) else (
+        "RSA" if isinstance(public, rsa.RSAPublicKey) else type(public).__name__)
     return CertificateFacts(
         subject=cert.subject.rfc4514_string(), common_name=common_name_of(cert),
         personal_id=personal_id_of(cert), issuer=cert.issuer.rfc4514_string(),
         serial_hex=format(cert.serial_number, "X"), not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc, key_usage=tuple(usages),
         fingerprint_sha256=cert.fingerprint(hashes.SHA256()).hex(),
-        key_algorithm="EC" if "Elliptic" in algo else ("RSA" if "RSA" in algo else algo),
+        key_algorithm=algo,
     )
 
 

@@ -9,9 +9,10 @@ Locking scheme (chosen because it validates cleanly with sequential signatures i
 * The first signature is a **certification** signature (DocMDP, P=2: only form filling and
   signing are allowed afterwards). Every later change other than filling those fields makes the
   validator report modification level "other".
-* Every signature also carries a **FieldMDP lock** (``/Lock``, action Exclude) that locks every
-  form field except the signature fields still empty at that moment, so a later signer can only
-  fill their own box.
+* Every signature field carries a **FieldMDP lock** (``/Lock``, action Exclude), written when the
+  field is created, that locks every form field except the boxes of the later signers, so a later
+  signer can only fill their own box. (Adding ``/Lock`` to an existing field at signing time is
+  itself flagged as a suspicious change by pyHanko, hence "at creation".)
 * The role label is written into the signature's ``/Reason`` (and shown in the stamp); the
   signer's name comes from the certificate CN and is also written into ``/Name``.
 
@@ -91,7 +92,7 @@ class SigningOptions:
     embed_revocation_info: bool = False
     #: None = certify when the document has no signature yet
     certify: bool | None = None
-    #: lock every other form field except the signature fields still empty (FieldMDP)
+    #: for a field created at signing time: lock every other field except the still-empty signature fields
     lock: bool = True
     check_certificate: bool = True
     bytes_reserved: int = DEFAULT_BYTES_RESERVED
@@ -177,19 +178,25 @@ def signature_fields(pdf: bytes) -> dict[str, bool]:
     return _existing_fields(PdfFileReader(BytesIO(pdf), strict=False))
 
 
-def prepare_signature_fields(pdf: bytes, boxes: Sequence[SignatureBox]) -> bytes:
-    """Create the empty signature fields (one incremental update). Existing fields are kept as they are.
+def prepare_signature_fields(pdf: bytes, boxes: Sequence[SignatureBox], *, lock: bool = True) -> bytes:
+    """Create the empty signature fields, in signing order, as one incremental update.
 
-    Call this on the unsigned PDF with every planned signature box before the first signature.
+    Call this on the unsigned PDF with every planned signature box (homeroom teacher, principal,
+    seal …) before the first signature. With ``lock=True`` each field carries a FieldMDP lock
+    (``/Lock``, action Exclude) naming the fields that come after it: once signed, every form field
+    is locked except the boxes of the later signers. Fields that already exist are left alone.
     """
     writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
     existing = _existing_fields(writer.prev)
     added = False
-    for box in boxes:
+    for i, box in enumerate(boxes):
         if box.field_name in existing:
             continue
-        pdf_fields.append_signature_field(
-            writer, SigFieldSpec(sig_field_name=box.field_name, on_page=box.page, box=box.rect))
+        later = [b.field_name for b in boxes[i + 1:]]
+        spec = SigFieldSpec(
+            sig_field_name=box.field_name, on_page=box.page, box=box.rect,
+            field_mdp_spec=FieldMDPSpec(action=FieldMDPAction.EXCLUDE, fields=later) if lock else None)
+        pdf_fields.append_signature_field(writer, spec)
         added = True
     if not added:
         return pdf
@@ -260,17 +267,6 @@ def _prepare(pdf: bytes, *, box: SignatureBox, backend: SignerBackend, role_labe
     return _Prepared(signer, writer, "\n".join(lines))
 
 
-def _apply_lock(writer: IncrementalPdfFileWriter, field_name: str, lock: FieldMDPSpec | None) -> None:
-    if lock is None:
-        return
-    for name, _value, ref in pdf_fields.enumerate_sig_fields(writer, filled_status=False):
-        if name == field_name:
-            field_dict = ref.get_object()
-            field_dict["/Lock"] = writer.add_object(lock.as_pdf_object())
-            writer.update_container(field_dict)
-            return
-
-
 def _cn(cert: x509.Certificate) -> str:
     from .pki import common_name_of
 
@@ -318,11 +314,6 @@ async def async_add_signature_field_and_sign(
     try:
         prepared = _prepare(pdf, box=box, backend=backend, role_label=role_label, signer_name=signer_name,
                             options=options, timestamper=timestamper, validation_context=vc, when=when)
-        fields_now = _existing_fields(prepared.writer.prev)
-        if box.field_name in fields_now and options.lock:
-            still_empty = [n for n, s in fields_now.items() if not s and n != box.field_name]
-            _apply_lock(prepared.writer, box.field_name,
-                        FieldMDPSpec(action=FieldMDPAction.EXCLUDE, fields=still_empty))
         out = await prepared.signer.async_sign_pdf(
             prepared.writer, bytes_reserved=options.bytes_reserved,
             appearance_text_params={"body": prepared.body}, output=BytesIO())

@@ -452,6 +452,11 @@
     }
     var runs = document.getElementById("closing-runs");
     if (runs) { setupClosing(runs); }
+    // Forms' own checks (a reason is required) speak Vietnamese too.
+    Array.prototype.forEach.call(document.querySelectorAll("[data-invalid-message]"), function (input) {
+      input.addEventListener("invalid", function () { input.setCustomValidity(input.getAttribute("data-invalid-message")); });
+      input.addEventListener("input", function () { input.setCustomValidity(""); });
+    });
   }
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }

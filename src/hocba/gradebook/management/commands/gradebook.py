@@ -43,21 +43,33 @@ SYSTEM_USERNAME = "hocba-system"
 
 
 def system_actor(department):
-    """The ``hocba-system`` account holding the Department-officer role of ``department`` (created if needed)."""
+    """The ``hocba-system`` account with the Department-officer role of ``department`` (created if needed)."""
     User = get_user_model()
     with transaction.atomic():
         user, created = User.objects.get_or_create(
-            username=SYSTEM_USERNAME, defaults={"first_name": "Hệ thống", "last_name": "hocba", "is_active": True})
+            username=SYSTEM_USERNAME,
+            defaults={"first_name": "Hệ thống", "last_name": "hocba", "is_active": True},
+        )
         if created:
             user.set_unusable_password()
             user.save(update_fields=["password"])
-        _, granted = RoleAssignment.objects.get_or_create(user=user, role=Role.DEPARTMENT_OFFICER,
-                                                          department=department)
+        _, granted = RoleAssignment.objects.get_or_create(
+            user=user, role=Role.DEPARTMENT_OFFICER, department=department
+        )
         if created or granted:
-            audit_record(actor=None, action="core:system_user:grant", object_type="user", object_id=user.pk,
-                         source="cli", after={"username": SYSTEM_USERNAME, "role": Role.DEPARTMENT_OFFICER,
-                                              "department": department.code,
-                                              "why": "tổng kết chạy từ dòng lệnh (hocba gradebook close)"})
+            audit_record(
+                actor=None,
+                action="core:system_user:grant",
+                object_type="user",
+                object_id=user.pk,
+                source="cli",
+                after={
+                    "username": SYSTEM_USERNAME,
+                    "role": Role.DEPARTMENT_OFFICER,
+                    "department": department.code,
+                    "why": "tổng kết chạy từ dòng lệnh (hocba gradebook close)",
+                },
+            )
     return user
 
 
@@ -86,7 +98,9 @@ class Command(BaseCommand):
     help = "Sổ điểm điện tử: danh sách lớp, xuất/nhập Excel, tổng kết học kì và cả năm."
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True, metavar="{classes,export,export-summary,import,close}")
+        sub = parser.add_subparsers(
+            dest="action", required=True, metavar="{classes,export,export-summary,import,close}"
+        )
         p = sub.add_parser("classes", help="các lớp của năm học hiện tại, với mã số lớp và mã môn")
         p.add_argument("--school", type=int, help="chỉ một trường (mã số trường)")
         p.add_argument("--json", action="store_true", help="in JSON (cho máy đọc)")
@@ -101,7 +115,9 @@ class Command(BaseCommand):
         p.add_argument("--out", required=True)
         p = sub.add_parser("import", help="nhập lại sổ điểm .xlsx (tệp tự ghi lớp, môn, học kì)")
         p.add_argument("path")
-        p.add_argument("--as", dest="as_user", help="nhập với tư cách tài khoản này (mặc định: GV dạy môn đó)")
+        p.add_argument(
+            "--as", dest="as_user", help="nhập với tư cách tài khoản này (mặc định: GV dạy môn đó)"
+        )
         p = sub.add_parser("close", help="tổng kết học kì/cả năm cho một trường hoặc toàn thành phố")
         scope = p.add_mutually_exclusive_group(required=True)
         scope.add_argument("--school", type=int, help="mã số trường")
@@ -115,28 +131,49 @@ class Command(BaseCommand):
 
     # --- reads ---------------------------------------------------------------------------
 
-    def do_classes(self, *, school=None, json: bool = False, **_):  # noqa: A002 — the option's name
+    def do_classes(self, *, school=None, json: bool = False, **_):
         year = current_school_year()
         classes = ClassGroup.objects.filter(school_year=year).select_related("school", "homeroom_teacher")
         if school:
             classes = classes.filter(school_id=school)
         classes = list(classes.order_by("school__code", "grade", "name"))
         subjects: dict[int, list[dict]] = {}
-        for ta in (TeachingAssignment.objects.filter(class_group__in=classes)
-                   .select_related("subject", "teacher__user").order_by("subject__display_order")):
-            subjects.setdefault(ta.class_group_id, []).append({
-                "code": ta.subject.code, "name": ta.subject.name, "mode": ta.subject.mode,
-                "teacher": ta.teacher.full_name, "teacher_username": ta.teacher.user.username if ta.teacher.user else None})
-        rows = [{"id": c.pk, "school_id": c.school_id, "school_code": c.school.code, "school": c.school.name,
-                 "name": c.name, "grade": c.grade, "school_year": year.name,
-                 "homeroom_teacher": c.homeroom_teacher.full_name if c.homeroom_teacher else None,
-                 "subjects": subjects.get(c.pk, [])} for c in classes]
+        for ta in (
+            TeachingAssignment.objects.filter(class_group__in=classes)
+            .select_related("subject", "teacher__user")
+            .order_by("subject__display_order")
+        ):
+            subjects.setdefault(ta.class_group_id, []).append(
+                {
+                    "code": ta.subject.code,
+                    "name": ta.subject.name,
+                    "mode": ta.subject.mode,
+                    "teacher": ta.teacher.full_name,
+                    "teacher_username": ta.teacher.user.username if ta.teacher.user else None,
+                }
+            )
+        rows = [
+            {
+                "id": c.pk,
+                "school_id": c.school_id,
+                "school_code": c.school.code,
+                "school": c.school.name,
+                "name": c.name,
+                "grade": c.grade,
+                "school_year": year.name,
+                "homeroom_teacher": c.homeroom_teacher.full_name if c.homeroom_teacher else None,
+                "subjects": subjects.get(c.pk, []),
+            }
+            for c in classes
+        ]
         if json:
             self.stdout.write(_json_dumps(rows))
             return
         for r in rows:
-            self.stdout.write(f"{r['id']:>6}  {r['school_code']}  {r['name']:<6} khối {r['grade']:<2}  "
-                              + " ".join(s["code"] for s in r["subjects"]))
+            self.stdout.write(
+                f"{r['id']:>6}  {r['school_code']}  {r['name']:<6} khối {r['grade']:<2}  "
+                + " ".join(s["code"] for s in r["subjects"])
+            )
         self.stdout.write(f"{len(rows)} lớp, năm học {year.name}.")
 
     def do_export(self, *, class_id, subject, term, out, **_):
@@ -146,16 +183,28 @@ class Command(BaseCommand):
             raise CommandError(f"Lớp {cg.name} không học môn có mã '{subject}'.")
         data = excel.sheet_export(class_group=cg, subject=subj, term=term)
         _write(out, data)
-        audit_record(actor=None, action="gradebook:sheet:export", object_type="class", object_id=cg.pk,
-                     school_id=cg.school_id, after={"subject": subj.code, "term": term, "file": str(out)})
+        audit_record(
+            actor=None,
+            action="gradebook:sheet:export",
+            object_type="class",
+            object_id=cg.pk,
+            school_id=cg.school_id,
+            after={"subject": subj.code, "term": term, "file": str(out)},
+        )
         self.stdout.write(f"Đã xuất sổ điểm {subj.name} lớp {cg.name} học kì {term} → {out}")
 
     def do_export_summary(self, *, class_id, term, out, **_):
         cg = _class(class_id)
         data = excel.class_summary_export(class_group=cg, term=term)
         _write(out, data)
-        audit_record(actor=None, action="gradebook:summary:export", object_type="class", object_id=cg.pk,
-                     school_id=cg.school_id, after={"term": term, "file": str(out)})
+        audit_record(
+            actor=None,
+            action="gradebook:summary:export",
+            object_type="class",
+            object_id=cg.pk,
+            school_id=cg.school_id,
+            after={"term": term, "file": str(out)},
+        )
         self.stdout.write(f"Đã xuất bảng tổng hợp lớp {cg.name} học kì {term} → {out}")
 
     # --- writes --------------------------------------------------------------------------
@@ -171,25 +220,34 @@ class Command(BaseCommand):
             if as_user:
                 by = _user(as_user)
             else:
-                ta = TeachingAssignment.objects.select_related("teacher__user").filter(
-                    class_group=cg, subject=subject).first()
+                ta = (
+                    TeachingAssignment.objects.select_related("teacher__user")
+                    .filter(class_group=cg, subject=subject)
+                    .first()
+                )
                 if ta is None or ta.teacher.user is None:
                     who = ta.teacher.full_name if ta else "(chưa phân công)"
-                    raise CommandError(f"Giáo viên dạy {subject.name} lớp {cg.name} ({who}) chưa có tài khoản; "
-                                       "dùng --as TÊN_ĐĂNG_NHẬP.")
+                    raise CommandError(
+                        f"Giáo viên dạy {subject.name} lớp {cg.name} ({who}) chưa có tài khoản; "
+                        "dùng --as TÊN_ĐĂNG_NHẬP."
+                    )
                 by = ta.teacher.user
             report = excel.sheet_import_file(fileobj=io.BytesIO(data), by=by)
         except DomainError as exc:
             raise CommandError("Không nhập: " + excel.report_text(exc)) from exc
         seconds = time.perf_counter() - started
-        self.stdout.write(f"Sổ điểm {subject.name} lớp {cg.name} học kì {term}, nhập với tư cách "
-                          f"{by.get_username()}: {report.students} học sinh, {report.changed_cells} ô thay đổi "
-                          f"({seconds:.2f} giây).")
+        self.stdout.write(
+            f"Sổ điểm {subject.name} lớp {cg.name} học kì {term}, nhập với tư cách "
+            f"{by.get_username()}: {report.students} học sinh, {report.changed_cells} ô thay đổi "
+            f"({seconds:.2f} giây)."
+        )
         for c in report.changes:
-            self.stdout.write(f"  Dòng {c.row} {c.code} {c.full_name}, {c.column}: "
-                              f"{c.old or '(trống)'} → {c.new or '(trống)'}")
+            self.stdout.write(
+                f"  Dòng {c.row} {c.code} {c.full_name}, {c.column}: "
+                f"{c.old or '(trống)'} → {c.new or '(trống)'}"
+            )
 
-    def do_close(self, *, school=None, all=False, period, as_user=None, **_):  # noqa: A002
+    def do_close(self, *, school=None, all=False, period, as_user=None, **_):
         target = None
         if school:
             target = School.objects.select_related("department").filter(pk=school).first()
@@ -211,7 +269,9 @@ class Command(BaseCommand):
 
         def progress(done: int, failed: int, total: int) -> None:
             pct = int(100 * done / total) if total else 100
-            line = f"  {done}/{total} học sinh ({pct}%), {failed} lỗi, {time.perf_counter() - started:.1f} giây"
+            line = (
+                f"  {done}/{total} học sinh ({pct}%), {failed} lỗi, {time.perf_counter() - started:.1f} giây"
+            )
             if tty:
                 self.stdout.write("\r" + line, ending="")
                 self.stdout.flush()
@@ -219,16 +279,19 @@ class Command(BaseCommand):
                 self.stdout.write(line)
 
         try:
-            run = services.closing_run_start(school=target, period=period, by=by, run_inline=True,
-                                             on_progress=progress)
+            run = services.closing_run_start(
+                school=target, period=period, by=by, run_inline=True, on_progress=progress
+            )
         except DomainError as exc:
             raise CommandError(excel.report_text(exc)) from exc
         if tty:
             self.stdout.write("")
         seconds = time.perf_counter() - started
         rate = run.done / seconds if seconds else 0
-        self.stdout.write(f"Xong: {run.done} học sinh, {run.failed} lỗi, {seconds:.1f} giây "
-                          f"({rate:,.0f} học sinh/giây).".replace(",", "."))
+        self.stdout.write(
+            f"Xong: {run.done} học sinh, {run.failed} lỗi, {seconds:.1f} giây "
+            f"({rate:,.0f} học sinh/giây).".replace(",", ".")
+        )
         for message in run.messages[:20]:
             self.stdout.write(f"  - {message}")
         if run.failed:

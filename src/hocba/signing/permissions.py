@@ -1,0 +1,18 @@
+"""Who may confirm, sign, register certificates and see provisioning progress."""
+
+from __future__ import annotations
+
+from hocba.core.models import Role
+from hocba.core.permissions import RULES
+
+R = Role
+RULES.update({
+    "signing:subject:confirm": frozenset({R.SUBJECT_TEACHER}),
+    "signing:record:sign_homeroom": frozenset({R.HOMEROOM_TEACHER}),
+    "signing:record:sign_principal": frozenset({R.PRINCIPAL, R.DEPUTY_PRINCIPAL}),
+    "signing:record:view": frozenset({R.SCHOOL_ADMIN, R.PRINCIPAL, R.DEPUTY_PRINCIPAL, R.HOMEROOM_TEACHER,
+                                      R.SUBJECT_TEACHER}),
+    "signing:certificate:manage": frozenset({R.SCHOOL_ADMIN, R.PRINCIPAL}),
+    "signing:certificate:progress": frozenset({R.DEPARTMENT_OFFICER, R.COMMUNE_OFFICER, R.SCHOOL_ADMIN,
+                                               R.PRINCIPAL}),
+})

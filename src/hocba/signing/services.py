@@ -1,0 +1,56 @@
+"""Writes of the signing app: certificates and trust roots (the workflow is in workflow.py)."""
+
+from __future__ import annotations
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from django.db import transaction
+from django.utils import timezone
+
+from hocba.core.audit import audit_record
+from hocba.core.errors import DomainError
+from hocba.signing.core.certificates import certificate_facts
+from hocba.signing.models import Certificate, TrustRoot
+
+
+def load_certificate(data: bytes) -> x509.Certificate:
+    try:
+        return x509.load_pem_x509_certificate(data) if b"-----BEGIN" in data else x509.load_der_x509_certificate(data)
+    except ValueError as exc:
+        raise DomainError("Tệp không phải chứng thư số X.509 (PEM hoặc DER).") from exc
+
+
+def certificate_register(*, data: bytes, school, teacher=None, is_seal: bool = False, backend: str,
+                         backend_ref: dict, by=None) -> Certificate:
+    """Register a certificate (uploaded, or read from a token) for a staff member or the school seal."""
+    cert = load_certificate(data)
+    facts = certificate_facts(cert)
+    if teacher is not None and teacher.personal_id and facts.personal_id and facts.personal_id != teacher.personal_id:
+        raise DomainError("Chứng thư số không phải của người này.",
+                          {"Chứng thư số": [f"Số định danh trong chứng thư ({facts.personal_id}) khác số định danh "
+                                            f"của {teacher.full_name}."]})
+    pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+    with transaction.atomic():
+        row, created = Certificate.objects.update_or_create(
+            sha256=facts.fingerprint_sha256,
+            defaults={"teacher": teacher, "school": school, "is_seal": is_seal, "subject": facts.subject,
+                      "issuer": facts.issuer, "serial": facts.serial_hex, "not_before": facts.not_before,
+                      "not_after": facts.not_after, "key_usage": ",".join(facts.key_usage), "pem": pem,
+                      "backend": backend, "backend_ref": backend_ref, "registered_at": timezone.now()})
+        audit_record(actor=by, action="signing:certificate:register", object_type="certificate", object_id=row.pk,
+                     school_id=school.pk, after={"subject": facts.subject, "serial": facts.serial_hex,
+                                                 "not_after": facts.not_after.isoformat(), "created": created})
+    return row
+
+
+def trust_root_add(*, name: str, pem: bytes, by=None) -> TrustRoot:
+    cert = load_certificate(pem)
+    facts = certificate_facts(cert)
+    with transaction.atomic():
+        row, _ = TrustRoot.objects.get_or_create(
+            sha256=facts.fingerprint_sha256,
+            defaults={"name": name, "pem": cert.public_bytes(serialization.Encoding.PEM).decode(),
+                      "added_at": timezone.now()})
+        audit_record(actor=by, action="signing:trust_root:add", object_type="trust_root", object_id=row.pk,
+                     after={"name": name, "sha256": facts.fingerprint_sha256})
+    return row

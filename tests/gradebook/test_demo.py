@@ -1,0 +1,89 @@
+"""``seed-demo`` fills a whole year: full gradebooks, homeroom entries, closed terms and results."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from hocba.core.models import AuditEntry
+from hocba.demo.seed import seed_city
+from hocba.gradebook.locks import edit_block_reason
+from hocba.gradebook.models import (
+    HomeroomTermEntry,
+    ScoreChange,
+    StudentResult,
+    SubjectTermScore,
+    YearEntry,
+)
+from hocba.gradebook.selectors import sheet_missing
+from hocba.org.models import ClassGroup, TeachingAssignment
+from hocba.people.models import ACTIVE_STATUSES, Enrolment
+
+
+@pytest.fixture
+def seeded(db, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.HOCBA_DEMO_GRADEBOOK = True
+    return seed_city(schools=3, students=300, seed=11)
+
+
+def test_every_sheet_of_every_class_is_complete_for_both_terms(seeded):
+    students = Enrolment.objects.filter(status__in=ACTIVE_STATUSES).count()
+    assignments = TeachingAssignment.objects.count()
+    per_class = Counter(
+        Enrolment.objects.filter(status__in=ACTIVE_STATUSES).values_list("class_group_id", flat=True)
+    )
+    expected_rows = sum(2 * per_class[ta.class_group_id] for ta in TeachingAssignment.objects.all())
+    assert SubjectTermScore.objects.count() == expected_rows > 2 * students
+    assert assignments > 0
+    for cg in ClassGroup.objects.all():
+        for ta in TeachingAssignment.objects.filter(class_group=cg).select_related("subject"):
+            for term in (1, 2):
+                assert sheet_missing(class_group=cg, subject=ta.subject, term=term) == {}
+    assert HomeroomTermEntry.objects.exclude(conduct="").count() == 2 * students
+    assert YearEntry.objects.exclude(homeroom_comment="").count() == students
+    assert not ScoreChange.objects.exists()  # seeded data is not a teacher's change …
+    assert (
+        AuditEntry.objects.filter(action="demo:seed:gradebook").count() == 1
+    )  # … but the seeding is recorded
+
+
+def test_scores_are_plausible_one_decimal_values_and_comment_subjects_mostly_pass(seeded):
+    values, comments = [], Counter()
+    for row in SubjectTermScore.objects.select_related("subject"):
+        cells = [*row.tx, row.gk, row.ck]
+        if row.subject.mode == "score":
+            values += [float(v) for v in cells]
+            assert all(len(v.split(".")[1]) == 1 for v in cells)
+        else:
+            comments.update(cells)
+    assert min(values) >= 0 and max(values) <= 10
+    assert 6.0 < sum(values) / len(values) < 8.0
+    assert comments["Đ"] > 0.95 * sum(comments.values()) and comments["CĐ"] > 0
+
+
+def test_terms_and_year_are_closed_with_every_learning_level_a_retest_and_a_retained_student(seeded):
+    students = Enrolment.objects.filter(status__in=ACTIVE_STATUSES).count()
+    for period in ("hk1", "hk2", "year"):
+        results = StudentResult.objects.filter(period=period)
+        assert results.count() == students
+        assert not results.exclude(error="").exists()
+    levels = set(StudentResult.objects.filter(period="hk1").values_list("learning", flat=True))
+    assert levels == {"Tốt", "Khá", "Đạt", "Chưa đạt"}
+    year_levels = {r.outputs["learning"]["cn"] for r in StudentResult.objects.filter(period="year")}
+    assert year_levels == {"Tốt", "Khá", "Đạt", "Chưa đạt"}
+    retested = YearEntry.objects.exclude(retests={})
+    assert retested.exists()
+    promoted_after_retest = StudentResult.objects.filter(
+        period="year", outcome="promoted", outputs__learning__has_key="after_retest"
+    )
+    assert promoted_after_retest.exists()
+    assert StudentResult.objects.filter(period="year", outcome="retained").exists()
+    assert not StudentResult.objects.filter(period="year", outcome__startswith="pending").exists()
+
+
+def test_both_terms_are_finalised_and_closed(seeded):
+    for cg in ClassGroup.objects.all():
+        for term in (1, 2):
+            assert "khoá sổ học kì của lớp" in edit_block_reason(class_group=cg, term=term, subject_id=None)

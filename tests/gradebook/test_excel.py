@@ -1,0 +1,360 @@
+"""Excel in and out, as a teacher uses it: export a sheet, fill it in Excel, import it back."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from hocba.core.errors import DomainError, PermissionDeniedError
+from hocba.gradebook import excel, services
+from hocba.gradebook.models import ScoreChange, Source, SubjectTermScore
+from hocba.gradebook.sheet import sheet_shape
+from hocba.gradebook.values import parse_score
+from hocba.org.models import ClassGroup
+from hocba.people.models import Student
+from tests.gradebook.gb_world import (  # noqa: F401 — fixtures
+    active_students,
+    clock,
+    fill_class,
+    fill_sheet,
+    teacher_user,
+    world,
+)
+
+pytestmark = pytest.mark.django_db
+
+HEAD = 7  # the header row of an exported sheet; students from row 8
+
+
+def export(w, subject=None, term=1, cls=None) -> Workbook:
+    data = excel.sheet_export(class_group=cls or w.cls, subject=subject or w.toan, term=term)
+    return load_workbook(io.BytesIO(data))
+
+
+def to_bytes(wb: Workbook) -> io.BytesIO:
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    buffer.seek(0)
+    return buffer
+
+
+def columns(ws) -> dict[str, str]:
+    """header → column letter."""
+    return {c.value: c.column_letter for c in ws[HEAD] if c.value}
+
+
+def row_of(ws, student_id: int) -> int:
+    code = Student.objects.get(pk=student_id).moet_code
+    for r in range(HEAD + 1, ws.max_row + 1):
+        if ws[f"B{r}"].value == code:
+            return r
+    raise AssertionError(f"no row for {code}")
+
+
+def stored(w, student_id, field, subject=None, term=1):
+    row = SubjectTermScore.objects.filter(
+        class_group=w.cls, subject=subject or w.toan, term=term, student_id=student_id
+    ).first()
+    return row.cell(field) if row else None
+
+
+def fill(cls, subject, term):
+    """A complete sheet stored as the services store it (canonical "8.0", not the helper's "8")."""
+    fill_sheet(cls, subject, term)
+    rows = list(SubjectTermScore.objects.filter(class_group=cls, subject=subject, term=term))
+    for r in rows:
+        r.tx = [parse_score(v) for v in r.tx] if subject.mode == "score" else r.tx
+        r.gk, r.ck = (parse_score(r.gk), parse_score(r.ck)) if subject.mode == "score" else (r.gk, r.ck)
+    SubjectTermScore.objects.bulk_update(rows, ["tx", "gk", "ck"])
+
+
+def counts():
+    return SubjectTermScore.objects.count(), ScoreChange.objects.count()
+
+
+# --- export ------------------------------------------------------------------------------
+
+
+def test_exported_sheet_has_title_block_columns_comma_values_frozen_header_and_identification(world):
+    fill(world.cls, world.toan, 1)
+    SubjectTermScore.objects.filter(
+        class_group=world.cls, subject=world.toan, student_id=world.students[0]
+    ).update(gk="8.5")
+    wb = export(world)
+    ws = wb.worksheets[0]
+    title = " ".join(str(ws.cell(row=r, column=1).value) for r in range(1, 6))
+    for expected in (
+        "TOÁN",
+        world.cls.school.name,
+        world.cls.name,
+        "Học kì I",
+        world.cls.school_year.name,
+        "Giáo viên bộ môn",
+    ):
+        assert expected in title
+    shape = sheet_shape(class_group=world.cls, subject=world.toan)
+    headers = [c.value for c in ws[HEAD]]
+    assert headers == ["STT", "Mã học sinh", "Họ và tên", "Ngày sinh", *shape.headers, "ĐTBmhk", "Nhận xét"]
+    cols = columns(ws)
+    first = row_of(ws, world.students[0])
+    assert ws[f"{cols['GK']}{first}"].value == "8,5"
+    assert "." not in "".join(str(ws[f"{cols['TX1']}{r}"].value) for r in range(HEAD + 1, ws.max_row + 1))
+    assert "," in str(ws[f"{cols['ĐTBmhk']}{first}"].value)
+    assert ws.max_row - HEAD == len(world.students)
+    assert ws.freeze_panes == f"E{HEAD + 1}"
+    assert ws.column_dimensions["C"].width >= 20
+    meta = wb[excel.META_SHEET]
+    assert meta.sheet_state == "hidden"
+    values = {r[0]: r[1] for r in meta.iter_rows(min_row=2, values_only=True)}
+    assert values["class_id"] == str(world.cls.pk)
+    assert values["subject_code"] == "TOAN"
+    assert values["term"] == "1"
+    assert values["school_year"] == world.cls.school_year.name
+    assert values["version"] == str(excel.FORMAT_VERSION)
+
+
+def test_class_summary_shows_every_subject_result_learning_and_conduct_side_by_side(world):
+    fill_class(world.cls, terms=(1,), conduct="Khá")
+    from hocba.gradebook.closing import close_classes
+
+    close_classes(class_ids=[world.cls.pk], period="hk1")
+    wb = load_workbook(io.BytesIO(excel.class_summary_export(class_group=world.cls, term=1)))
+    ws = wb.worksheets[0]
+    headers = [c.value for c in ws[HEAD]]
+    assert (
+        "Toán" in headers and "Ngữ văn" in headers and "Kết quả học tập" in headers and "Rèn luyện" in headers
+    )
+    toan = headers.index("Toán") + 1
+    conduct = headers.index("Rèn luyện") + 1
+    learning = headers.index("Kết quả học tập") + 1
+    assert ws.max_row - HEAD == len(world.students)
+    for r in range(HEAD + 1, ws.max_row + 1):
+        assert "," in ws.cell(row=r, column=toan).value
+        assert ws.cell(row=r, column=conduct).value == "Khá"
+        assert ws.cell(row=r, column=learning).value in {"Tốt", "Khá", "Đạt", "Chưa đạt"}
+    with pytest.raises(DomainError) as exc:
+        excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
+    assert "bảng tổng hợp" in exc.value.message
+
+
+# --- import ------------------------------------------------------------------------------
+
+
+def test_export_then_import_unchanged_changes_nothing(world):
+    fill(world.cls, world.toan, 1)
+    SubjectTermScore.objects.filter(
+        class_group=world.cls, subject=world.toan, student_id=world.students[1]
+    ).update(comment="Tiến bộ rõ rệt, cần phát huy.")
+    before = list(SubjectTermScore.objects.filter(class_group=world.cls).order_by("pk").values())
+    report = excel.sheet_import_file(fileobj=to_bytes(export(world)), by=world.gvbm)
+    assert report.changed_cells == 0 and report.changes == []
+    assert report.students == len(world.students)
+    assert not ScoreChange.objects.exists()
+    assert list(SubjectTermScore.objects.filter(class_group=world.cls).order_by("pk").values()) == before
+
+
+def test_a_filled_sheet_is_stored_with_history_from_import(world):
+    wb = export(world)
+    ws = wb.worksheets[0]
+    cols = columns(ws)
+    a, b, c = (row_of(ws, s) for s in world.students[:3])
+    ws[f"{cols['TX1']}{a}"] = "8,5"
+    ws[f"{cols['TX2']}{a}"] = 7  # typed as a number
+    ws[f"{cols['GK']}{b}"] = "9.5"
+    ws[f"{cols['CK']}{c}"] = 6.5  # pasted as a number
+    ws[f"{cols['Nhận xét']}{c}"] = "Tiến bộ"
+    report = excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
+    assert stored(world, world.students[0], "tx1") == "8.5"
+    assert stored(world, world.students[0], "tx2") == "7.0"
+    assert stored(world, world.students[1], "gk") == "9.5"
+    assert stored(world, world.students[2], "ck") == "6.5"
+    assert stored(world, world.students[2], "comment") == "Tiến bộ"
+    history = ScoreChange.objects.all()
+    assert history.count() == 5 == report.changed_cells
+    assert set(history.values_list("source", flat=True)) == {Source.IMPORT}
+    assert set(history.values_list("by", flat=True)) == {world.gvbm.pk}
+    shown = {(ch.row, ch.column, ch.new) for ch in report.changes}
+    assert (a, "TX1", "8,5") in shown and (c, "CK", "6,5") in shown
+
+
+def test_comment_subject_takes_d_and_cd(world):
+    teacher = teacher_user(world.cls, "GDTC")
+    wb = export(world, subject=world.gdtc)
+    ws = wb.worksheets[0]
+    cols = columns(ws)
+    first = row_of(ws, world.students[0])
+    ws[f"{cols['GK']}{first}"] = "Đ"
+    ws[f"{cols['CK']}{first}"] = "cđ"
+    excel.sheet_import_file(fileobj=to_bytes(wb), by=teacher)
+    assert stored(world, world.students[0], "gk", subject=world.gdtc) == "Đ"
+    assert stored(world, world.students[0], "ck", subject=world.gdtc) == "CĐ"
+
+
+def test_every_bad_cell_is_reported_with_row_column_and_reason_and_nothing_is_saved(world):
+    fill(world.cls, world.toan, 1)
+    wb = export(world)
+    ws = wb.worksheets[0]
+    cols = columns(ws)
+    rows = [row_of(ws, s) for s in world.students[:4]]
+    ws[f"{cols['TX1']}{rows[0]}"] = "9,0"  # a good change, which must not be saved either
+    ws[f"{cols['TX2']}{rows[1]}"] = 11
+    ws[f"{cols['GK']}{rows[2]}"] = "8,55"
+    ws[f"{cols['CK']}{rows[3]}"] = "abc"
+    before = counts()
+    with pytest.raises(DomainError) as exc:
+        excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
+    errors = exc.value.errors
+    assert errors == {
+        f"Dòng {rows[1]}, cột {cols['TX2']} (TX2)": ["Điểm 11 nằm ngoài thang 0–10."],
+        f"Dòng {rows[2]}, cột {cols['GK']} (GK)": ["Điểm 8,55 có quá một chữ số thập phân."],
+        f"Dòng {rows[3]}, cột {cols['CK']} (CK)": ["'abc' không phải là điểm số (ví dụ hợp lệ: 8,5)."],
+    }
+    assert "chưa lưu gì" in exc.value.message
+    assert counts() == before
+    assert stored(world, world.students[0], "tx1") != "9.0"
+
+
+def test_a_letter_in_a_comment_subject_is_refused_naming_the_cell(world):
+    teacher = teacher_user(world.cls, "GDTC")
+    wb = export(world, subject=world.gdtc)
+    ws = wb.worksheets[0]
+    cols = columns(ws)
+    r = row_of(ws, world.students[0])
+    ws[f"{cols['TX1']}{r}"] = "X"
+    ws[f"{cols['GK']}{r}"] = "8"
+    with pytest.raises(DomainError) as exc:
+        excel.sheet_import_file(fileobj=to_bytes(wb), by=teacher)
+    assert set(exc.value.errors) == {f"Dòng {r}, cột {cols['TX1']} (TX1)", f"Dòng {r}, cột {cols['GK']} (GK)"}
+    assert all("Đ (Đạt) hoặc CĐ" in m[0] for m in exc.value.errors.values())
+    assert not SubjectTermScore.objects.exists()
+
+
+def test_rows_are_matched_by_student_code_not_position(world):
+    fill(world.cls, world.toan, 1)
+    wb = export(world)
+    ws = wb.worksheets[0]
+    cols = columns(ws)
+    data = [[c.value for c in ws[r]] for r in range(HEAD + 1, ws.max_row + 1)]
+    data.reverse()  # the teacher sorted the sheet differently
+    for i, values in enumerate(data):
+        for j, v in enumerate(values, start=1):
+            ws.cell(row=HEAD + 1 + i, column=j, value=v)
+    target = world.students[0]
+    ws[f"{cols['CK']}{row_of(ws, target)}"] = "2,5"
+    report = excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
+    assert report.changed_cells == 1
+    assert stored(world, target, "ck") == "2.5"
+    assert ScoreChange.objects.get().row.student_id == target
+
+
+def test_a_sheet_whose_student_list_differs_is_refused_listing_the_differences(world):
+    wb = export(world)
+    ws = wb.worksheets[0]
+    cols = columns(ws)
+    removed = Student.objects.get(pk=world.students[0])
+    ws.delete_rows(row_of(ws, removed.pk))
+    stranger_row = row_of(ws, world.students[1])
+    ws[f"B{stranger_row}"] = "3199999999"
+    ws[f"C{stranger_row}"] = "Người Lạ"
+    ws[f"{cols['GK']}{row_of(ws, world.students[2])}"] = "7"
+    with pytest.raises(DomainError) as exc:
+        excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
+    assert "không khớp" in exc.value.message
+    listed = {k: " | ".join(v) for k, v in exc.value.errors.items()}
+    missing = next(v for k, v in listed.items() if "thiếu trong tệp" in k)
+    extra = next(v for k, v in listed.items() if "không thuộc lớp" in k)
+    assert removed.moet_code in missing and removed.full_name in missing
+    second = Student.objects.get(pk=world.students[1])
+    assert second.moet_code in missing  # their code was overwritten: missing too
+    assert "3199999999 — Người Lạ" in extra and f"dòng {stranger_row}" in extra
+    assert not SubjectTermScore.objects.exists()
+
+
+def test_another_teachers_subject_is_refused(world):
+    wb = export(world, subject=world.van)
+    ws = wb.worksheets[0]
+    ws[f"{columns(ws)['GK']}{HEAD + 1}"] = "8"
+    with pytest.raises(PermissionDeniedError) as exc:
+        excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
+    assert "Ngữ văn" in exc.value.message
+    assert not SubjectTermScore.objects.exists()
+
+
+def test_the_sheet_names_its_own_class_subject_and_term(world):
+    other = world.other_class_without_gvbm_math()
+    teacher = teacher_user(other, "TOAN", "gv_toan_other")
+    wb = export(world, cls=other, term=2)
+    ws = wb.worksheets[0]
+    ws[f"{columns(ws)['GK']}{HEAD + 1}"] = "6"
+    report = excel.sheet_import_file(fileobj=to_bytes(wb), by=teacher)
+    assert (report.class_group, report.subject, report.term) == (other, world.toan, 2)
+    changed = ScoreChange.objects.get().row
+    assert (changed.class_group, changed.subject, changed.term, changed.gk) == (other, world.toan, 2, "6.0")
+    assert not SubjectTermScore.objects.filter(class_group=world.cls).exists()
+    with pytest.raises(PermissionDeniedError):  # gvbm may not import the other class's sheet
+        excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
+
+
+def test_a_locked_sheet_is_refused_and_nothing_saved(world):
+    fill(world.cls, world.toan, 1)
+    services.subject_finalise(class_group=world.cls, subject=world.toan, term=1, by=world.gvbm)
+    wb = export(world)
+    ws = wb.worksheets[0]
+    ws[f"{columns(ws)['GK']}{HEAD + 1}"] = "1"
+    before = counts()
+    with pytest.raises(DomainError) as exc:
+        excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
+    assert "chốt điểm" in exc.value.message
+    assert counts() == before
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"", "Tệp rỗng"),
+        (b"STT;Ma hoc sinh\n1;31000001\n", "không phải là tệp Excel"),
+        (b"PK\x03\x04 broken zip", "Không đọc được tệp Excel"),
+    ],
+)
+def test_files_that_are_not_sheets_are_refused_in_vietnamese(world, content, words):
+    with pytest.raises(DomainError) as exc:
+        excel.sheet_import_file(fileobj=io.BytesIO(content), by=world.gvbm)
+    assert words in exc.value.message
+
+
+def test_a_workbook_without_identification_or_with_an_empty_sheet_is_refused(world):
+    plain = Workbook()
+    plain.active.append(["STT", "Mã học sinh", "TX1"])
+    with pytest.raises(DomainError) as exc:
+        excel.sheet_import_file(fileobj=to_bytes(plain), by=world.gvbm)
+    assert "phần nhận dạng" in exc.value.message
+    wb = export(world)
+    ws = wb.worksheets[0]
+    ws.delete_rows(1, ws.max_row)
+    with pytest.raises(DomainError) as exc_empty:
+        excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
+    assert "tiêu đề" in exc_empty.value.message
+
+
+def test_identification_of_a_class_that_does_not_exist_here_is_refused(world):
+    wb = export(world)
+    meta = wb[excel.META_SHEET]
+    for row in meta.iter_rows(min_row=2):
+        if row[0].value == "class_id":
+            row[1].value = str(ClassGroup.objects.order_by("-pk").first().pk + 100)
+    with pytest.raises(DomainError) as exc:
+        excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
+    assert "Không tìm thấy lớp" in exc.value.message
+
+
+def test_text_is_normalised_to_nfc(world):
+    import unicodedata
+
+    wb = export(world)
+    ws = wb.worksheets[0]
+    r = row_of(ws, world.students[0])
+    ws[f"{columns(ws)['Nhận xét']}{r}"] = unicodedata.normalize("NFD", "Học tốt   môn Toán")
+    excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
+    assert stored(world, world.students[0], "comment") == unicodedata.normalize("NFC", "Học tốt môn Toán")
