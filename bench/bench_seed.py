@@ -61,7 +61,8 @@ def _child(schools: int, students: int, with_extensions: bool) -> dict:
 
     rows_before = counts()
     started, cpu_started = time.perf_counter(), time.process_time()
-    result = seed_city(schools=schools, students=students, seed=2025, progress=lambda m: print(m, file=sys.stderr))
+    result = seed_city(schools=schools, students=students, seed=2025,
+                       progress=lambda m: print(m, file=sys.stderr))
     seed_s = time.perf_counter() - started
     seed_cpu_s = time.process_time() - cpu_started
     rows = counts() - rows_before
@@ -89,7 +90,8 @@ def _child(schools: int, students: int, with_extensions: bool) -> dict:
             cur.execute(f"INSERT INTO bench_floor (id, label) VALUES {values}", params)  # noqa: S608
     floor_s = time.perf_counter() - started
     return {
-        "vendor": connection.vendor, "migrate_s": migrate_s, "seed_s": seed_s, "seed_cpu_s": seed_cpu_s, "rows": rows, "size": size,
+        "vendor": connection.vendor, "migrate_s": migrate_s, "seed_s": seed_s, "seed_cpu_s": seed_cpu_s,
+        "rows": rows, "size": size,
         "floor_s": floor_s, "schools": result.schools, "students": result.students, "classes": result.classes,
         "teachers": result.teachers,
     }
@@ -128,7 +130,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--schools", type=int, default=300)
     parser.add_argument("--students", type=int, default=300_000)
-    parser.add_argument("--postgres", action="store_true", help="also run on PostgreSQL (database hocba_bench)")
+    parser.add_argument("--postgres", action="store_true",
+                        help="also run on PostgreSQL (database hocba_bench)")
     parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite run")
     parser.add_argument("--with-extensions", action="store_true",
                         help="also run the other apps' seed extensions (the gradebook's year of scores)")

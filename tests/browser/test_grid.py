@@ -246,7 +246,8 @@ def test_homeroom_and_closing_pages(world, live_server, sign_in, browser_context
 
     entry = HomeroomTermEntry.objects.get(class_group=world.cls, student_id=world.students[0], term=1)
     assert (entry.conduct, entry.absent_excused) == ("Khá", 2)
-    shot(gvcn, "homeroom", full_page=False)
+    shot(gvcn, "homeroom")
+    shot(gvcn, "homeroom-full", full_page=True)
 
     gvcn.context.clear_cookies()
     principal = sign_in("hieutruong", context=gvcn.context)

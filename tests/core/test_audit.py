@@ -77,7 +77,8 @@ def test_enrolment_status_change_records_before_and_after(world):
 
 
 def test_adding_a_guardian_is_recorded(world):
-    services.guardian_add(student=world.students["Trần Thị Bích"], full_name="Trần Văn Bảo", relation="father",
+    services.guardian_add(student=world.students["Trần Thị Bích"], full_name="Trần Văn Bảo",
+                          relation="father",
                           by=world.admin)
     entry = last_entry()
     assert entry.action == "people:guardian:add" and entry.after["guardian"] == "Trần Văn Bảo"

@@ -65,7 +65,8 @@ def test_without_birth_date_only_the_form_is_checked():
     assert check_personal_id("031912123456").ok
 
 
-@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2099, 12, 31)), st.sampled_from([MALE, FEMALE]),
+@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2099, 12, 31)),
+       st.sampled_from([MALE, FEMALE]),
        st.integers(min_value=0, max_value=999_999))
 def test_made_ids_pass_the_check_and_fail_for_the_other_sex(birth, sex, serial):
     pid = make_personal_id("031", birth, sex, serial)

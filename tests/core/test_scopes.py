@@ -55,7 +55,7 @@ def test_school_staff_cannot_reach_another_school(login, other, username):
 
 @pytest.mark.parametrize("username", SCHOOL_STAFF)
 def test_other_school_never_appears_in_lists(login, other, username):
-    school_b, cls, student, teacher = other
+    school_b, _cls, student, teacher = other
     client = login(username)
     students = client.get(reverse("api:api_student_list"), {"q": student.full_name}).json()["items"]
     assert student.pk not in {s["id"] for s in students}
@@ -84,8 +84,8 @@ def test_homeroom_teacher_reaches_own_class_and_student(login, home):
 def test_subject_teacher_sees_only_classes_taught(login, city, home):
     school_a, cls = home
     untaught = org_services.class_create(school=school_a, school_year=city.year, grade=6, name="6Z9")
-    stranger = services.student_create(data={"full_name": "Mạc Thị Lan", "birth_date": "02/02/2014", "sex": "F"},
-                                       by=None)
+    stranger = services.student_create(
+        data={"full_name": "Mạc Thị Lan", "birth_date": "02/02/2014", "sex": "F"}, by=None)
     services.enrolment_create(student=stranger, class_group=untaught, by=None)
     client = login("gvbm")
     assert client.get(reverse("org:class_detail", args=[cls.pk])).status_code == 200

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from hocba.core.text import nfc, person_sort_key, search_key, sort_key
 
 ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
-TONES = ["", "\u0300", "\u0309", "\u0303", "\u0301", "\u0323"]  # ngang huyền hỏi ngã sắc nặng (dictionary order)
+#: ngang huyền hỏi ngã sắc nặng (dictionary order)
+TONES = ["", "\u0300", "\u0309", "\u0303", "\u0301", "\u0323"]
 VOWELS = set("aăâeêioôơuưy")
 
 
@@ -129,8 +130,9 @@ def reference_key(name: str):
 
 syllable = st.builds(
     lambda start, vowel, tone, end: unicodedata.normalize("NFC", start + vowel + tone + end),
-    st.sampled_from(["", "b", "c", "d", "đ", "g", "h", "k", "l", "m", "n", "ng", "nh", "ph", "qu", "t", "th", "tr"]),
-    st.sampled_from(sorted(VOWELS) + ["oa", "uy", "ươ", "iê"]),
+    st.sampled_from(["", "b", "c", "d", "đ", "g", "h", "k", "l", "m", "n", "ng", "nh", "ph", "qu", "t", "th",
+                     "tr"]),
+    st.sampled_from([*sorted(VOWELS), "oa", "uy", "ươ", "iê"]),
     st.sampled_from(TONES),
     st.sampled_from(["", "c", "ch", "m", "n", "ng", "nh", "p", "t"]),
 )

@@ -20,8 +20,8 @@ CLASS_PAGE_QUERIES = 9
 
 STUDENT_LINK = re.compile(r'href="/hoc-sinh/\d+/"')
 
-GIVEN = ["An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Khoa", "Lan", "Minh", "Nga", "Phúc", "Quỳnh", "Sơn", "Thảo",
-         "Uyên"]
+GIVEN = ["An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Khoa", "Lan", "Minh", "Nga", "Phúc", "Quỳnh", "Sơn",
+         "Thảo", "Uyên"]
 MIDDLE = ["Văn", "Thị", "Minh"]
 
 
@@ -36,7 +36,8 @@ def classes(db):
             world.add_student(f"Nguyễn {MIDDLE[i // len(GIVEN)]} {GIVEN[i % len(GIVEN)]}", class_group=cls)
     subjects = list(Subject.objects.filter(curriculum__grade=7).distinct()[:6])
     for n, subject in enumerate(subjects):
-        teacher = services.teacher_create(data={"full_name": f"Trần Thị {GIVEN[n]}", "birth_date": "01/01/1985",
+        teacher = services.teacher_create(data={"full_name": f"Trần Thị {GIVEN[n]}",
+                                                "birth_date": "01/01/1985",
                                                 "sex": "F", "staff_code": f"GVQ{n:03d}"},
                                           school=world.school, by=None)
         for cls in (small, large):

@@ -15,8 +15,8 @@ from hocba.people.models import Enrolment
 @pytest.fixture
 def token(world) -> tuple[str, ApiToken]:
     key = ApiToken.generate_key()
-    row = ApiToken.objects.create(user=world.admin, name="Phần mềm quản lý trường", key_hash=ApiToken.hash_key(key),
-                                  prefix=key[:8])
+    row = ApiToken.objects.create(user=world.admin, name="Phần mềm quản lý trường",
+                                  key_hash=ApiToken.hash_key(key), prefix=key[:8])
     return key, row
 
 
@@ -106,7 +106,8 @@ def test_patch_with_right_version_saves_and_is_audited(world, token):
     student = world.add_student("Lê Văn Cường", personal_id="031214000555")
     key, _ = token
     url = reverse("api:api_student_patch", args=[student.pk])
-    response = call(bearer(key), "patch", url, {"version": 1, "full_name": "Lê Văn Cương", "birth_place": "Hà Nội"})
+    response = call(bearer(key), "patch", url,
+                    {"version": 1, "full_name": "Lê Văn Cương", "birth_place": "Hà Nội"})
     assert response.status_code == 200
     body = response.json()
     assert body["full_name"] == "Lê Văn Cương" and body["birth_place"] == "Hà Nội" and body["version"] == 2
@@ -183,7 +184,8 @@ def test_transfer_out_then_enrol_in_another_class(world, token):
     assert actions == ["people:enrolment:create", "people:enrolment:status"]
 
     # back to the old class while the new one is active: refused
-    back = call(client, "post", reverse("api:api_enrolment_status", args=[enrolment.pk]), {"status": "studying"})
+    back = call(client, "post", reverse("api:api_enrolment_status", args=[enrolment.pk]),
+                {"status": "studying"})
     assert back.status_code == 422
     assert "đang học lớp khác" in back.json()["message"]
 

@@ -51,7 +51,8 @@ def test_personal_id_of_another_birth_year_is_refused(world):
     assert "không khớp năm sinh 2013" in " ".join(error.errors["Số định danh cá nhân"])
 
 
-@pytest.mark.parametrize("date", ["31/02/2012", "30/02/2014", "00/01/2014", "14/13/2014", "hôm qua", "2014/03/14"])
+@pytest.mark.parametrize("date", ["31/02/2012", "30/02/2014", "00/01/2014", "14/13/2014", "hôm qua",
+                                  "2014/03/14"])
 def test_impossible_birth_date_is_refused(world, date):
     error = create_error(world, birth_date=date, personal_id="")
     messages = error.errors["Ngày sinh"]
@@ -67,7 +68,8 @@ def test_implausible_birth_date_is_refused(world, date):
 def test_duplicate_personal_id_is_refused(world):
     world.add_student("Lê Văn Cường", personal_id="031214000555")
     error = create_error(world, personal_id="031214000555", sex="M", full_name="Phạm Văn Cường")
-    assert error.errors["Số định danh cá nhân"] == ["Số định danh này đã thuộc về một học sinh khác trong hệ thống."]
+    assert error.errors["Số định danh cá nhân"] == [
+        "Số định danh này đã thuộc về một học sinh khác trong hệ thống."]
 
 
 def test_update_to_an_existing_personal_id_is_refused(world):

@@ -117,7 +117,8 @@ def test_names_are_stored_nfc(world):
 def test_every_stored_text_field_is_nfc(world):
     nfd = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731
     student = world.add_student("Lý Thị Hường", birth_place=nfd("Thành phố Hải Phòng"),
-                                residence=nfd("Số 5 đường Lạch Tray, phường Ngô Quyền"), ethnicity=nfd("Mường"))
+                                residence=nfd("Số 5 đường Lạch Tray, phường Ngô Quyền"),
+                                ethnicity=nfd("Mường"))
     stored = Student.objects.get(pk=student.pk)
     for value in (stored.full_name, stored.birth_place, stored.residence, stored.ethnicity):
         assert unicodedata.is_normalized("NFC", value), value

@@ -56,6 +56,7 @@ def build_world(*, code: str = "T") -> World:
     school.save()
     class_a = org_services.class_create(school=school, school_year=year, grade=6, name="6A1")
     class_b = org_services.class_create(school=school, school_year=year, grade=6, name="6A2")
-    admin = get_user_model().objects.create_user(username=f"quanly{code}", first_name="Mai", last_name="Đỗ Thị")
+    admin = get_user_model().objects.create_user(username=f"quanly{code}", first_name="Mai",
+                                                 last_name="Đỗ Thị")
     RoleAssignment.objects.create(user=admin, role="school_admin", school=school)
     return World(school=school, year=year, class_a=class_a, class_b=class_b, admin=admin)

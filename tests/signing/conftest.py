@@ -75,15 +75,24 @@ def p12_backend(pki: DemoPKI, key: str) -> Pkcs12Backend:
 
 @pytest.fixture(scope="session")
 def signed_chain(pki: DemoPKI, trust: TrustServiceUrls, unsigned_pdf: bytes) -> list[bytes]:
-    """The PDF after each of the three sequential B-LT signatures: [after homeroom, after principal, after seal]."""
+    """The PDF after each of the three sequential B-LT signatures (homeroom, principal, seal)."""
     out: list[bytes] = []
     pdf = unsigned_pdf
-    for key, role, box in (("gvcn", pades.ROLE_HOMEROOM, BOX_HOMEROOM),
-                           ("hieutruong", pades.ROLE_PRINCIPAL, BOX_PRINCIPAL),
-                           ("truong", pades.ROLE_SEAL, BOX_SEAL)):
+    for key, role, box in (
+        ("gvcn", pades.ROLE_HOMEROOM, BOX_HOMEROOM),
+        ("hieutruong", pades.ROLE_PRINCIPAL, BOX_PRINCIPAL),
+        ("truong", pades.ROLE_SEAL, BOX_SEAL),
+    ):
         pdf = pades.add_signature_field_and_sign(
-            pdf, field_name=box.field_name, box=box, backend=p12_backend(pki, key), role_label=role,
-            timestamp_url=trust.timestamp, trust_roots=[pki.root], embed_revocation_info=True)
+            pdf,
+            field_name=box.field_name,
+            box=box,
+            backend=p12_backend(pki, key),
+            role_label=role,
+            timestamp_url=trust.timestamp,
+            trust_roots=[pki.root],
+            embed_revocation_info=True,
+        )
         out.append(pdf)
     return out
 
@@ -102,19 +111,56 @@ def softhsm(pki: DemoPKI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     os.environ["SOFTHSM2_CONF"] = str(conf)
     pin, so_pin = "123456", "12345678"
     env = dict(os.environ)
-    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "hocba-test", "--pin", pin,
-                    "--so-pin", so_pin], check=True, capture_output=True, env=env)
+    subprocess.run(
+        [
+            "softhsm2-util",
+            "--init-token",
+            "--free",
+            "--label",
+            "hocba-test",
+            "--pin",
+            pin,
+            "--so-pin",
+            so_pin,
+        ],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
     person = pki.person("hieutruong")
     key_der = base / "key.der"
-    key_der.write_bytes(person.private_key().private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    key_der.write_bytes(
+        person.private_key().private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     cert_der = base / "cert.der"
     cert_der.write_bytes(person.certificate.public_bytes(serialization.Encoding.DER))
     for path, kind in ((key_der, "privkey"), (cert_der, "cert")):
-        subprocess.run(["pkcs11-tool", "--module", SOFTHSM_LIB, "--login", "--pin", pin,
-                        "--token-label", "hocba-test", "--write-object", str(path), "--type", kind,
-                        "--id", "01", "--label", "hieutruong", "--usage-sign"],
-                       check=True, capture_output=True, env=env)
+        subprocess.run(
+            [
+                "pkcs11-tool",
+                "--module",
+                SOFTHSM_LIB,
+                "--login",
+                "--pin",
+                pin,
+                "--token-label",
+                "hocba-test",
+                "--write-object",
+                str(path),
+                "--type",
+                kind,
+                "--id",
+                "01",
+                "--label",
+                "hieutruong",
+                "--usage-sign",
+            ],
+            check=True,
+            capture_output=True,
+            env=env,
+        )
     key_der.unlink()  # the key now lives only in the token
     yield {"module": SOFTHSM_LIB, "token": "hocba-test", "pin": pin, "label": "hieutruong"}
     if old is None:

@@ -7,8 +7,8 @@ import asyncio
 import hashlib
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
 from hocba.signing.core import pades
@@ -37,9 +37,15 @@ def test_every_backend_signs_a_valid_timestamped_signature(principal_backend, pk
     assert backend.certificate == pki.person("hieutruong").certificate
     assert pki.issuing_ca in backend.chain
     pdf = pades.add_signature_field_and_sign(
-        signed_chain[0], field_name="hieutruong", box=BOX_PRINCIPAL, backend=backend,
-        role_label=pades.ROLE_PRINCIPAL, timestamp_url=trust.timestamp, trust_roots=[pki.root],
-        embed_revocation_info=True)
+        signed_chain[0],
+        field_name="hieutruong",
+        box=BOX_PRINCIPAL,
+        backend=backend,
+        role_label=pades.ROLE_PRINCIPAL,
+        timestamp_url=trust.timestamp,
+        trust_roots=[pki.root],
+        embed_revocation_info=True,
+    )
     report = validate_pdf(pdf, [pki.root])
     assert report.all_valid, report.problems
     principal = report.signatures[1]
@@ -68,8 +74,13 @@ def test_pkcs11_wrong_pin_is_a_clear_error(softhsm) -> None:
 def test_remote_service_only_receives_a_hash(pki, remote_ca, trust, signed_chain) -> None:
     backend = remote_backend(remote_ca)
     pades.add_signature_field_and_sign(
-        signed_chain[0], field_name="hieutruong", box=BOX_PRINCIPAL, backend=backend,
-        role_label=pades.ROLE_PRINCIPAL, timestamp_url=trust.timestamp)
+        signed_chain[0],
+        field_name="hieutruong",
+        box=BOX_PRINCIPAL,
+        backend=backend,
+        role_label=pades.ROLE_PRINCIPAL,
+        timestamp_url=trust.timestamp,
+    )
     assert [len(d) for d in remote_ca.received_digests] == [32]
 
 
@@ -92,18 +103,25 @@ def test_remote_waits_for_the_phone_confirmation(pki, remote_ca) -> None:
     pki.person("hieutruong").certificate.public_key().verify(sig, digest, ec.ECDSA(Prehashed(hashes.SHA256())))
 
 
-@pytest.mark.parametrize(("behaviour", "code", "words"), [
-    ("reject", "SIGNER_REJECTED", "từ chối"),
-    ("expire", "EXPIRED", "hết hạn"),
-])
+@pytest.mark.parametrize(
+    ("behaviour", "code", "words"),
+    [
+        ("reject", "SIGNER_REJECTED", "từ chối"),
+        ("expire", "EXPIRED", "hết hạn"),
+    ],
+)
 def test_remote_rejection_and_expiry(remote_ca, signed_chain, behaviour, code, words) -> None:
     remote_ca.auto_confirm_after = None
     remote_ca.behaviour = behaviour
     backend = remote_backend(remote_ca)
     with pytest.raises(RemoteSigningError) as err:
         pades.add_signature_field_and_sign(
-            signed_chain[0], field_name="hieutruong", box=BOX_PRINCIPAL, backend=backend,
-            role_label=pades.ROLE_PRINCIPAL)
+            signed_chain[0],
+            field_name="hieutruong",
+            box=BOX_PRINCIPAL,
+            backend=backend,
+            role_label=pades.ROLE_PRINCIPAL,
+        )
     assert err.value.code == code and words in err.value.message
 
 
@@ -135,3 +153,46 @@ def test_remote_service_down() -> None:
     with pytest.raises(RemoteSigningError) as err:
         RemoteHashBackend("http://127.0.0.1:9", "hocba", "s3cret", "031075004321")
     assert err.value.code == "UNREACHABLE"
+
+
+def test_interrupted_remote_signing_survives_between_two_steps(pki, remote_ca, trust, signed_chain) -> None:
+    """Prepare → send the hash → (the request ends; the user confirms later) → finish from stored state."""
+    import dataclasses
+    import pickle
+
+    remote_ca.auto_confirm_after = None
+    backend = remote_backend(remote_ca)
+
+    async def step_one():
+        pending = await pades.async_prepare_signature(
+            signed_chain[0],
+            box=BOX_PRINCIPAL,
+            certificate=backend.certificate,
+            chain=backend.chain,
+            role_label=pades.ROLE_PRINCIPAL,
+            timestamp_url=trust.timestamp,
+            trust_roots=[pki.root],
+        )
+        import aiohttp
+
+        async with aiohttp.ClientSession() as session:
+            tran = await backend.request_signature(session, pending.data_digest)
+        return pending, tran
+
+    pending, tran = asyncio.run(step_one())
+    stored = pickle.dumps(dataclasses.asdict(pending))  # what the workflow would keep in its database
+    remote_ca.confirm(tran)  # the principal confirms on the phone, minutes later
+
+    async def step_two():
+        import aiohttp
+
+        restored = pades.PendingSignature(**pickle.loads(stored))  # noqa: S301 - our own bytes
+        async with aiohttp.ClientSession() as session:
+            signature = await backend.wait_for_signature(session, tran)
+        return await pades.async_finish_signature(restored, signature)
+
+    pdf = asyncio.run(step_two())
+    report = validate_pdf(pdf, [pki.root])
+    assert report.all_valid, report.problems
+    assert report.signatures[1].signer_name == "Trần Văn Bình" and report.signatures[1].timestamp_valid
+    assert remote_ca.received_digests == [pending.data_digest]

@@ -24,9 +24,20 @@ def test_pyhanko_cli_reports_the_signatures_valid_intact_and_trusted(pki, trust,
     signed = tmp_path / "signed.pdf"
     signed.write_bytes(signed_chain[-1])
     proc = subprocess.run(
-        [_pyhanko_cli(), "sign", "validate", "--trust", str(pki.root_pem_path), "--trust-replace",
-         "--pretty-print", str(signed)],
-        capture_output=True, text=True, timeout=120)
+        [
+            _pyhanko_cli(),
+            "sign",
+            "validate",
+            "--trust",
+            str(pki.root_pem_path),
+            "--trust-replace",
+            "--pretty-print",
+            str(signed),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     out = proc.stdout
     assert proc.returncode == 0, proc.stderr
     # one report block per signature, in pyHanko's own words
@@ -43,7 +54,19 @@ def test_pyhanko_cli_rejects_a_tampered_copy(pki, trust, signed_chain, tmp_path)
     pdf[pos] = ord("5") if pdf[pos] != ord("5") else ord("6")
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(bytes(pdf))
-    proc = subprocess.run([_pyhanko_cli(), "sign", "validate", "--trust", str(pki.root_pem_path),
-                           "--trust-replace", "--executive-summary", str(bad)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            _pyhanko_cli(),
+            "sign",
+            "validate",
+            "--trust",
+            str(pki.root_pem_path),
+            "--trust-replace",
+            "--executive-summary",
+            str(bad),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.stdout.count(":INVALID") == 3 or proc.returncode != 0, proc.stdout + proc.stderr

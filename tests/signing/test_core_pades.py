@@ -20,8 +20,16 @@ def test_three_sequential_signatures_all_validate(pki, signed_chain) -> None:
     assert report.all_valid, report.problems
     assert report.complete
     assert [s.field_name for s in report.signatures] == ["gvcn", "hieutruong", "truong"]
-    assert [s.signer_name for s in report.signatures] == ["Nguyễn Thị Thu Hà", "Trần Văn Bình", "Trường THCS Lê Lợi"]
-    assert [s.role_label for s in report.signatures] == ["Giáo viên chủ nhiệm", "Hiệu trưởng", "Con dấu nhà trường"]
+    assert [s.signer_name for s in report.signatures] == [
+        "Nguyễn Thị Thu Hà",
+        "Trần Văn Bình",
+        "Trường THCS Lê Lợi",
+    ]
+    assert [s.role_label for s in report.signatures] == [
+        "Giáo viên chủ nhiệm",
+        "Hiệu trưởng",
+        "Con dấu nhà trường",
+    ]
     for sig in report.signatures:
         assert sig.intact and sig.trusted
         assert sig.timestamp_valid and sig.tsa_name == "hocba Demo TSA"
@@ -68,8 +76,14 @@ def test_signature_widget_sits_in_the_requested_box(signed_chain) -> None:
 def test_signing_refuses_unusable_certificates(pki, trust, unsigned_pdf, who) -> None:
     with pytest.raises(pades.CertificateRefused) as err:
         pades.add_signature_field_and_sign(
-            unsigned_pdf, field_name="gvcn", box=BOX_HOMEROOM, backend=p12_backend(pki, who),
-            role_label=pades.ROLE_HOMEROOM, timestamp_url=trust.timestamp, trust_roots=[pki.root])
+            unsigned_pdf,
+            field_name="gvcn",
+            box=BOX_HOMEROOM,
+            backend=p12_backend(pki, who),
+            role_label=pades.ROLE_HOMEROOM,
+            timestamp_url=trust.timestamp,
+            trust_roots=[pki.root],
+        )
     assert err.value.problems
     assert any(word in " ".join(err.value.problems) for word in ("hết hạn", "chưa có hiệu lực", "thu hồi"))
 
@@ -77,14 +91,23 @@ def test_signing_refuses_unusable_certificates(pki, trust, unsigned_pdf, who) ->
 def test_a_signed_field_cannot_be_signed_again(pki, signed_chain) -> None:
     with pytest.raises(pades.SigningError, match="đã được ký"):
         pades.add_signature_field_and_sign(
-            signed_chain[0], field_name="gvcn", box=BOX_HOMEROOM, backend=p12_backend(pki, "gvcn"),
-            role_label=pades.ROLE_HOMEROOM)
+            signed_chain[0],
+            field_name="gvcn",
+            box=BOX_HOMEROOM,
+            backend=p12_backend(pki, "gvcn"),
+            role_label=pades.ROLE_HOMEROOM,
+        )
 
 
 def test_field_created_at_signing_time_when_not_prepared(pki, trust, raw_pdf) -> None:
     pdf = pades.add_signature_field_and_sign(
-        raw_pdf, field_name="gvcn", box=(1, 60, 60, 280, 140), backend=p12_backend(pki, "gvcn"),
-        role_label=pades.ROLE_HOMEROOM, timestamp_url=trust.timestamp)
+        raw_pdf,
+        field_name="gvcn",
+        box=(1, 60, 60, 280, 140),
+        backend=p12_backend(pki, "gvcn"),
+        role_label=pades.ROLE_HOMEROOM,
+        timestamp_url=trust.timestamp,
+    )
     report = validate_pdf(pdf, [pki.root])
     assert report.all_valid, report.problems
     assert report.signatures[0].timestamp_valid
@@ -97,10 +120,15 @@ def test_batch_signs_the_good_records_and_reports_the_bad_one(pki, trust, signed
     jobs.append(pades.SignJob("broken", b"%PDF-1.7 not really", BOX_PRINCIPAL, pades.ROLE_PRINCIPAL))
     jobs.append(pades.SignJob("already", signed_chain[1], BOX_PRINCIPAL, pades.ROLE_PRINCIPAL))
     seen = []
-    results = asyncio.run(pades.sign_many(
-        jobs, backend=p12_backend(pki, "hieutruong"),
-        options=pades.SigningOptions(timestamp_url=trust.timestamp, trust_roots=(pki.root,)),
-        concurrency=4, on_progress=lambda p: seen.append((p.done, p.failed))))
+    results = asyncio.run(
+        pades.sign_many(
+            jobs,
+            backend=p12_backend(pki, "hieutruong"),
+            options=pades.SigningOptions(timestamp_url=trust.timestamp, trust_roots=(pki.root,)),
+            concurrency=4,
+            on_progress=lambda p: seen.append((p.done, p.failed)),
+        )
+    )
     by_key = {r.key: r for r in results}
     assert [by_key[i].ok for i in range(4)] == [True] * 4
     assert not by_key["broken"].ok and "PDF" in (by_key["broken"].error or "")
@@ -115,6 +143,10 @@ def test_batch_signs_the_good_records_and_reports_the_bad_one(pki, trust, signed
 def test_batch_refuses_a_revoked_certificate_before_signing_anything(pki, trust, signed_chain) -> None:
     jobs = [pades.SignJob(0, signed_chain[0], BOX_PRINCIPAL, pades.ROLE_PRINCIPAL)]
     with pytest.raises(pades.CertificateRefused):
-        asyncio.run(pades.sign_many(jobs, backend=p12_backend(pki, "revoked"),
-                                    options=pades.SigningOptions(timestamp_url=trust.timestamp,
-                                                                 trust_roots=(pki.root,))))
+        asyncio.run(
+            pades.sign_many(
+                jobs,
+                backend=p12_backend(pki, "revoked"),
+                options=pades.SigningOptions(timestamp_url=trust.timestamp, trust_roots=(pki.root,)),
+            )
+        )

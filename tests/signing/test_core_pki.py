@@ -60,8 +60,16 @@ def test_rsa_option(tmp_path) -> None:
 
 def test_usable_certificate_has_no_problem(pki: DemoPKI, trust) -> None:
     cert = pki.person("gvcn").certificate
-    assert check_certificate_usable(cert, trust_roots=[pki.root], intermediates=[pki.issuing_ca],
-                                    check_revocation=True, expected_personal_id="031190001234") == []
+    assert (
+        check_certificate_usable(
+            cert,
+            trust_roots=[pki.root],
+            intermediates=[pki.issuing_ca],
+            check_revocation=True,
+            expected_personal_id="031190001234",
+        )
+        == []
+    )
 
 
 def test_expired_not_yet_valid_revoked_and_wrong_person_are_refused(pki: DemoPKI, trust) -> None:
@@ -78,8 +86,9 @@ def test_expired_not_yet_valid_revoked_and_wrong_person_are_refused(pki: DemoPKI
 
 def test_certificate_from_another_ca_is_not_trusted(pki: DemoPKI, tmp_path) -> None:
     other = DemoPKI.load_or_create(tmp_path / "other", with_refusal_cases=False)
-    problems = check_certificate_usable(other.person("gvcn").certificate, trust_roots=[pki.root],
-                                        intermediates=[other.issuing_ca])
+    problems = check_certificate_usable(
+        other.person("gvcn").certificate, trust_roots=[pki.root], intermediates=[other.issuing_ca]
+    )
     assert any("không do tổ chức chứng thực được tin cậy" in p for p in problems)
 
 

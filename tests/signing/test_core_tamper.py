@@ -32,11 +32,13 @@ def test_one_byte_changed_inside_the_signed_range(pki, signed_chain) -> None:
 
 def test_a_page_added_in_a_later_update(pki, signed_chain) -> None:
     def add_page(writer: IncrementalPdfFileWriter) -> None:
-        page = generic.DictionaryObject({
-            generic.pdf_name("/Type"): generic.pdf_name("/Page"),
-            generic.pdf_name("/MediaBox"): generic.ArrayObject([generic.NumberObject(v) for v in (0, 0, 595, 842)]),
-            generic.pdf_name("/Resources"): generic.DictionaryObject(),
-        })
+        page = generic.DictionaryObject(
+            {
+                generic.pdf_name("/Type"): generic.pdf_name("/Page"),
+                generic.pdf_name("/MediaBox"): generic.ArrayObject([generic.NumberObject(v) for v in (0, 0, 595, 842)]),
+                generic.pdf_name("/Resources"): generic.DictionaryObject(),
+            }
+        )
         writer.insert_page(page)
 
     report = validate_pdf(_later_update(signed_chain[-1], add_page), [pki.root])
@@ -108,7 +110,7 @@ def test_signature_contents_garbled(pki, signed_chain) -> None:
     reader = PdfFileReader(BytesIO(pdf))
     sig = reader.embedded_regular_signatures[0]
     start = sig.byte_range[1] + 1 + 20  # inside the hex /Contents: wipe most of the CMS
-    garbled = pdf[:start] + b"0" * 4000 + pdf[start + 4000:]
+    garbled = pdf[:start] + b"0" * 4000 + pdf[start + 4000 :]
     report = validate_pdf(garbled, [pki.root])
     assert not report.all_valid
     assert report.problems

@@ -8,6 +8,7 @@ deleted course or a transfer never changes what was signed.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -22,6 +23,52 @@ FORMAT = "hocba.record/1"
 IDENTITY_REQUIRED = {"full_name": "Họ và tên", "birth_date": "Ngày sinh", "birth_place": "Nơi sinh",
                      "sex": "Giới tính", "ethnicity": "Dân tộc", "residence": "Chỗ ở hiện tại"}
 OUTCOME_PROMOTION = {"promoted": "promoted", "retained": "retained"}
+
+
+@dataclass
+class ClassContext:
+    """Everything composition reads about a class, fetched once for all its students."""
+
+    class_group: ClassGroup
+    teachers: dict[str, str]  # subject name → teacher name
+    principal: str
+    guardians: dict[int, dict[str, object]]  # student id → relation → Guardian
+    years: dict[int, YearEntry]
+    absences: dict[int, dict[int, int]]  # student id → term → sessions
+    history: dict[int, list[dict]]  # student id → study history rows
+
+    @classmethod
+    def load(cls, class_group: ClassGroup, student_ids: list[int] | None = None) -> ClassContext:
+        from hocba.gradebook.models import HomeroomTermEntry
+
+        ids = student_ids if student_ids is not None else list(
+            Enrolment.objects.filter(class_group=class_group).values_list("student_id", flat=True))
+        guardians: dict[int, dict[str, object]] = {}
+        for g in Guardianship.objects.filter(student_id__in=ids).select_related("guardian"):
+            guardians.setdefault(g.student_id, {})[g.relation] = g.guardian
+        absences: dict[int, dict[int, int]] = {}
+        for h in HomeroomTermEntry.objects.filter(class_group=class_group, student_id__in=ids):
+            absences.setdefault(h.student_id, {})[h.term] = h.absent_excused + h.absent_unexcused
+        level_grades = list(range(6, 10) if class_group.grade <= 9 else range(10, 13))
+        history: dict[int, list[dict]] = {}
+        for e in (Enrolment.objects.filter(student_id__in=ids, class_group__grade__in=level_grades)
+                  .select_related("class_group__school", "school_year")
+                  .order_by("school_year__start_date", "status_date")):
+            history.setdefault(e.student_id, []).append({"school_year": e.school_year.name,
+                                                         "class_name": e.class_group.name,
+                                                         "school_name": e.class_group.school.name})
+        principal = (Teacher.objects.filter(school_id=class_group.school_id, position=Position.PRINCIPAL)
+                     .order_by("id").first())
+        return cls(
+            class_group=class_group,
+            teachers={ta.subject.name: ta.teacher.full_name for ta in
+                      TeachingAssignment.objects.filter(class_group=class_group).select_related("subject", "teacher")},
+            principal=principal.full_name if principal else "",
+            guardians=guardians,
+            years={y.student_id: y for y in YearEntry.objects.filter(class_group=class_group, student_id__in=ids)},
+            absences=absences,
+            history=history,
+        )
 
 
 class NotComposable(Exception):
@@ -51,17 +98,10 @@ def _relative(links: dict, relation: str) -> dict:
     return {"name": g.full_name if g else "", "occupation": g.occupation if g else ""}
 
 
-def study_history(student: Student, level: str) -> list[dict]:
-    grades = range(6, 10) if level == "THCS" else range(10, 13)
-    rows = (Enrolment.objects.filter(student=student, class_group__grade__in=list(grades))
-            .select_related("class_group__school", "school_year").order_by("school_year__start_date", "status_date"))
-    return [{"school_year": e.school_year.name, "class_name": e.class_group.name,
-             "school_name": e.class_group.school.name} for e in rows]
-
-
 def compose_document(*, student: Student, class_group: ClassGroup, result: StudentResult | None,
                      verification_code: str, version: int, now: dt.datetime | None = None,
-                     corrections: list[dict] | None = None, supersedes_sha256: str | None = None) -> dict:
+                     corrections: list[dict] | None = None, supersedes_sha256: str | None = None,
+                     context: ClassContext | None = None) -> dict:
     """Build the year-record document, or raise NotComposable listing everything missing."""
     reasons: list[str] = []
     missing = [label for f, label in IDENTITY_REQUIRED.items() if not getattr(student, f)]
@@ -76,14 +116,14 @@ def compose_document(*, student: Student, class_group: ClassGroup, result: Stude
     if reasons:
         raise NotComposable(reasons)
     now = timezone.localtime(now or timezone.now())
+    ctx = context or ClassContext.load(class_group, [student.pk])
     school = class_group.school
     level = "THCS" if class_group.grade <= 9 else "THPT"
     outputs = result.outputs
     inputs = result.inputs
-    links = {g.relation: g.guardian for g in Guardianship.objects.filter(student=student).select_related("guardian")}
-    teachers = {ta.subject.name: ta.teacher.full_name for ta in
-                TeachingAssignment.objects.filter(class_group=class_group).select_related("subject", "teacher")}
-    year_entry = YearEntry.objects.filter(class_group=class_group, student=student).first()
+    links = ctx.guardians.get(student.pk, {})
+    teachers = ctx.teachers
+    year_entry = ctx.years.get(student.pk)
     retests = {}
     for s in inputs["subjects"]:
         if "retest" in s:
@@ -99,11 +139,7 @@ def compose_document(*, student: Student, class_group: ClassGroup, result: Stude
                    "year": shown_value(out.get("cn"))}
         subjects.append({"name": name, **row, "reassessment": shown_value(retests.get(name)),
                          "teacher": teachers.get(name, "")})
-    absences = {1: 0, 2: 0}
-    from hocba.gradebook.models import HomeroomTermEntry
-
-    for h in HomeroomTermEntry.objects.filter(class_group=class_group, student=student):
-        absences[h.term] = h.absent_excused + h.absent_unexcused
+    absences = {1: 0, 2: 0, **ctx.absences.get(student.pk, {})}
     learning, conduct = outputs["learning"], outputs["conduct"]
     promotion = OUTCOME_PROMOTION.get(result.outcome)
     if promotion == "promoted" and (learning.get("after_retest") or conduct.get("after_summer")):
@@ -115,7 +151,6 @@ def compose_document(*, student: Student, class_group: ClassGroup, result: Stude
     awards = _lines(year_entry.other_awards if year_entry else "")
     if outputs.get("award"):
         awards.insert(0, outputs["award"])
-    principal = (Teacher.objects.filter(school=school, position=Position.PRINCIPAL).order_by("id").first())
     province = school.department.province.replace("Thành phố ", "").replace("Tỉnh ", "")
     return {
         "format": FORMAT,
@@ -136,7 +171,7 @@ def compose_document(*, student: Student, class_group: ClassGroup, result: Stude
             "personal_id": student.personal_id or "", "moet_code": student.moet_code or "",
             "register_number": student.register_number or "",
         },
-        "study_history": study_history(student, level),
+        "study_history": ctx.history.get(student.pk, []),
         "subjects": subjects,
         "results": {
             "term1": {"conduct": conduct.get("hk1") or "", "learning": learning.get("hk1") or "",
@@ -157,7 +192,7 @@ def compose_document(*, student: Student, class_group: ClassGroup, result: Stude
         "principal_comment": "",
         "signatories": {
             "homeroom_teacher": class_group.homeroom_teacher.full_name if class_group.homeroom_teacher else "",
-            "principal": principal.full_name if principal else "",
+            "principal": ctx.principal,
             "principal_is_deputy": False,
         },
         "signing": {"place": province, "date": format_vn_date(now.date())},

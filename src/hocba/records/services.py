@@ -12,7 +12,7 @@ from hocba.core.errors import DomainError
 from hocba.org.models import ClassGroup
 from hocba.people.models import ACTIVE_STATUSES, Enrolment, Student
 from hocba.records import archive
-from hocba.records.compose import NotComposable, compose_document, content_of, year_result
+from hocba.records.compose import ClassContext, NotComposable, compose_document, content_of, year_result
 from hocba.records.corrections import build_corrections
 from hocba.records.models import CompositionFailure, RecordStatus, RecordVersion, YearRecord
 
@@ -64,14 +64,20 @@ class ComposeOutcome:
     version: RecordVersion
 
 
-def record_compose(*, student: Student, class_group: ClassGroup, by=None) -> ComposeOutcome:
+_UNSET = object()
+
+
+def record_compose(*, student: Student, class_group: ClassGroup, by=None, context: ClassContext | None = None,
+                   result=_UNSET) -> ComposeOutcome:
     """Compose (or re-compose) the student's record of this class's year.
 
     Unsigned versions are re-rendered in place; a version on which signing has started never
     changes — a different content makes version n+1 with its correction list, and n is superseded.
     """
     level = "THCS" if class_group.grade <= 9 else "THPT"
-    result = year_result(class_group, student.pk)
+    if result is _UNSET:
+        result = year_result(class_group, student.pk)
+    context = context or ClassContext.load(class_group, [student.pk])
     now = timezone.now()
     with transaction.atomic():
         record, _ = YearRecord.objects.select_for_update().get_or_create(
@@ -81,7 +87,7 @@ def record_compose(*, student: Student, class_group: ClassGroup, by=None) -> Com
         if current is None:
             code = _new_code()
             document = compose_document(student=student, class_group=class_group, result=result,
-                                        verification_code=code, version=1, now=now)
+                                        verification_code=code, version=1, now=now, context=context)
             version = RecordVersion(year_record=record, number=1, verification_code=code, created_at=now,
                                     created_by=by if getattr(by, "pk", None) else None)
             _store(version, document)
@@ -93,7 +99,7 @@ def record_compose(*, student: Student, class_group: ClassGroup, by=None) -> Com
             document = compose_document(student=student, class_group=class_group, result=result,
                                         verification_code=current.verification_code, version=current.number,
                                         now=now, corrections=current.document.get("corrections", []),
-                                        supersedes_sha256=current.document.get("supersedes_sha256"))
+                                        supersedes_sha256=current.document.get("supersedes_sha256"), context=context)
             if content_of(document) == content_of(current.document):
                 return ComposeOutcome("unchanged", current)
             if current.status == RecordStatus.COMPOSED:
@@ -103,7 +109,8 @@ def record_compose(*, student: Student, class_group: ClassGroup, by=None) -> Com
                 version, outcome = current, "updated"
             else:
                 version, outcome = _new_version(record=record, current=current, student=student,
-                                                class_group=class_group, result=result, now=now, by=by), "new_version"
+                                                class_group=class_group, result=result, now=now, by=by,
+                                                context=context), "new_version"
         CompositionFailure.objects.filter(class_group=class_group, student=student).delete()
         audit_record(actor=by, action=f"records:version:{outcome}", object_type="record_version",
                      object_id=version.pk, school_id=class_group.school_id,
@@ -111,17 +118,17 @@ def record_compose(*, student: Student, class_group: ClassGroup, by=None) -> Com
     return ComposeOutcome(outcome, version)
 
 
-def _new_version(*, record, current, student, class_group, result, now, by) -> RecordVersion:
+def _new_version(*, record, current, student, class_group, result, now, by, context) -> RecordVersion:
     code = _new_code()
     number = current.number + 1
     probe = compose_document(student=student, class_group=class_group, result=result, verification_code=code,
-                             version=number, now=now)
+                             version=number, now=now, context=context)
     corrections = build_corrections(old=current.document, new=probe, student_id=student.pk,
                                     class_id=class_group.pk, school_id=class_group.school_id,
                                     since=current.created_at, today=timezone.localdate(now))
     document = compose_document(student=student, class_group=class_group, result=result, verification_code=code,
                                 version=number, now=now, corrections=corrections,
-                                supersedes_sha256=current.json_sha256)
+                                supersedes_sha256=current.json_sha256, context=context)
     version = RecordVersion(year_record=record, number=number, verification_code=code, created_at=now,
                             created_by=by if getattr(by, "pk", None) else None, corrections=corrections)
     _store(version, document)
@@ -144,11 +151,18 @@ class ClassComposeReport:
 def compose_class(*, class_group: ClassGroup, by=None) -> ClassComposeReport:
     """Compose every active student of the class; a failure for one never blocks the rest."""
     report = ClassComposeReport()
-    enrolments = (Enrolment.objects.filter(class_group=class_group, status__in=ACTIVE_STATUSES)
-                  .select_related("student").order_by("student__sort_name"))
+    class_group = ClassGroup.objects.select_related("school__department", "school__commune", "school_year",
+                                                    "homeroom_teacher").get(pk=class_group.pk)
+    enrolments = list(Enrolment.objects.filter(class_group=class_group, status__in=ACTIVE_STATUSES)
+                      .select_related("student").order_by("student__sort_name"))
+    context = ClassContext.load(class_group, [e.student_id for e in enrolments])
+    from hocba.gradebook.models import Period, StudentResult
+
+    results = {r.student_id: r for r in StudentResult.objects.filter(class_group=class_group, period=Period.YEAR)}
     for enrolment in enrolments:
         try:
-            outcome = record_compose(student=enrolment.student, class_group=class_group, by=by)
+            outcome = record_compose(student=enrolment.student, class_group=class_group, by=by, context=context,
+                                     result=results.get(enrolment.student_id))
         except NotComposable as exc:
             report.failed[enrolment.student.full_name] = exc.reasons
             CompositionFailure.objects.update_or_create(

@@ -18,7 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -42,7 +42,10 @@ __all__ = [
 ]
 
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+}
 
 
 def to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
@@ -102,7 +105,8 @@ class CachedKeySigner(Signer):
     """
 
     def __init__(self, key: Any, cert: x509.Certificate, chain: list[x509.Certificate]) -> None:
-        super().__init__(signing_cert=to_asn1(cert), cert_registry=_registry(cert, chain))
+        # the root is not embedded: validators bring their own trust roots (smaller CMS, less work)
+        super().__init__(signing_cert=to_asn1(cert), cert_registry=_registry(cert, chain), embed_roots=False)
         self._key = key
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
@@ -163,18 +167,22 @@ class Pkcs11Backend:
 
     kind = "pkcs11"
 
-    def __init__(self, module_path: str, token_label: str, pin: str, key_label: str,
-                 *, cert_label: str | None = None) -> None:
+    def __init__(
+        self, module_path: str, token_label: str, pin: str, key_label: str, *, cert_label: str | None = None
+    ) -> None:
         from pkcs11 import PKCS11Error
         from pyhanko.config.pkcs11 import TokenCriteria
         from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
 
         try:
             self._session = open_pkcs11_session(
-                module_path, token_criteria=TokenCriteria(label=token_label), user_pin=pin)
+                module_path, token_criteria=TokenCriteria(label=token_label), user_pin=pin
+            )
         except (PKCS11Error, SigningError, OSError) as exc:
-            raise SigningError(f"Không mở được thiết bị ký số (token '{token_label}'): "
-                               f"kiểm tra token đã cắm và mã PIN. ({type(exc).__name__})") from exc
+            raise SigningError(
+                f"Không mở được thiết bị ký số (token '{token_label}'): "
+                f"kiểm tra token đã cắm và mã PIN. ({type(exc).__name__})"
+            ) from exc
         signer = PKCS11Signer(self._session, cert_label=cert_label or key_label, key_label=key_label)
         try:
             cert = signer.signing_cert
@@ -213,13 +221,14 @@ class Pkcs11Backend:
 class RemoteSigningError(SigningError):
     """A remote signing failure with a code and a Vietnamese message for the user."""
 
-    MESSAGES = {
+    MESSAGES: ClassVar[dict[str, str]] = {
         "EXPIRED": "Yêu cầu ký đã hết hạn: người ký chưa xác nhận trên ứng dụng điện thoại trong thời gian cho phép.",
         "TIMEOUT": "Hết thời gian chờ người ký xác nhận trên ứng dụng điện thoại.",
         "SIGNER_REJECTED": "Người ký đã từ chối yêu cầu ký trên ứng dụng điện thoại.",
         "CREDENTIAL_INVALID": "Thông tin kết nối dịch vụ ký số từ xa không hợp lệ (mã đối tác hoặc mật khẩu).",
-        "CREDENTIAL_STATUS_INVALID": "Chứng thư số của người ký trên dịch vụ ký số từ xa đã hết hạn, bị thu hồi "
-                                     "hoặc bị tạm dừng.",
+        "CREDENTIAL_STATUS_INVALID": "Chứng thư số của người ký trên dịch vụ ký số từ xa đã hết hạn, "
+        "bị thu hồi "
+        "hoặc bị tạm dừng.",
         "USER_NOT_FOUND": "Không tìm thấy tài khoản ký số từ xa của người ký.",
         "UNREACHABLE": "Không kết nối được dịch vụ ký số từ xa; vui lòng thử lại sau.",
         "BAD_RESPONSE": "Dịch vụ ký số từ xa trả về dữ liệu không hợp lệ.",
@@ -235,8 +244,10 @@ class _RemoteHashSigner(Signer):
     """pyHanko signer that sends the SHA-256 of the signed attributes to the remote service."""
 
     def __init__(self, backend: RemoteHashBackend) -> None:
-        super().__init__(signing_cert=to_asn1(backend.certificate),
-                         cert_registry=_registry(backend.certificate, backend.chain))
+        super().__init__(
+            signing_cert=to_asn1(backend.certificate),
+            cert_registry=_registry(backend.certificate, backend.chain),
+        )
         self._backend = backend
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
@@ -260,8 +271,17 @@ class RemoteHashBackend:
 
     kind = "remote"
 
-    def __init__(self, base_url: str, client_id: str, client_secret: str, user_id: str, *,
-                 poll_interval: float = 1.0, timeout: float = 300.0, description: str = "Ký học bạ số") -> None:
+    def __init__(
+        self,
+        base_url: str,
+        client_id: str,
+        client_secret: str,
+        user_id: str,
+        *,
+        poll_interval: float = 1.0,
+        timeout: float = 300.0,
+        description: str = "Ký học bạ số",
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.client_id = client_id
         self._client_secret = client_secret
@@ -282,8 +302,9 @@ class RemoteHashBackend:
         self._signer = _RemoteHashSigner(self)
 
     def _body(self, extra: dict[str, Any]) -> bytes:
-        return json.dumps({"sp_id": self.client_id, "sp_password": self._client_secret,
-                           "user_id": self.user_id, **extra}).encode()
+        return json.dumps(
+            {"sp_id": self.client_id, "sp_password": self._client_secret, "user_id": self.user_id, **extra}
+        ).encode()
 
     @staticmethod
     def _unwrap(status: int, payload: bytes) -> dict[str, Any]:
@@ -297,8 +318,12 @@ class RemoteHashBackend:
         return doc.get("data") or {}
 
     def _post_sync(self, path: str, extra: dict[str, Any]) -> dict[str, Any]:
-        req = urllib.request.Request(self.base_url + path, data=self._body(extra),  # noqa: S310 - configured https/loopback URL
-                                     headers={"Content-Type": "application/json"}, method="POST")
+        req = urllib.request.Request(  # noqa: S310 - configured https/loopback URL
+            self.base_url + path,
+            data=self._body(extra),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
         try:
             with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310
                 return self._unwrap(resp.status, resp.read())
@@ -311,8 +336,9 @@ class RemoteHashBackend:
         import aiohttp
 
         try:
-            async with session.post(self.base_url + path, data=self._body(extra),
-                                    headers={"Content-Type": "application/json"}) as resp:
+            async with session.post(
+                self.base_url + path, data=self._body(extra), headers={"Content-Type": "application/json"}
+            ) as resp:
                 return self._unwrap(resp.status, await resp.read())
         except aiohttp.ClientError as exc:
             raise RemoteSigningError("UNREACHABLE", str(exc)) from exc
@@ -331,10 +357,15 @@ class RemoteHashBackend:
 
     async def request_signature(self, session: Any, digest: bytes, digest_algorithm: str = "sha256") -> str:
         """Send the hash; return the provider's transaction code (status: waiting for the user)."""
-        data = await self._post(session, "/v1/signatures/sign", {
-            "sign_type": "hash", "description": self.description,
-            "sign_files": [{"data_to_be_signed": digest.hex(), "hash_algorithm": digest_algorithm.upper()}],
-        })
+        data = await self._post(
+            session,
+            "/v1/signatures/sign",
+            {
+                "sign_type": "hash",
+                "description": self.description,
+                "sign_files": [{"data_to_be_signed": digest.hex(), "hash_algorithm": digest_algorithm.upper()}],
+            },
+        )
         tran_code = data.get("tran_code")
         if not tran_code:
             raise RemoteSigningError("BAD_RESPONSE", "no tran_code")

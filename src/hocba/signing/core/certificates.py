@@ -54,7 +54,13 @@ def certificate_facts(cert: x509.Certificate) -> CertificateFacts:
     usages: list[str] = []
     try:
         ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
-        for name in ("digital_signature", "content_commitment", "key_encipherment", "key_cert_sign", "crl_sign"):
+        for name in (
+            "digital_signature",
+            "content_commitment",
+            "key_encipherment",
+            "key_cert_sign",
+            "crl_sign",
+        ):
             if getattr(ku, name):
                 usages.append("non_repudiation" if name == "content_commitment" else name)
     except x509.ExtensionNotFound:
@@ -62,13 +68,20 @@ def certificate_facts(cert: x509.Certificate) -> CertificateFacts:
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
     public = cert.public_key()
-    algo = "EC" if isinstance(public, ec.EllipticCurvePublicKey) else (
-        "RSA" if isinstance(public, rsa.RSAPublicKey) else type(public).__name__)
+    algo = (
+        "EC"
+        if isinstance(public, ec.EllipticCurvePublicKey)
+        else ("RSA" if isinstance(public, rsa.RSAPublicKey) else type(public).__name__)
+    )
     return CertificateFacts(
-        subject=cert.subject.rfc4514_string(), common_name=common_name_of(cert),
-        personal_id=personal_id_of(cert), issuer=cert.issuer.rfc4514_string(),
-        serial_hex=format(cert.serial_number, "X"), not_before=cert.not_valid_before_utc,
-        not_after=cert.not_valid_after_utc, key_usage=tuple(usages),
+        subject=cert.subject.rfc4514_string(),
+        common_name=common_name_of(cert),
+        personal_id=personal_id_of(cert),
+        issuer=cert.issuer.rfc4514_string(),
+        serial_hex=format(cert.serial_number, "X"),
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+        key_usage=tuple(usages),
         fingerprint_sha256=cert.fingerprint(hashes.SHA256()).hex(),
         key_algorithm=algo,
     )
@@ -108,8 +121,11 @@ async def async_check_certificate_usable(
     fetcher = AIOHttpFetcherBackend() if check_revocation else None
     try:
         vc = ValidationContext(
-            trust_roots=[to_asn1(c) for c in trust_roots], other_certs=[to_asn1(c) for c in intermediates],
-            allow_fetching=check_revocation, fetcher_backend=fetcher, moment=at,
+            trust_roots=[to_asn1(c) for c in trust_roots],
+            other_certs=[to_asn1(c) for c in intermediates],
+            allow_fetching=check_revocation,
+            fetcher_backend=fetcher,
+            moment=at,
             revocation_mode="hard-fail" if check_revocation else "soft-fail",
         )
         validator = CertificateValidator(to_asn1(cert), validation_context=vc)
@@ -117,8 +133,9 @@ async def async_check_certificate_usable(
     except RevokedError as exc:
         problems.append(f"Chứng thư số đã bị thu hồi. ({exc})")
     except PathBuildingError:
-        problems.append("Chứng thư số không do tổ chức chứng thực được tin cậy cấp (không dựng được chuỗi "
-                        "đến chứng thư gốc).")
+        problems.append(
+            "Chứng thư số không do tổ chức chứng thực được tin cậy cấp (không dựng được chuỗi đến chứng thư gốc)."
+        )
     except InsufficientRevinfoError:
         problems.append("Không kiểm tra được tình trạng thu hồi của chứng thư số (OCSP/CRL không truy cập được).")
     except PathValidationError as exc:
@@ -145,6 +162,13 @@ def check_certificate_usable(
     fetched now ("hard-fail": unreachable revocation information is a problem). Must not be called
     from a running event loop (use :func:`async_check_certificate_usable` there).
     """
-    return asyncio.run(async_check_certificate_usable(
-        cert, at, trust_roots=trust_roots, intermediates=intermediates, check_revocation=check_revocation,
-        expected_personal_id=expected_personal_id))
+    return asyncio.run(
+        async_check_certificate_usable(
+            cert,
+            at,
+            trust_roots=trust_roots,
+            intermediates=intermediates,
+            check_revocation=check_revocation,
+            expected_personal_id=expected_personal_id,
+        )
+    )

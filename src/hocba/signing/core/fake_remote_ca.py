@@ -57,9 +57,15 @@ class RemoteUser:
 class FakeRemoteCA:
     """The fake remote-signing provider. See the module docstring."""
 
-    def __init__(self, users: dict[str, RemoteUser], *, client_id: str = "hocba-sp",
-                 client_secret: str = "sp-secret", auto_confirm_after: int | None = None,  # noqa: S107
-                 expire_after: float = 300.0) -> None:
+    def __init__(
+        self,
+        users: dict[str, RemoteUser],
+        *,
+        client_id: str = "hocba-sp",
+        client_secret: str = "sp-secret",  # noqa: S107 - a fake service's test credential
+        auto_confirm_after: int | None = None,
+        expire_after: float = 300.0,
+    ) -> None:
         self.users = users
         self.client_id = client_id
         self.client_secret = client_secret
@@ -107,12 +113,18 @@ class FakeRemoteCA:
             return 404, {"error_code": "USER_NOT_FOUND", "message": "unknown user_id"}
         der = serialization.Encoding.DER
         if path == "/v1/credentials/get_certificate":
-            return 200, {"data": {"user_certificates": [{
-                "serial_number": format(user.cert.serial_number, "x"),
-                "cert_status": user.cert_status,
-                "cert_data": base64.b64encode(user.cert.public_bytes(der)).decode(),
-                "chain_data": [base64.b64encode(c.public_bytes(der)).decode() for c in user.chain],
-            }]}}
+            return 200, {
+                "data": {
+                    "user_certificates": [
+                        {
+                            "serial_number": format(user.cert.serial_number, "x"),
+                            "cert_status": user.cert_status,
+                            "cert_data": base64.b64encode(user.cert.public_bytes(der)).decode(),
+                            "chain_data": [base64.b64encode(c.public_bytes(der)).decode() for c in user.chain],
+                        }
+                    ]
+                }
+            }
         if user.cert_status != "VALID":
             return 400, {"error_code": "CREDENTIAL_STATUS_INVALID", "message": user.cert_status}
         if path == "/v1/signatures/sign":
@@ -128,10 +140,12 @@ class FakeRemoteCA:
             with self._lock:
                 self.transactions[tx.tran_code] = tx
                 self.received_digests.append(digest)
-            return 200, {"message": "sig_wait_for_user_confirm",
-                         "data": {"tran_code": tx.tran_code, "status": "WAITING"}}
+            return 200, {
+                "message": "sig_wait_for_user_confirm",
+                "data": {"tran_code": tx.tran_code, "status": "WAITING"},
+            }
         if path.startswith("/v1/signatures/sign/") and path.endswith("/status"):
-            tran_code = path[len("/v1/signatures/sign/"):-len("/status")]
+            tran_code = path[len("/v1/signatures/sign/") : -len("/status")]
             with self._lock:
                 tx = self.transactions.get(tran_code)
                 if tx is None or tx.user_id != body.get("user_id"):
@@ -140,8 +154,7 @@ class FakeRemoteCA:
                 if tx.status == "WAITING":
                     if self.behaviour == "reject":
                         tx.status = "REJECTED"
-                    elif (self.behaviour == "expire"
-                          or time.monotonic() - tx.created > self.expire_after):
+                    elif self.behaviour == "expire" or time.monotonic() - tx.created > self.expire_after:
                         tx.status = "EXPIRED"
                     elif self.auto_confirm_after is not None and tx.polls >= self.auto_confirm_after:
                         self._confirm_locked(tx)
@@ -158,7 +171,7 @@ class FakeRemoteCA:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 return
 
             def do_POST(self) -> None:

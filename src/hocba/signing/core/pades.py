@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -146,10 +148,11 @@ def render_stamp_pdf(lines: Sequence[str], width: float, height: float) -> Path:
         src.write_text(
             f"#set page(width: {key[1]}pt, height: {key[2]}pt, margin: 3pt)\n"
             f'#set text(font: "DejaVu Sans", size: {size}pt, fill: rgb("#c00000"), lang: "vi")\n'
-            f"#rect(width: 100%, height: 100%, stroke: 0.8pt + rgb(\"#c00000\"), radius: 2pt, inset: 3pt)[\n"
+            f'#rect(width: 100%, height: 100%, stroke: 0.8pt + rgb("#c00000"), radius: 2pt, inset: 3pt)[\n'
             f"#set align(center + horizon)\n"
             f"#stack(spacing: 3pt, ..({body},))]\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         out = src.with_suffix(".pdf")
         out.write_bytes(typst.compile(str(src), format="pdf", font_paths=[str(FONT_PATH.parent)]))
         _stamp_cache[key] = out
@@ -192,10 +195,13 @@ def prepare_signature_fields(pdf: bytes, boxes: Sequence[SignatureBox], *, lock:
     for i, box in enumerate(boxes):
         if box.field_name in existing:
             continue
-        later = [b.field_name for b in boxes[i + 1:]]
+        later = [b.field_name for b in boxes[i + 1 :]]
         spec = SigFieldSpec(
-            sig_field_name=box.field_name, on_page=box.page, box=box.rect,
-            field_mdp_spec=FieldMDPSpec(action=FieldMDPAction.EXCLUDE, fields=later) if lock else None)
+            sig_field_name=box.field_name,
+            on_page=box.page,
+            box=box.rect,
+            field_mdp_spec=FieldMDPSpec(action=FieldMDPAction.EXCLUDE, fields=later) if lock else None,
+        )
         pdf_fields.append_signature_field(writer, spec)
         added = True
     if not added:
@@ -206,8 +212,11 @@ def prepare_signature_fields(pdf: bytes, boxes: Sequence[SignatureBox], *, lock:
 
 
 # --------------------------------------------------------------------------- signing
-def _validation_context(trust_roots: Sequence[x509.Certificate], fetcher: AIOHttpFetcherBackend | None,
-                        extra_certs: Sequence[x509.Certificate] = ()) -> ValidationContext:
+def _validation_context(
+    trust_roots: Sequence[x509.Certificate],
+    fetcher: AIOHttpFetcherBackend | None,
+    extra_certs: Sequence[x509.Certificate] = (),
+) -> ValidationContext:
     return ValidationContext(
         trust_roots=[to_asn1(c) for c in trust_roots],
         other_certs=[to_asn1(c) for c in extra_certs],
@@ -224,9 +233,18 @@ class _Prepared:
     body: str
 
 
-def _prepare(pdf: bytes, *, box: SignatureBox, backend: SignerBackend, role_label: str, signer_name: str | None,
-             options: SigningOptions, timestamper: HTTPTimeStamper | None,
-             validation_context: ValidationContext | None, when: dt.datetime) -> _Prepared:
+def _prepare(
+    pdf: bytes,
+    *,
+    box: SignatureBox,
+    backend: SignerBackend,
+    role_label: str,
+    signer_name: str | None,
+    options: SigningOptions,
+    timestamper: HTTPTimeStamper | None,
+    validation_context: ValidationContext | None,
+    when: dt.datetime,
+) -> _Prepared:
     try:
         writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
     except (PdfError, ValueError) as exc:
@@ -245,9 +263,13 @@ def _prepare(pdf: bytes, *, box: SignatureBox, backend: SignerBackend, role_labe
         field_mdp = FieldMDPSpec(action=FieldMDPAction.EXCLUDE, fields=still_empty)
     new_field = None
     if box.field_name not in fields_now:
-        new_field = SigFieldSpec(sig_field_name=box.field_name, on_page=box.page, box=box.rect,
-                                 field_mdp_spec=field_mdp,
-                                 doc_mdp_update_value=MDPPerm.FILL_FORMS if certify else None)
+        new_field = SigFieldSpec(
+            sig_field_name=box.field_name,
+            on_page=box.page,
+            box=box.rect,
+            field_mdp_spec=field_mdp,
+            doc_mdp_update_value=MDPPerm.FILL_FORMS if certify else None,
+        )
     meta = PdfSignatureMetadata(
         field_name=box.field_name,
         reason=role_label.replace("\n", " – "),
@@ -262,8 +284,13 @@ def _prepare(pdf: bytes, *, box: SignatureBox, backend: SignerBackend, role_labe
         use_pades_lta=False,
     )
     lines = stamp_lines(role_label=role_label, signer_name=name, when=when)
-    signer = PdfSigner(meta, backend.signer, timestamper=timestamper, stamp_style=_stamp_style(lines, box),
-                       new_field_spec=new_field)
+    signer = PdfSigner(
+        meta,
+        backend.signer,
+        timestamper=timestamper,
+        stamp_style=_stamp_style(lines, box),
+        new_field_spec=new_field,
+    )
     return _Prepared(signer, writer, "\n".join(lines))
 
 
@@ -277,8 +304,12 @@ async def _refuse_if_unusable(backend: SignerBackend, options: SigningOptions, w
     if not options.check_certificate:
         return
     problems = await async_check_certificate_usable(
-        backend.certificate, when, trust_roots=list(options.trust_roots) or None,
-        intermediates=backend.chain, check_revocation=bool(options.trust_roots))
+        backend.certificate,
+        when,
+        trust_roots=list(options.trust_roots) or None,
+        intermediates=backend.chain,
+        check_revocation=bool(options.trust_roots),
+    )
     if problems:
         raise CertificateRefused(problems)
 
@@ -295,7 +326,7 @@ async def async_add_signature_field_and_sign(
     timestamper: HTTPTimeStamper | None = None,
     fetcher: AIOHttpFetcherBackend | None = None,
 ) -> bytes:
-    """Async version of :func:`add_signature_field_and_sign` (share ``timestamper``/``fetcher`` in batches)."""
+    """Async :func:`add_signature_field_and_sign`; batches share ``timestamper`` and ``fetcher``."""
     if not isinstance(box, SignatureBox):
         box = SignatureBox(field_name, *box)
     when = dt.datetime.now(dt.UTC)
@@ -312,11 +343,23 @@ async def async_add_signature_field_and_sign(
     if own_ts:
         timestamper = HTTPTimeStamper(options.timestamp_url)  # type: ignore[arg-type]
     try:
-        prepared = _prepare(pdf, box=box, backend=backend, role_label=role_label, signer_name=signer_name,
-                            options=options, timestamper=timestamper, validation_context=vc, when=when)
+        prepared = _prepare(
+            pdf,
+            box=box,
+            backend=backend,
+            role_label=role_label,
+            signer_name=signer_name,
+            options=options,
+            timestamper=timestamper,
+            validation_context=vc,
+            when=when,
+        )
         out = await prepared.signer.async_sign_pdf(
-            prepared.writer, bytes_reserved=options.bytes_reserved,
-            appearance_text_params={"body": prepared.body}, output=BytesIO())
+            prepared.writer,
+            bytes_reserved=options.bytes_reserved,
+            appearance_text_params={"body": prepared.body},
+            output=BytesIO(),
+        )
         return out.getvalue()  # type: ignore[no-any-return]
     finally:
         if own_fetcher is not None:
@@ -347,12 +390,25 @@ def add_signature_field_and_sign(
     :class:`CertificateRefused` if the certificate is expired, not yet valid, lacks the signing
     key usage, or (when ``trust_roots`` are given) is untrusted or revoked.
     """
-    options = SigningOptions(timestamp_url=timestamp_url, trust_roots=tuple(trust_roots),
-                             embed_revocation_info=embed_revocation_info, certify=certify, lock=lock,
-                             check_certificate=check_certificate)
-    return asyncio.run(async_add_signature_field_and_sign(
-        pdf, field_name=field_name, box=box, backend=backend, role_label=role_label,
-        signer_name=signer_name, options=options))
+    options = SigningOptions(
+        timestamp_url=timestamp_url,
+        trust_roots=tuple(trust_roots),
+        embed_revocation_info=embed_revocation_info,
+        certify=certify,
+        lock=lock,
+        check_certificate=check_certificate,
+    )
+    return asyncio.run(
+        async_add_signature_field_and_sign(
+            pdf,
+            field_name=field_name,
+            box=box,
+            backend=backend,
+            role_label=role_label,
+            signer_name=signer_name,
+            options=options,
+        )
+    )
 
 
 # --------------------------------------------------------------------------- batches
@@ -406,9 +462,14 @@ async def sign_many(
     when = dt.datetime.now(dt.UTC)
     await _refuse_if_unusable(backend, options, when)
     batch_options = SigningOptions(
-        timestamp_url=options.timestamp_url, trust_roots=options.trust_roots,
-        embed_revocation_info=options.embed_revocation_info, certify=options.certify, lock=options.lock,
-        check_certificate=False, bytes_reserved=options.bytes_reserved)
+        timestamp_url=options.timestamp_url,
+        trust_roots=options.trust_roots,
+        embed_revocation_info=options.embed_revocation_info,
+        certify=options.certify,
+        lock=options.lock,
+        check_certificate=False,
+        bytes_reserved=options.bytes_reserved,
+    )
     progress = BatchProgress(total=len(jobs))
     sem = asyncio.Semaphore(concurrency)
     connector = aiohttp.TCPConnector(limit=concurrency * 2)
@@ -420,9 +481,16 @@ async def sign_many(
             async with sem:
                 try:
                     pdf = await async_add_signature_field_and_sign(
-                        job.pdf, field_name=job.box.field_name, box=job.box, backend=backend,
-                        role_label=job.role_label, signer_name=job.signer_name, options=batch_options,
-                        timestamper=timestamper, fetcher=fetcher)
+                        job.pdf,
+                        field_name=job.box.field_name,
+                        box=job.box,
+                        backend=backend,
+                        role_label=job.role_label,
+                        signer_name=job.signer_name,
+                        options=batch_options,
+                        timestamper=timestamper,
+                        fetcher=fetcher,
+                    )
                     result = SignResult(job.key, pdf=pdf)
                     progress.done += 1
                 except (SigningError, PdfError, ValueError, OSError, aiohttp.ClientError) as exc:
@@ -443,3 +511,127 @@ def _vn_error(exc: BaseException) -> str:
     if "timestamp" in msg.lower() or "tsa" in msg.lower():
         return f"Không lấy được dấu thời gian từ máy chủ cấp dấu thời gian. ({type(exc).__name__})"
     return f"Không ký được tài liệu: {type(exc).__name__}: {msg[:200]}"
+
+
+# --------------------------------------------------------------------------- interrupted (remote) signing
+@dataclass(frozen=True)
+class PendingSignature:
+    """A signature prepared and waiting for its raw signature value (pyHanko's interrupted signing).
+
+    Everything is plain bytes/ints, so it can be stored (database, outbox) while the person
+    confirms on the phone, and finished by another process. ``data_digest`` is the SHA-256 of the
+    DER signed attributes: the hash the remote signing service signs.
+    """
+
+    prepared_pdf: bytes
+    document_digest: bytes
+    reserved_start: int
+    reserved_end: int
+    signed_attrs_der: bytes
+    data_digest: bytes
+    signer_cert_der: bytes
+    chain_der: tuple[bytes, ...]
+    timestamp_url: str | None
+
+
+class _CertificateOnly:
+    """A backend stand-in for preparing a signature when only the certificate is known."""
+
+    kind = "external"
+
+    def __init__(self, cert: x509.Certificate, chain: Sequence[x509.Certificate], signer: Any) -> None:
+        self.certificate, self.chain, self.signer = cert, list(chain), signer
+
+    def close(self) -> None:
+        return None
+
+
+def _external_signer(cert: x509.Certificate, chain: Sequence[x509.Certificate], value: bytes | None) -> Any:
+    from cryptography.hazmat.primitives.asymmetric import ec as _ec
+    from pyhanko.sign.signers.pdf_cms import ExternalSigner
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    size = 72 if isinstance(cert.public_key(), _ec.EllipticCurvePublicKey) else 512
+    return ExternalSigner(
+        signing_cert=to_asn1(cert),
+        cert_registry=SimpleCertificateStore.from_certs([to_asn1(c) for c in [cert, *chain]]),
+        signature_value=value if value is not None else size,
+        embed_roots=False,
+    )
+
+
+async def async_prepare_signature(
+    pdf: bytes,
+    *,
+    box: SignatureBox,
+    certificate: x509.Certificate,
+    chain: Sequence[x509.Certificate],
+    role_label: str,
+    signer_name: str | None = None,
+    timestamp_url: str | None = None,
+    trust_roots: Sequence[x509.Certificate] = (),
+    certify: bool | None = None,
+) -> PendingSignature:
+    """Phase 1 of remote signing: lay out the signature (field, stamp, placeholder) and compute the hash.
+
+    Send ``pending.data_digest`` to the remote service (``RemoteHashBackend.request_signature``),
+    store the :class:`PendingSignature`, then call :func:`async_finish_signature` with the raw
+    signature it returns. B-T (the timestamp is fetched when finishing); revocation data (B-LT) can
+    be added afterwards by a later DSS update.
+    """
+    options = SigningOptions(trust_roots=tuple(trust_roots), certify=certify)
+    holder = _CertificateOnly(certificate, chain, _external_signer(certificate, chain, None))
+    when = dt.datetime.now(dt.UTC)
+    await _refuse_if_unusable(holder, options, when)  # type: ignore[arg-type]
+    prepared = _prepare(
+        pdf,
+        box=box,
+        backend=holder,
+        role_label=role_label,
+        signer_name=signer_name,  # type: ignore[arg-type]
+        options=options,
+        timestamper=None,
+        validation_context=None,
+        when=when,
+    )
+    prep_digest, _tbs, output = await prepared.signer.async_digest_doc_for_signing(
+        prepared.writer,
+        bytes_reserved=options.bytes_reserved,
+        appearance_text_params={"body": prepared.body},
+        output=BytesIO(),
+    )
+    signed_attrs = await holder.signer.signed_attrs(prep_digest.document_digest, "sha256", use_pades=True)
+    der = signed_attrs.dump()
+    return PendingSignature(
+        prepared_pdf=output.getvalue(),
+        document_digest=prep_digest.document_digest,
+        reserved_start=prep_digest.reserved_region_start,
+        reserved_end=prep_digest.reserved_region_end,
+        signed_attrs_der=der,
+        data_digest=hashlib.sha256(der).digest(),
+        signer_cert_der=certificate.public_bytes(serialization.Encoding.DER),
+        chain_der=tuple(c.public_bytes(serialization.Encoding.DER) for c in chain),
+        timestamp_url=timestamp_url,
+    )
+
+
+async def async_finish_signature(pending: PendingSignature, signature_value: bytes) -> bytes:
+    """Phase 2: embed the raw signature (and a timestamp when configured) into the prepared PDF."""
+    from asn1crypto import cms
+    from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
+    from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
+
+    cert = x509.load_der_x509_certificate(pending.signer_cert_der)
+    chain = [x509.load_der_x509_certificate(c) for c in pending.chain_der]
+    ext = _external_signer(cert, chain, signature_value)
+    timestamper = HTTPTimeStamper(pending.timestamp_url) if pending.timestamp_url else None
+    sig_cms = await ext.async_sign_prescribed_attributes(
+        "sha256", signed_attrs=cms.CMSAttributes.load(pending.signed_attrs_der), timestamper=timestamper
+    )
+    output = BytesIO(pending.prepared_pdf)
+    await PdfTBSDocument.async_finish_signing(
+        output,
+        PreparedByteRangeDigest(pending.document_digest, pending.reserved_start, pending.reserved_end),
+        sig_cms,
+    )
+    return output.getvalue()

@@ -38,7 +38,7 @@ ROOT_CA_NAME = "hocba Demo Root CA"
 ISSUING_CA_NAME = "hocba Demo Issuing CA"
 TSA_NAME = "hocba Demo TSA"
 OCSP_NAME = "hocba Demo OCSP Responder"
-DEMO_PASSPHRASE = "hocba-demo"
+DEMO_PASSPHRASE = "hocba-demo"  # noqa: S105 - the demo PKI only, never production
 MANIFEST = "pki.json"
 
 
@@ -151,8 +151,7 @@ class DemoPKI:
             pki = cls(directory, json.loads(manifest_path.read_text(encoding="utf-8")))
         else:
             directory.mkdir(parents=True, exist_ok=True)
-            pki = cls(directory, {"key_type": key_type, "port": port or _free_port(), "people": {},
-                                  "revoked": {}})
+            pki = cls(directory, {"key_type": key_type, "port": port or _free_port(), "people": {}, "revoked": {}})
             pki._create_authorities()
         for spec in people:
             if spec.key not in pki._manifest["people"]:
@@ -160,11 +159,17 @@ class DemoPKI:
         if with_refusal_cases:
             now = _now()
             if "expired" not in pki._manifest["people"]:
-                pki.issue(PersonSpec("expired", "Phạm Văn Hết Hạn", "031070000001"),
-                          not_before=now - dt.timedelta(days=3 * 365 + 30), not_after=now - dt.timedelta(days=30))
+                pki.issue(
+                    PersonSpec("expired", "Phạm Văn Hết Hạn", "031070000001"),
+                    not_before=now - dt.timedelta(days=3 * 365 + 30),
+                    not_after=now - dt.timedelta(days=30),
+                )
             if "not_yet_valid" not in pki._manifest["people"]:
-                pki.issue(PersonSpec("not_yet_valid", "Đỗ Thị Chưa Tới", "031070000002"),
-                          not_before=now + dt.timedelta(days=30), not_after=now + dt.timedelta(days=3 * 365))
+                pki.issue(
+                    PersonSpec("not_yet_valid", "Đỗ Thị Chưa Tới", "031070000002"),
+                    not_before=now + dt.timedelta(days=30),
+                    not_after=now + dt.timedelta(days=3 * 365),
+                )
             if "revoked" not in pki._manifest["people"]:
                 issued = pki.issue(PersonSpec("revoked", "Hoàng Văn Thu Hồi", "031070000003"))
                 pki.revoke(issued.serial, when=now - dt.timedelta(days=1))
@@ -186,17 +191,21 @@ class DemoPKI:
         now = _now()
         base = self.base_url
         root_key = ec.generate_private_key(ec.SECP384R1())
-        root_name = x509.Name([
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "hocba Demo"),
-            x509.NameAttribute(NameOID.COMMON_NAME, ROOT_CA_NAME),
-        ])
+        root_name = x509.Name(
+            [
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "hocba Demo"),
+                x509.NameAttribute(NameOID.COMMON_NAME, ROOT_CA_NAME),
+            ]
+        )
         root = (
             x509.CertificateBuilder()
-            .subject_name(root_name).issuer_name(root_name)
+            .subject_name(root_name)
+            .issuer_name(root_name)
             .public_key(root_key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=25 * 365))
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=25 * 365))
             .add_extension(x509.BasicConstraints(ca=True, path_length=1), critical=True)
             .add_extension(_ca_key_usage(), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), critical=False)
@@ -205,14 +214,22 @@ class DemoPKI:
         self._write("root-ca", root, root_key)
 
         ca_key = ec.generate_private_key(ec.SECP256R1())
-        ca_name = x509.Name([
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "hocba Demo"),
-            x509.NameAttribute(NameOID.COMMON_NAME, ISSUING_CA_NAME),
-        ])
+        ca_name = x509.Name(
+            [
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "hocba Demo"),
+                x509.NameAttribute(NameOID.COMMON_NAME, ISSUING_CA_NAME),
+            ]
+        )
         ca = (
-            _builder(ca_name, ca_key.public_key(), root, root_key, now - dt.timedelta(days=1),
-                     now + dt.timedelta(days=10 * 365))
+            _builder(
+                ca_name,
+                ca_key.public_key(),
+                root,
+                root_key,
+                now - dt.timedelta(days=1),
+                now + dt.timedelta(days=10 * 365),
+            )
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .add_extension(_ca_key_usage(), critical=True)
             .add_extension(_crl_dp(f"{base}/crl/root.crl"), critical=False)
@@ -223,8 +240,14 @@ class DemoPKI:
 
         tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         tsa = (
-            _builder(_simple_name(TSA_NAME), tsa_key.public_key(), ca, ca_key, now - dt.timedelta(days=1),
-                     now + dt.timedelta(days=5 * 365))
+            _builder(
+                _simple_name(TSA_NAME),
+                tsa_key.public_key(),
+                ca,
+                ca_key,
+                now - dt.timedelta(days=1),
+                now + dt.timedelta(days=5 * 365),
+            )
             .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
             .add_extension(_crl_dp(f"{base}/crl/issuing.crl"), critical=False)
@@ -235,8 +258,14 @@ class DemoPKI:
 
         ocsp_key = ec.generate_private_key(ec.SECP256R1())
         ocsp_cert = (
-            _builder(_simple_name(OCSP_NAME), ocsp_key.public_key(), ca, ca_key, now - dt.timedelta(days=1),
-                     now + dt.timedelta(days=5 * 365))
+            _builder(
+                _simple_name(OCSP_NAME),
+                ocsp_key.public_key(),
+                ca,
+                ca_key,
+                now - dt.timedelta(days=1),
+                now + dt.timedelta(days=5 * 365),
+            )
             .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.OCSP_SIGNING]), critical=True)
             .add_extension(x509.OCSPNoCheck(), critical=False)
@@ -260,8 +289,10 @@ class DemoPKI:
         not_before = not_before or now - dt.timedelta(days=1)
         not_after = not_after or now + dt.timedelta(days=3 * 365)
         key = _new_key(key_type or self._manifest["key_type"])
-        attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-                 x509.NameAttribute(NameOID.LOCALITY_NAME, "Hải Phòng")]
+        attrs = [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.LOCALITY_NAME, "Hải Phòng"),
+        ]
         if spec.organisation:
             attrs += [x509.NameAttribute(NameOID.ORGANIZATION_NAME, spec.name)]
             if spec.org_tax_code:
@@ -281,14 +312,20 @@ class DemoPKI:
         stem = f"person-{spec.key}"
         self._write(stem, cert, key)
         p12 = pkcs12.serialize_key_and_certificates(
-            _ascii_slug(spec.name).encode(), key, cert, [ca],
+            _ascii_slug(spec.name).encode(),
+            key,
+            cert,
+            [ca],
             serialization.BestAvailableEncryption(passphrase.encode()),
         )
         (self.directory / f"{stem}.p12").write_bytes(p12)
         with self._lock:
             self._manifest["people"][spec.key] = {
-                "name": spec.name, "personal_id": spec.personal_id, "organisation": spec.organisation,
-                "serial": str(cert.serial_number), "passphrase": passphrase,
+                "name": spec.name,
+                "personal_id": spec.personal_id,
+                "organisation": spec.organisation,
+                "serial": str(cert.serial_number),
+                "passphrase": passphrase,
             }
             self._save()
         return self.person(spec.key)
@@ -297,7 +334,8 @@ class DemoPKI:
         """Mark a certificate of the issuing CA revoked (seen by the OCSP responder and the CRL)."""
         with self._lock:
             self._manifest["revoked"][str(serial)] = {
-                "when": (when or _now()).isoformat(), "reason": reason,
+                "when": (when or _now()).isoformat(),
+                "reason": reason,
             }
             self._save()
 
@@ -356,9 +394,13 @@ class DemoPKI:
         entry = self._manifest["people"][key]
         stem = self.directory / f"person-{key}"
         return Issued(
-            key=key, name=entry["name"], serial=int(entry["serial"]),
-            cert_path=stem.with_suffix(".cert.pem"), key_path=stem.with_suffix(".key.pem"),
-            p12_path=stem.with_suffix(".p12"), passphrase=entry["passphrase"],
+            key=key,
+            name=entry["name"],
+            serial=int(entry["serial"]),
+            cert_path=stem.with_suffix(".cert.pem"),
+            key_path=stem.with_suffix(".key.pem"),
+            p12_path=stem.with_suffix(".p12"),
+            passphrase=entry["passphrase"],
         )
 
     @property
@@ -374,7 +416,9 @@ class DemoPKI:
         """Serials of every certificate the issuing CA has issued (people, TSA, OCSP responder)."""
         data = json.loads((self.directory / MANIFEST).read_text(encoding="utf-8"))["people"]
         return {int(v["serial"]) for v in data.values()} | {
-            self.tsa_cert.serial_number, self.ocsp_cert.serial_number}
+            self.tsa_cert.serial_number,
+            self.ocsp_cert.serial_number,
+        }
 
     def trust_roots(self) -> list[x509.Certificate]:
         return [self.root]
@@ -386,11 +430,13 @@ class DemoPKI:
 
 # -------------------------------------------------------------------- helpers
 def _simple_name(cn: str) -> x509.Name:
-    return x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "hocba Demo"),
-        x509.NameAttribute(NameOID.COMMON_NAME, cn),
-    ])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "hocba Demo"),
+            x509.NameAttribute(NameOID.COMMON_NAME, cn),
+        ]
+    )
 
 
 def _ca_key_usage() -> x509.KeyUsage:
@@ -398,26 +444,37 @@ def _ca_key_usage() -> x509.KeyUsage:
 
 
 def _crl_dp(url: str) -> x509.CRLDistributionPoints:
-    return x509.CRLDistributionPoints([
-        x509.DistributionPoint([x509.UniformResourceIdentifier(url)], None, None, None)])
+    return x509.CRLDistributionPoints([x509.DistributionPoint([x509.UniformResourceIdentifier(url)], None, None, None)])
 
 
 def _aia(ocsp_url: str | None, ca_url: str) -> x509.AuthorityInformationAccess:
-    descs = [x509.AccessDescription(x509.AuthorityInformationAccessOID.CA_ISSUERS, x509.UniformResourceIdentifier(ca_url))]
+    descs = [
+        x509.AccessDescription(x509.AuthorityInformationAccessOID.CA_ISSUERS, x509.UniformResourceIdentifier(ca_url))
+    ]
     if ocsp_url:
-        descs.insert(0, x509.AccessDescription(x509.AuthorityInformationAccessOID.OCSP,
-                                               x509.UniformResourceIdentifier(ocsp_url)))
+        descs.insert(
+            0,
+            x509.AccessDescription(x509.AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url)),
+        )
     return x509.AuthorityInformationAccess(descs)
 
 
-def _builder(subject: x509.Name, public_key, issuer: x509.Certificate, issuer_key: PrivateKey,
-             not_before: dt.datetime, not_after: dt.datetime) -> x509.CertificateBuilder:
+def _builder(
+    subject: x509.Name,
+    public_key,
+    issuer: x509.Certificate,
+    issuer_key: PrivateKey,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+) -> x509.CertificateBuilder:
     return (
         x509.CertificateBuilder()
-        .subject_name(subject).issuer_name(issuer.subject)
+        .subject_name(subject)
+        .issuer_name(issuer.subject)
         .public_key(public_key)
         .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before).not_valid_after(not_after)
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False)
     )

@@ -3,7 +3,8 @@
 ``with running_trust_services(pki) as urls:`` serves, on ``pki.base_url`` in a background thread:
 
 * ``POST /tsa``             RFC 3161 time-stamp responses (pyHanko's ``DummyTimeStamper`` signs them),
-* ``POST /ocsp``            RFC 6960 OCSP responses for the issuing CA's certificates (``GET /ocsp/<b64>`` too),
+* ``POST /ocsp``            RFC 6960 OCSP responses for the issuing CA's certificates
+                            (``GET /ocsp/<b64>`` too),
 * ``GET  /crl/issuing.crl`` and ``/crl/root.crl`` freshly signed CRLs,
 * ``GET  /certs/<name>.cer`` the CA certificates (the AIA "caIssuers" URLs).
 
@@ -19,9 +20,8 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import unquote
-
 from typing import Any
+from urllib.parse import unquote
 
 from asn1crypto import cms, core, tsp
 from asn1crypto import keys as asn1_keys
@@ -62,14 +62,17 @@ class _CachedKeyTimeStamper(DummyTimeStamper):
     def _sign_tst_info(self, tst_info_data: bytes, md_algorithm: str, dt: dt.datetime) -> tuple[bytes, Any]:
         md = hashes.Hash(get_pyca_cryptography_hash(md_algorithm))
         md.update(tst_info_data)
-        signed_attrs = cms.CMSAttributes([
-            simple_cms_attribute("content_type", "tst_info"),
-            simple_cms_attribute("signing_time", cms.Time({"utc_time": core.UTCTime(dt)})),
-            simple_cms_attribute("signing_certificate", general.as_signing_certificate(self.tsa_cert)),
-            simple_cms_attribute("message_digest", md.finalize()),
-        ])
-        signature = self._crypto_key.sign(signed_attrs.dump(), PKCS1v15(),
-                                          get_pyca_cryptography_hash(md_algorithm.upper()))
+        signed_attrs = cms.CMSAttributes(
+            [
+                simple_cms_attribute("content_type", "tst_info"),
+                simple_cms_attribute("signing_time", cms.Time({"utc_time": core.UTCTime(dt)})),
+                simple_cms_attribute("signing_certificate", general.as_signing_certificate(self.tsa_cert)),
+                simple_cms_attribute("message_digest", md.finalize()),
+            ]
+        )
+        signature = self._crypto_key.sign(
+            signed_attrs.dump(), PKCS1v15(), get_pyca_cryptography_hash(md_algorithm.upper())
+        )
         return signature, signed_attrs
 
 
@@ -84,10 +87,13 @@ class _TrustServices:
         tsa_key = pki.authority_key("tsa")
         assert isinstance(tsa_key, rsa.RSAPrivateKey)
         tsa_key_der = tsa_key.private_bytes(
-            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         self.timestamper = _CachedKeyTimeStamper(
-            tsa_cert=_asn1_cert(pki.tsa_cert), tsa_key=asn1_keys.PrivateKeyInfo.load(tsa_key_der),
-            certs_to_embed=[_asn1_cert(self.ca)], crypto_key=tsa_key,
+            tsa_cert=_asn1_cert(pki.tsa_cert),
+            tsa_key=asn1_keys.PrivateKeyInfo.load(tsa_key_der),
+            certs_to_embed=[_asn1_cert(self.ca)],
+            crypto_key=tsa_key,
         )
         # the hashes a request names the issuing CA by (SHA-1 is what clients send)
         self._issuer_hashes = {}
@@ -104,11 +110,13 @@ class _TrustServices:
             req = ocsp.load_der_ocsp_request(body)
         except ValueError:
             return ocsp.OCSPResponseBuilder.build_unsuccessful(ocsp.OCSPResponseStatus.MALFORMED_REQUEST).public_bytes(
-                serialization.Encoding.DER)
+                serialization.Encoding.DER
+            )
         expected = self._issuer_hashes.get(req.hash_algorithm.name)
         if expected != (req.issuer_name_hash, req.issuer_key_hash):
             return ocsp.OCSPResponseBuilder.build_unsuccessful(ocsp.OCSPResponseStatus.UNAUTHORIZED).public_bytes(
-                serialization.Encoding.DER)
+                serialization.Encoding.DER
+            )
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         revoked = self.pki.revoked()
         serial = req.serial_number
@@ -122,10 +130,15 @@ class _TrustServices:
         else:
             status = ocsp.OCSPCertStatus.UNKNOWN
         builder = ocsp.OCSPResponseBuilder().add_response_by_hash(
-            issuer_name_hash=req.issuer_name_hash, issuer_key_hash=req.issuer_key_hash,
-            serial_number=serial, algorithm=req.hash_algorithm, cert_status=status,
-            this_update=now - dt.timedelta(minutes=1), next_update=now + dt.timedelta(hours=12),
-            revocation_time=rev_time, revocation_reason=rev_reason,
+            issuer_name_hash=req.issuer_name_hash,
+            issuer_key_hash=req.issuer_key_hash,
+            serial_number=serial,
+            algorithm=req.hash_algorithm,
+            cert_status=status,
+            this_update=now - dt.timedelta(minutes=1),
+            next_update=now + dt.timedelta(hours=12),
+            revocation_time=rev_time,
+            revocation_reason=rev_reason,
         )
         builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, self.ocsp_cert).certificates([self.ocsp_cert])
         for ext in req.extensions:
@@ -140,8 +153,10 @@ class _TrustServices:
         else:
             issuer, key, revoked = self.ca, self.ca_key, self.pki.revoked()
         builder = (
-            x509.CertificateRevocationListBuilder().issuer_name(issuer.subject)
-            .last_update(now - dt.timedelta(minutes=1)).next_update(now + dt.timedelta(days=1))
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(issuer.subject)
+            .last_update(now - dt.timedelta(minutes=1))
+            .next_update(now + dt.timedelta(days=1))
             .add_extension(x509.CRLNumber(int(now.timestamp())), critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), critical=False)
         )
@@ -164,7 +179,7 @@ def _handler(services: _TrustServices) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        def log_message(self, format: str, *args: object) -> None:
             return
 
         def _reply(self, status: int, body: bytes, ctype: str) -> None:
@@ -190,7 +205,7 @@ def _handler(services: _TrustServices) -> type[BaseHTTPRequestHandler]:
             path = self.path
             if path.startswith("/ocsp/"):
                 try:
-                    req = base64.b64decode(unquote(path[len("/ocsp/"):]))
+                    req = base64.b64decode(unquote(path[len("/ocsp/") :]))
                     self._reply(200, services.ocsp(req), "application/ocsp-response")
                 except ValueError:
                     self._reply(400, b"bad request", "text/plain")
@@ -198,7 +213,7 @@ def _handler(services: _TrustServices) -> type[BaseHTTPRequestHandler]:
                 which = "root" if path.endswith("root.crl") else "issuing"
                 self._reply(200, services.crl(which), "application/pkix-crl")
             elif path.startswith("/certs/") and path.endswith(".cer"):
-                der = services.certificate(path[len("/certs/"):-len(".cer")])
+                der = services.certificate(path[len("/certs/") : -len(".cer")])
                 if der is None:
                     self._reply(404, b"not found", "text/plain")
                 else:
@@ -223,7 +238,9 @@ def running_trust_services(pki: DemoPKI) -> Iterator[TrustServiceUrls]:
     thread.start()
     try:
         yield TrustServiceUrls(
-            base=pki.base_url, timestamp=pki.timestamp_url, ocsp=pki.ocsp_url,
+            base=pki.base_url,
+            timestamp=pki.timestamp_url,
+            ocsp=pki.ocsp_url,
             crl=f"{pki.base_url}/crl/issuing.crl",
         )
     finally:

@@ -1,4 +1,4 @@
-"""Validation report for any signed PDF: each signature, who, role, when, chain, timestamp, revocation, changes.
+"""Validation report for any signed PDF: each signature, who, role, when, chain, timestamp, revocation.
 
 ``validate_pdf(pdf, trust_roots)`` never raises on bad input: a broken file, a PDF without
 signatures or a tampered one gives a report whose ``problems`` say why, in Vietnamese. pyHanko does
@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 from cryptography import x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields as pdf_fields
-from pyhanko.sign.ades.report import AdESSubIndic
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.dss import DocumentSecurityStore
@@ -35,8 +34,10 @@ Modification = Literal["none", "form_filling", "annotations", "other", "unknown"
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 _MOD = {
-    ModificationLevel.NONE: "none", ModificationLevel.LTA_UPDATES: "none",
-    ModificationLevel.FORM_FILLING: "form_filling", ModificationLevel.ANNOTATIONS: "annotations",
+    ModificationLevel.NONE: "none",
+    ModificationLevel.LTA_UPDATES: "none",
+    ModificationLevel.FORM_FILLING: "form_filling",
+    ModificationLevel.ANNOTATIONS: "annotations",
     ModificationLevel.OTHER: "other",
 }
 _TRUST_WHY = {
@@ -87,9 +88,15 @@ class SignatureReport:
 
     @property
     def ok(self) -> bool:
-        return (self.intact and self.valid and self.trusted and self.revocation != "revoked"
-                and self.modification_level in ("none", "form_filling")
-                and (self.timestamp_valid or not self.timestamp_present) and self.docmdp_ok is not False)
+        return (
+            self.intact
+            and self.valid
+            and self.trusted
+            and self.revocation != "revoked"
+            and self.modification_level in ("none", "form_filling")
+            and (self.timestamp_valid or not self.timestamp_present)
+            and self.docmdp_ok is not False
+        )
 
     @property
     def when(self) -> dt.datetime | None:
@@ -109,8 +116,12 @@ class ValidationReport:
 
     @property
     def all_valid(self) -> bool:
-        return self.is_pdf and bool(self.signatures) and all(s.ok for s in self.signatures) and not any(
-            p.startswith(_FILE_PROBLEM) for p in self.problems)
+        return (
+            self.is_pdf
+            and bool(self.signatures)
+            and all(s.ok for s in self.signatures)
+            and not any(p.startswith(_FILE_PROBLEM) for p in self.problems)
+        )
 
     @property
     def complete(self) -> bool:
@@ -130,11 +141,21 @@ def _trust_why(indic: object) -> str:
     return _TRUST_WHY.get(name, f"chuỗi chứng thư không hợp lệ ({name})")
 
 
-def _context(roots: list, dss: DocumentSecurityStore | None, fetcher: AIOHttpFetcherBackend | None,
-             moment: dt.datetime | None = None, *, strict: bool = True) -> ValidationContext:
+def _context(
+    roots: list,
+    dss: DocumentSecurityStore | None,
+    fetcher: AIOHttpFetcherBackend | None,
+    moment: dt.datetime | None = None,
+    *,
+    strict: bool = True,
+) -> ValidationContext:
     hard = strict and (dss is not None or fetcher is not None)
-    kwargs: dict = {"trust_roots": roots, "allow_fetching": fetcher is not None, "fetcher_backend": fetcher,
-                    "revocation_mode": "hard-fail" if hard else "soft-fail"}
+    kwargs: dict = {
+        "trust_roots": roots,
+        "allow_fetching": fetcher is not None,
+        "fetcher_backend": fetcher,
+        "revocation_mode": "hard-fail" if hard else "soft-fail",
+    }
     if moment is not None:
         kwargs.update(moment=moment, retroactive_revinfo=True)
     if dss is not None and not strict:
@@ -145,8 +166,9 @@ def _context(roots: list, dss: DocumentSecurityStore | None, fetcher: AIOHttpFet
     return ValidationContext(**kwargs)
 
 
-async def _validate_one(embedded, roots: list, dss: DocumentSecurityStore | None,
-                        fetcher: AIOHttpFetcherBackend | None) -> SignatureReport:
+async def _validate_one(
+    embedded, roots: list, dss: DocumentSecurityStore | None, fetcher: AIOHttpFetcherBackend | None
+) -> SignatureReport:
     name = embedded.field_name or "?"
     rep = SignatureReport(field_name=name)
     sig_obj = embedded.sig_object
@@ -164,23 +186,33 @@ async def _validate_one(embedded, roots: list, dss: DocumentSecurityStore | None
         return rep
     try:
         status = await async_validate_pdf_signature(
-            embedded, signer_validation_context=_context(roots, dss, fetcher),
-            ts_validation_context=_context(roots, dss, fetcher))
-        if not status.trusted and status.timestamp_validity is not None and status.timestamp_validity.valid \
-                and getattr(status.trust_problem_indic, "name", "") in ("OUT_OF_BOUNDS_NO_POE", "EXPIRED",
-                                                                         "OUT_OF_BOUNDS_NOT_REVOKED"):
+            embedded,
+            signer_validation_context=_context(roots, dss, fetcher),
+            ts_validation_context=_context(roots, dss, fetcher),
+        )
+        if (
+            not status.trusted
+            and status.timestamp_validity is not None
+            and status.timestamp_validity.valid
+            and getattr(status.trust_problem_indic, "name", "")
+            in ("OUT_OF_BOUNDS_NO_POE", "EXPIRED", "OUT_OF_BOUNDS_NOT_REVOKED")
+        ):
             # the certificate expired after signing: validate at the time the timestamp proves (LTV)
             moment = status.timestamp_validity.timestamp
             status = await async_validate_pdf_signature(
-                embedded, signer_validation_context=_context(roots, dss, fetcher, moment),
-                ts_validation_context=_context(roots, dss, fetcher))
+                embedded,
+                signer_validation_context=_context(roots, dss, fetcher, moment),
+                ts_validation_context=_context(roots, dss, fetcher),
+            )
         revinfo_checked = dss is not None or fetcher is not None
         if not status.trusted and not status.revoked and revinfo_checked:
             # no revocation data for this signer in the file (B-T, not B-LT): judge the chain alone
             revinfo_checked = False
             status = await async_validate_pdf_signature(
-                embedded, signer_validation_context=_context(roots, dss, fetcher, strict=False),
-                ts_validation_context=_context(roots, dss, fetcher, strict=False))
+                embedded,
+                signer_validation_context=_context(roots, dss, fetcher, strict=False),
+                ts_validation_context=_context(roots, dss, fetcher, strict=False),
+            )
     except Exception as exc:
         rep.problems.append(f"Chữ ký '{name}': không kiểm tra được chữ ký (dữ liệu chữ ký hỏng).")
         rep.details.append(repr(exc))
@@ -188,7 +220,8 @@ async def _validate_one(embedded, roots: list, dss: DocumentSecurityStore | None
     rep.intact, rep.valid, rep.trusted = status.intact, status.valid, status.trusted
     rep.signing_time = status.signer_reported_dt
     rep.certification = embedded.sig_object.get("/Reference") is not None and any(
-        str(r.get("/TransformMethod")) == "/DocMDP" for r in embedded.sig_object.get("/Reference", []))
+        str(r.get("/TransformMethod")) == "/DocMDP" for r in embedded.sig_object.get("/Reference", [])
+    )
     rep.docmdp_ok = status.docmdp_ok
     rep.covers_whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     level = status.modification_level
@@ -226,15 +259,15 @@ async def _validate_one(embedded, roots: list, dss: DocumentSecurityStore | None
     if rep.modification_level == "annotations":
         rep.problems.append(f"{who}: tài liệu bị thêm chú thích (annotation) sau khi ký.")
     elif rep.modification_level == "other":
-        rep.problems.append(f"{who}: tài liệu đã bị sửa đổi sau khi ký (thêm/sửa trang, nội dung hoặc "
-                            f"xoá ô chữ ký).")
+        rep.problems.append(f"{who}: tài liệu đã bị sửa đổi sau khi ký (thêm/sửa trang, nội dung hoặc xoá ô chữ ký).")
     elif rep.docmdp_ok is False:
         rep.problems.append(f"{who}: các thay đổi sau khi ký vượt quá mức cho phép của chữ ký chứng nhận.")
     return rep
 
 
-async def async_validate_pdf(pdf: bytes, trust_roots: Sequence[x509.Certificate], *,
-                             allow_fetching: bool = False) -> ValidationReport:
+async def async_validate_pdf(
+    pdf: bytes, trust_roots: Sequence[x509.Certificate], *, allow_fetching: bool = False
+) -> ValidationReport:
     """See :func:`validate_pdf`."""
     report = ValidationReport(is_pdf=False, sha256=hashlib.sha256(pdf).hexdigest())
     if not pdf.lstrip()[:5].startswith(b"%PDF-"):
@@ -268,17 +301,22 @@ async def async_validate_pdf(pdf: bytes, trust_roots: Sequence[x509.Certificate]
     finally:
         if fetcher is not None:
             await fetcher.close()
-    if report.signatures and not report.signatures[-1].covers_whole_file and all(
-            s.modification_level in ("none", "form_filling") for s in report.signatures):
+    if (
+        report.signatures
+        and not report.signatures[-1].covers_whole_file
+        and all(s.modification_level in ("none", "form_filling") for s in report.signatures)
+    ):
         pass  # only revocation data / timestamps were appended after the last signature
     if report.empty_signature_fields:
-        report.problems.append("Chưa đủ chữ ký: ô chữ ký " + ", ".join(
-            f"'{n}'" for n in report.empty_signature_fields) + " còn trống.")
+        report.problems.append(
+            "Chưa đủ chữ ký: ô chữ ký " + ", ".join(f"'{n}'" for n in report.empty_signature_fields) + " còn trống."
+        )
     return report
 
 
-def validate_pdf(pdf: bytes, trust_roots: Sequence[x509.Certificate], *,
-                 allow_fetching: bool = False) -> ValidationReport:
+def validate_pdf(
+    pdf: bytes, trust_roots: Sequence[x509.Certificate], *, allow_fetching: bool = False
+) -> ValidationReport:
     """Validate every signature of ``pdf`` against ``trust_roots``; never raises on bad input.
 
     Revocation: taken from the document's DSS (B-LT, hard-fail: missing data is a problem);
@@ -292,12 +330,18 @@ def report_lines(report: ValidationReport) -> list[str]:
     """The report as plain Vietnamese lines (for the command line and logs)."""
     lines = ["HỢP LỆ" if report.all_valid else "KHÔNG HỢP LỆ", f"SHA-256: {report.sha256}"]
     for s in report.signatures:
-        lines.append(f"- {s.field_name}: {s.role_label or '?'} — {s.signer_name} — ký lúc {_vn_time(s.when)}"
-                     f" — {'hợp lệ' if s.ok else 'KHÔNG hợp lệ'}")
-        lines.append(f"    nguyên vẹn: {'có' if s.intact else 'không'}; tin cậy: "
-                     f"{'có' if s.trusted else 'không (' + (s.trust_problem or '?') + ')'}; "
-                     f"dấu thời gian: {(s.tsa_name + ' ' + _vn_time(s.timestamp_time)) if s.timestamp_present else 'không có'}; "
-                     f"thu hồi: {s.revocation}{' (nhúng trong tệp)' if s.revocation_embedded else ''}; "
-                     f"thay đổi sau ký: {s.modification_level}; phủ toàn bộ tệp: {'có' if s.covers_whole_file else 'không'}")
+        ts_text = f"{s.tsa_name} {_vn_time(s.timestamp_time)}" if s.timestamp_present else "không có"
+        lines.append(
+            f"- {s.field_name}: {s.role_label or '?'} — {s.signer_name} — ký lúc {_vn_time(s.when)}"
+            f" — {'hợp lệ' if s.ok else 'KHÔNG hợp lệ'}"
+        )
+        lines.append(
+            f"    nguyên vẹn: {'có' if s.intact else 'không'}; tin cậy: "
+            f"{'có' if s.trusted else 'không (' + (s.trust_problem or '?') + ')'}; "
+            f"dấu thời gian: {ts_text}; "
+            f"thu hồi: {s.revocation}{' (nhúng trong tệp)' if s.revocation_embedded else ''}; "
+            f"thay đổi sau ký: {s.modification_level}; "
+            f"phủ toàn bộ tệp: {'có' if s.covers_whole_file else 'không'}"
+        )
     lines.extend(f"! {p}" for p in report.problems)
     return lines
