@@ -124,10 +124,14 @@ def run(args, label: str) -> None:
         )
 
     service_floor = median(service, args.repeat)
-    print(f"Xuất sổ điểm 45 học sinh: {export_time * 1000:.1f} ms (sàn openpyxl thuần {export_floor * 1000:.1f} ms, "
-          f"gấp {export_time / export_floor:.1f} lần)")
-    print(f"Nhập lại sổ không đổi: {unchanged * 1000:.1f} ms; nhập 45 ô thay đổi: {changed * 1000:.1f} ms "
-          f"(sàn services.sheet_import {service_floor * 1000:.1f} ms, gấp {changed / service_floor:.1f} lần)")
+    print(
+        f"Xuất sổ điểm 45 học sinh: {export_time * 1000:.1f} ms (sàn openpyxl thuần {export_floor * 1000:.1f} ms, "
+        f"gấp {export_time / export_floor:.1f} lần)"
+    )
+    print(
+        f"Nhập lại sổ không đổi: {unchanged * 1000:.1f} ms; nhập 45 ô thay đổi: {changed * 1000:.1f} ms "
+        f"(sàn services.sheet_import {service_floor * 1000:.1f} ms, gấp {changed / service_floor:.1f} lần)"
+    )
 
 
 if __name__ == "__main__":

@@ -193,13 +193,15 @@ def score_floor(class_ids: list[int]) -> tuple[float, int]:
     return time.perf_counter() - started, len(rows)
 
 
-def median_time(fn: Callable[[int], object], repeat: int) -> float:
-    times = []
+def median_time(fn: Callable[[int], object], repeat: int) -> tuple[float, float]:
+    """Median wall time and median CPU time of this process (the machine may be shared: both are shown)."""
+    times, cpus = [], []
     for i in range(repeat):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         fn(i)
         times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(times), statistics.median(cpus)
 
 
 def ms(seconds: float) -> str:
@@ -306,14 +308,15 @@ def run(args, label: str) -> None:
         with CaptureQueriesContext(connection) as ctx:
             sheet = selectors.sheet_get(class_group=cg, subject=toan, term=1)
         counts[len(sheet.rows)] = len(ctx.captured_queries)
-    grid = median_time(lambda _i: selectors.sheet_get(class_group=big, subject=toan, term=1), args.repeat)
-    grid_floor = median_time(lambda _i: sheet_sql(big), args.repeat)
+    grid, grid_cpu = median_time(lambda _i: selectors.sheet_get(class_group=big, subject=toan, term=1), args.repeat)
+    grid_floor, _ = median_time(lambda _i: sheet_sql(big), args.repeat)
     print(
         f"Lưới nhập điểm (sheet_get): số truy vấn {counts} (10 và 45 học sinh) — "
         f"{'không đổi' if len(set(counts.values())) == 1 else 'TĂNG THEO SỐ HỌC SINH'}"
     )
     print(
-        f"  thời gian máy chủ, lớp 45 em: {ms(grid)} (trung vị); sàn 1 truy vấn SQL {ms(grid_floor)}; "
+        f"  thời gian máy chủ, lớp 45 em: {ms(grid)} (trung vị; CPU Python {ms(grid_cpu)}); "
+        f"sàn 1 truy vấn SQL {ms(grid_floor)}; "
         f"tỉ lệ {grid / grid_floor:.1f}×"
     )
 
@@ -348,10 +351,11 @@ def run(args, label: str) -> None:
                 ["7.5" if i % 2 else "8.0", row_ids[i % len(row_ids)]],
             )
 
-    save_time = median_time(save, args.repeat)
-    save_floor_time = median_time(save_floor, args.repeat)
+    save_time, save_cpu = median_time(save, args.repeat)
+    save_floor_time, _ = median_time(save_floor, args.repeat)
     print(
-        f"Lưu một ô (score_update): {ms(save_time)} (trung vị); sàn 1 UPDATE {ms(save_floor_time)}; "
+        f"Lưu một ô (score_update): {ms(save_time)} (trung vị; CPU Python {ms(save_cpu)}); "
+        f"sàn 1 UPDATE {ms(save_floor_time)}; "
         f"tỉ lệ {save_time / save_floor_time:.1f}×"
     )
 
@@ -380,22 +384,23 @@ def run(args, label: str) -> None:
             )
 
     repeat = max(3, args.repeat // 3)
-    import_time = median_time(do_import, repeat)
-    import_floor_time = median_time(import_floor, repeat)
+    import_time, import_cpu = median_time(do_import, repeat)
+    import_floor_time, _ = median_time(import_floor, repeat)
     print(
-        f"Nhập tệp 45 dòng (sheet_import, {len(shape.fields)} cột): {ms(import_time)}; "
+        f"Nhập tệp 45 dòng (sheet_import, {len(shape.fields)} cột): {ms(import_time)} "
+        f"(CPU Python {ms(import_cpu)}); "
         f"sàn 45 UPDATE {ms(import_floor_time)}; tỉ lệ {import_time / import_floor_time:.1f}×"
     )
 
     # 4. closing the school's year.
     floor, floor_rows = min(score_floor(class_ids) for _ in range(3))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     report = close_classes(class_ids=class_ids, period="year")
-    close_time = time.perf_counter() - started
+    close_time, close_cpu = time.perf_counter() - started, time.process_time() - cpu
     print(
         f"Tổng kết năm cả trường (close_classes): {report.students} học sinh trong {close_time:.2f} s = "
         f"{report.students / close_time:,.0f} học sinh/s ({floor_rows / close_time:,.0f} dòng điểm/s), "
-        f"{report.failed} lỗi"
+        f"{report.failed} lỗi; CPU Python {close_cpu:.2f} s"
     )
     print(
         f"  sàn: đọc {floor_rows} dòng điểm bằng 1 truy vấn SQL {floor:.3f} s; "

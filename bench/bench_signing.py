@@ -161,6 +161,8 @@ def main() -> None:
             f"  target ≥ 30 records/s per core: {'MET' if per_s >= 30 else 'NOT MET'} "
             f"(ratio {per_s / 30:.2f}); 1,500 records would take {1500 / per_s:.1f} s"
         )
+        if failed:
+            print(f"  first failure: {failed[0].error}")
         print(f"  sample validates: {sample.all_valid} (timestamp {sample.signatures[-1].timestamp_valid})")
         print(
             json.dumps(

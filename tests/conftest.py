@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -19,12 +20,58 @@ def _fast_passwords(settings, tmp_path_factory):
     settings.DATA_DIR = tmp_path_factory.getbasetemp() / "data"
 
 
-@pytest.fixture
-def city(db, settings):
-    """The demo city at test size: 3 schools (THCS, THPT, one more), 240 students, demo logins."""
+CITY = {"schools": 3, "students": 240, "seed": 7}
+_seeded: dict[str, object] = {}
+
+
+def _seed_city_now(data_dir: Path):
+    """Seed the test city (and the demo PKI) into the current test database; sheets stay empty
+    (gradebook tests start from empty sheets; tests/gradebook/test_demo.py covers the demo scores)."""
+    from django.conf import settings
+
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.HOCBA_DEMO_GRADEBOOK = False  # gradebook tests start from empty sheets (tests/gradebook/test_demo.py)
-    return seed_city(schools=3, students=240, seed=7)
+    settings.DATA_DIR = data_dir
+    previous = getattr(settings, "HOCBA_DEMO_GRADEBOOK", True)
+    settings.HOCBA_DEMO_GRADEBOOK = False
+    try:
+        _seeded["city"] = seed_city(**CITY)
+    finally:
+        settings.HOCBA_DEMO_GRADEBOOK = previous
+    return _seeded["city"]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Seed the demo city ONCE per test worker, right after the test database is created.
+
+    Each test then runs inside a transaction that is rolled back, so every test sees the same
+    city without paying for seeding it. Tests that need an empty database use ``empty_db``.
+    """
+    with django_db_blocker.unblock():
+        _seed_city_now(tmp_path_factory.getbasetemp() / "data")
+
+
+@pytest.fixture
+def city(db):
+    """The demo city at test size: 3 schools (THCS, THPT, one more), 240 students, demo logins.
+
+    After a transactional test has flushed the database, the city is seeded again.
+    """
+    from hocba.org.models import Department
+
+    if not Department.objects.exists():
+        from django.conf import settings
+
+        return _seed_city_now(Path(settings.DATA_DIR))
+    return _seeded["city"]
+
+
+@pytest.fixture
+def empty_db(db):
+    """A database without the seeded city (emptied inside the test's transaction, restored after)."""
+    from django.core.management import call_command
+
+    call_command("flush", interactive=False, verbosity=0)
 
 
 @pytest.fixture

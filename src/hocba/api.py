@@ -18,6 +18,7 @@ api = NinjaAPI(
 
 api.add_router("/", "hocba.org.api.router")
 api.add_router("/", "hocba.people.api.router")
+api.add_router("/", "hocba.verification.api.router")
 
 
 @api.exception_handler(PermissionDeniedError)

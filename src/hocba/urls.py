@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("hocba.people.urls")),
     path("", include("hocba.gradebook.urls")),
     path("", include("hocba.records.urls")),
+    path("", include("hocba.verification.urls")),
+    path("", include("hocba.signing.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -33,7 +33,7 @@ def verify() -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def world(db):
+def world(empty_db):
     w = build_world()
     for name in ("Nguyễn Văn An", "Trần Thị Bích", "Lê Văn Cường", "Phạm Thị Dung"):
         w.add_student(name)

@@ -24,6 +24,15 @@ pytestmark = pytest.mark.django_db
 HEAD = 7
 
 
+@pytest.fixture
+def keep_connection(monkeypatch):
+    """``hocba.__main__.main`` runs the command as the shell does, and Django then closes every database
+    connection; inside a test that would close the test's own transaction (on PostgreSQL)."""
+    from django.db import connections
+
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+
+
 def run(*args) -> str:
     out = io.StringIO()
     call_command("gradebook", *args, stdout=out)
@@ -64,7 +73,7 @@ def test_export_then_import_as_the_subject_teacher_prints_what_changed(world, tm
     assert AuditEntry.objects.filter(action="gradebook:sheet:export", source="cli").exists()
 
 
-def test_refused_import_exits_non_zero_with_every_bad_cell(world, tmp_path, capsys):
+def test_refused_import_exits_non_zero_with_every_bad_cell(world, tmp_path, capsys, keep_connection):
     path = tmp_path / "toan.xlsx"
     run("export", "--class", str(world.cls.pk), "--subject", "TOAN", "--term", "1", "--out", str(path))
     fill_cell(path, "TX1", "11", HEAD + 1)
@@ -78,7 +87,7 @@ def test_refused_import_exits_non_zero_with_every_bad_cell(world, tmp_path, caps
     assert not SubjectTermScore.objects.exists()
 
 
-def test_import_as_another_user_goes_through_the_same_permission_check(world, tmp_path, capsys):
+def test_import_as_another_user_goes_through_the_same_permission_check(world, tmp_path, keep_connection):
     path = tmp_path / "toan.xlsx"
     run("export", "--class", str(world.cls.pk), "--subject", "TOAN", "--term", "2", "--out", str(path))
     fill_cell(path, "GK", "7")
@@ -125,10 +134,7 @@ def test_close_a_school_as_the_system_account_computes_every_students_results(wo
         class_group__school=world.cls.school, status__in=ACTIVE_STATUSES, school_year=world.cls.school_year
     ).count()
     assert f"{school_students}/{school_students} học sinh (100%)" in out
-    assert (
-        StudentResult.objects.filter(period="year", class_group__school=world.cls.school).count()
-        == school_students
-    )
+    assert StudentResult.objects.filter(period="year", class_group__school=world.cls.school).count() == school_students
     filled = StudentResult.objects.filter(period="year", class_group=world.cls)
     assert filled.count() == len(world.students) and not filled.exclude(error="").exists()
     system = get_user_model().objects.get(username="hocba-system")
@@ -139,7 +145,7 @@ def test_close_a_school_as_the_system_account_computes_every_students_results(wo
     assert AuditEntry.objects.filter(action="gradebook:closing:start", actor=system).exists()
 
 
-def test_close_the_city_and_refuse_a_user_without_the_right(world, capsys):
+def test_close_the_city_and_refuse_a_user_without_the_right(world, keep_connection):
     for cg in ClassGroup.objects.exclude(pk=world.cls.pk):
         fill_class(cg, terms=(1,))
     with pytest.raises(CommandError, match="không có quyền"):

@@ -22,7 +22,7 @@ from hocba.people.models import ACTIVE_STATUSES, Enrolment
 
 
 @pytest.fixture
-def seeded(db, settings):
+def seeded(empty_db, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.HOCBA_DEMO_GRADEBOOK = True
     return seed_city(schools=3, students=300, seed=11)

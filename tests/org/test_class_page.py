@@ -26,7 +26,7 @@ MIDDLE = ["Văn", "Thị", "Minh"]
 
 
 @pytest.fixture
-def classes(db):
+def classes(empty_db):
     world = build_world()
     org_services.catalogue_load()
     small = org_services.class_create(school=world.school, school_year=world.year, grade=7, name="7A1")

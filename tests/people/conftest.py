@@ -8,5 +8,5 @@ from tests.people.world import World, build_world
 
 
 @pytest.fixture
-def world(db) -> World:
+def world(empty_db) -> World:
     return build_world()

@@ -268,8 +268,9 @@ def _demo_users(*, department, communes, schools, year) -> dict[str, str]:
     password = make_password(DEMO_PASSWORD)  # one (slow, salted) hash shared by the published demo accounts
 
     def user(username: str, full_name: str, description: str, **extra):
-        first, _, last = full_name.rpartition(" ")
-        u = User.objects.create(username=username, password=password, first_name=last, last_name=first, **extra)
+        # Vietnamese names are written family name first: keep the whole name in one field so that
+        # get_full_name() shows it the way people write it.
+        u = User.objects.create(username=username, password=password, first_name=full_name, **extra)
         logins[username] = description
         return u
 

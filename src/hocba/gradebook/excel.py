@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from copy import copy
 import zipfile
+from copy import copy
 from dataclasses import dataclass, field
 from typing import IO
 

@@ -43,8 +43,10 @@ def with_signature_fields(rendered) -> bytes:
     from hocba.signing.core.pades import SignatureBox, prepare_signature_fields
     from hocba.signing.workflow import field_name
 
+    # In signing order (not the layout order of the boxes): each field's FieldMDP lock excludes the
+    # fields that come after it, so a principal field prepared after the seal's would lock the seal.
     boxes = [SignatureBox(field_name(role), b.page_index, b.x1, b.y1, b.x2, b.y2)
-             for role, b in rendered.signature_boxes.items() if role in PRIMARY_ROLES]
+             for role in PRIMARY_ROLES if (b := rendered.signature_boxes.get(role)) is not None]
     return prepare_signature_fields(rendered.pdf, boxes)
 
 

@@ -140,6 +140,9 @@ class SigningBatch(models.Model):
     done = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     messages = models.JSONField(default=list, blank=True)
+    #: the PIN/passphrase, Fernet-encrypted with a key derived from SECRET_KEY, for the background task
+    #: only; wiped when the batch ends (see hocba.signing.batch).
+    secret_token = models.TextField(blank=True, default="")
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)

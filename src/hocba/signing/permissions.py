@@ -13,6 +13,9 @@ RULES.update({
     "signing:record:view": frozenset({R.SCHOOL_ADMIN, R.PRINCIPAL, R.DEPUTY_PRINCIPAL, R.HOMEROOM_TEACHER,
                                       R.SUBJECT_TEACHER}),
     "signing:certificate:manage": frozenset({R.SCHOOL_ADMIN, R.PRINCIPAL}),
+    # anyone of the school system may check a signed PDF (officers, the school board, teachers)
+    "signing:validate": frozenset({R.DEPARTMENT_OFFICER, R.COMMUNE_OFFICER, R.SCHOOL_ADMIN, R.PRINCIPAL,
+                                   R.DEPUTY_PRINCIPAL, R.HOMEROOM_TEACHER, R.SUBJECT_TEACHER}),
     "signing:certificate:progress": frozenset({R.DEPARTMENT_OFFICER, R.COMMUNE_OFFICER, R.SCHOOL_ADMIN,
                                                R.PRINCIPAL}),
 })

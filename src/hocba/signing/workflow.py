@@ -177,7 +177,7 @@ def _store_signature(*, version: RecordVersion, role: str, identity: SignerIdent
     """Store one signed revision if the version did not change meanwhile (called under the row lock)."""
     current_base = version.signed_pdf_sha256 or version.pdf_sha256
     if current_base != base_sha:
-        raise DomainError("Học bạ vừa được ký bởi người khác; hãy tải lại và ký lại.")
+        raise DomainError("Học bạ đã thay đổi (vừa được ký hoặc lập lại) trong khi ký; hãy tải lại và ký lại.")
     sha = archive.archive_put(signed_pdf, "application/pdf")
     now = timezone.now()
     signature = Signature.objects.create(

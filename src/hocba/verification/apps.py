@@ -7,3 +7,10 @@ class VerificationConfig(AppConfig):
     name = "hocba.verification"
     label = "verification"
     verbose_name = "Xác thực học bạ"
+
+    def ready(self) -> None:
+        from hocba.core.context_processors import register_nav
+        from hocba.verification import permissions  # noqa: F401  (registers the rules)
+
+        register_nav("Học bạ của gia đình", "verification:family", "verification:family:portal")
+        register_nav("Tài khoản gia đình", "verification:accounts", "verification:account:create")

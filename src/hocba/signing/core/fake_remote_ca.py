@@ -29,7 +29,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
-_HASHES = {"SHA256": hashes.SHA256, "SHA384": hashes.SHA384, "SHA512": hashes.SHA512}
+_HASHES: dict[str, type[hashes.SHA256 | hashes.SHA384 | hashes.SHA512]] = {
+    "SHA256": hashes.SHA256,
+    "SHA384": hashes.SHA384,
+    "SHA512": hashes.SHA512,
+}
 
 
 @dataclass
@@ -147,9 +151,10 @@ class FakeRemoteCA:
         if path.startswith("/v1/signatures/sign/") and path.endswith("/status"):
             tran_code = path[len("/v1/signatures/sign/") : -len("/status")]
             with self._lock:
-                tx = self.transactions.get(tran_code)
-                if tx is None or tx.user_id != body.get("user_id"):
+                found = self.transactions.get(tran_code)
+                if found is None or found.user_id != body.get("user_id"):
                     return 404, {"error_code": "TRANSACTION_NOT_FOUND", "message": tran_code}
+                tx = found
                 tx.polls += 1
                 if tx.status == "WAITING":
                     if self.behaviour == "reject":
@@ -190,6 +195,13 @@ class FakeRemoteCA:
 
         class Server(ThreadingHTTPServer):
             daemon_threads = True
+
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            """A client closing its keep-alive connection is normal; anything else is logged."""
+            import sys
+
+            if not isinstance(sys.exc_info()[1], ConnectionError):
+                super().handle_error(request, client_address)  # type: ignore[misc]
 
         self._server = Server(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-remote-ca", daemon=True)

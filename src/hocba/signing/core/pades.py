@@ -98,6 +98,8 @@ class SigningOptions:
     lock: bool = True
     check_certificate: bool = True
     bytes_reserved: int = DEFAULT_BYTES_RESERVED
+    #: seconds to wait for the time-stamping authority (pyHanko's default, 5 s, is short under load)
+    timestamp_timeout: float = 30.0
 
 
 # --------------------------------------------------------------------------- stamp
@@ -341,7 +343,7 @@ async def async_add_signature_field_and_sign(
         vc = _validation_context(options.trust_roots, fetcher, backend.chain)
     own_ts = timestamper is None and options.timestamp_url is not None
     if own_ts:
-        timestamper = HTTPTimeStamper(options.timestamp_url)  # type: ignore[arg-type]
+        timestamper = HTTPTimeStamper(options.timestamp_url, timeout=options.timestamp_timeout)
     try:
         prepared = _prepare(
             pdf,
@@ -469,12 +471,17 @@ async def sign_many(
         lock=options.lock,
         check_certificate=False,
         bytes_reserved=options.bytes_reserved,
+        timestamp_timeout=options.timestamp_timeout,
     )
     progress = BatchProgress(total=len(jobs))
     sem = asyncio.Semaphore(concurrency)
     connector = aiohttp.TCPConnector(limit=concurrency * 2)
     async with aiohttp.ClientSession(connector=connector) as session:
-        timestamper = HTTPTimeStamper(options.timestamp_url, session=session) if options.timestamp_url else None
+        timestamper = (
+            HTTPTimeStamper(options.timestamp_url, session=session, timeout=options.timestamp_timeout)
+            if options.timestamp_url
+            else None
+        )
         fetcher = AIOHttpFetcherBackend(session=session) if options.embed_revocation_info else None
 
         async def one(job: SignJob) -> SignResult:
@@ -603,7 +610,7 @@ async def async_prepare_signature(
     signed_attrs = await holder.signer.signed_attrs(prep_digest.document_digest, "sha256", use_pades=True)
     der = signed_attrs.dump()
     return PendingSignature(
-        prepared_pdf=output.getvalue(),
+        prepared_pdf=output.getvalue(),  # type: ignore[attr-defined]
         document_digest=prep_digest.document_digest,
         reserved_start=prep_digest.reserved_region_start,
         reserved_end=prep_digest.reserved_region_end,
@@ -624,7 +631,7 @@ async def async_finish_signature(pending: PendingSignature, signature_value: byt
     cert = x509.load_der_x509_certificate(pending.signer_cert_der)
     chain = [x509.load_der_x509_certificate(c) for c in pending.chain_der]
     ext = _external_signer(cert, chain, signature_value)
-    timestamper = HTTPTimeStamper(pending.timestamp_url) if pending.timestamp_url else None
+    timestamper = HTTPTimeStamper(pending.timestamp_url, timeout=30) if pending.timestamp_url else None
     sig_cms = await ext.async_sign_prescribed_attributes(
         "sha256", signed_attrs=cms.CMSAttributes.load(pending.signed_attrs_der), timestamper=timestamper
     )

@@ -230,6 +230,14 @@ def running_trust_services(pki: DemoPKI) -> Iterator[TrustServiceUrls]:
 
     class Server(ThreadingHTTPServer):
         daemon_threads = True
+
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            """A client closing its keep-alive connection is normal; anything else is logged."""
+            import sys
+
+            if not isinstance(sys.exc_info()[1], ConnectionError):
+                super().handle_error(request, client_address)
+
         allow_reuse_address = True
         request_queue_size = 128
 

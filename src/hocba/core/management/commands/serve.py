@@ -25,6 +25,11 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
         if settings.PRODUCTION:
             call_command("collectstatic", interactive=False, verbosity=0)
+        from hocba.signing.pki import ensure_demo_trust_services
+
+        tsa = ensure_demo_trust_services()  # the demo PKI's TSA/OCSP/CRL, served by this process
+        if tsa:
+            self.stdout.write(f"Dịch vụ cấp dấu thời gian và OCSP (PKI demo): {tsa}")
         children = []
         if not no_worker:
             children.append(subprocess.Popen([sys.executable, "-m", "hocba", "manage", "db_worker",  # noqa: S603

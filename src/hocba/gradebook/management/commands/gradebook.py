@@ -263,7 +263,8 @@ class Command(BaseCommand):
                 raise CommandError("Chưa có Sở GDĐT nào trong cơ sở dữ liệu.")
             by = system_actor(department)
         scope = target.name if target else "toàn thành phố"
-        self.stdout.write(f"Tổng kết {period} — {scope}, với tư cách {by.get_username()} …")
+        label = {"hk1": "học kì I", "hk2": "học kì II", "year": "cả năm"}[period]
+        self.stdout.write(f"Tổng kết {label} — {scope}, với tư cách {by.get_username()} …")
         started = time.perf_counter()
         tty = sys.stdout.isatty()
 
@@ -288,9 +289,9 @@ class Command(BaseCommand):
             self.stdout.write("")
         seconds = time.perf_counter() - started
         rate = run.done / seconds if seconds else 0
+        per_second = f"{rate:,.0f}".replace(",", ".")  # Vietnamese thousands separator
         self.stdout.write(
-            f"Xong: {run.done} học sinh, {run.failed} lỗi, {seconds:.1f} giây "
-            f"({rate:,.0f} học sinh/giây).".replace(",", ".")
+            f"Xong: {run.done} học sinh, {run.failed} lỗi, {seconds:.1f} giây ({per_second} học sinh/giây)."
         )
         for message in run.messages[:20]:
             self.stdout.write(f"  - {message}")

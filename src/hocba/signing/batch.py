@@ -1,0 +1,302 @@
+"""Ký hàng loạt (batch signing): the principal signs every record of a school awaiting the principal,
+the homeroom teacher (giáo viên chủ nhiệm, GVCN) every record of their class, in one action with one
+PIN/passphrase.
+
+The batch runs as background work (``hocba.signing.tasks.run_signing_batch``) with a
+:class:`SigningBatch` row for the live progress bar. How the secret travels: the view hands the
+PIN/passphrase to :func:`signing_batch_start`, which stores it in the batch row only as a Fernet token
+encrypted with a key derived (HKDF-SHA256) from ``settings.SECRET_KEY``; the task decrypts it (the
+token expires after :data:`SECRET_TTL_SECONDS`) and wipes it from the row when the batch ends,
+whatever the outcome. It never goes into the task queue's arguments, logs or the audit trail.
+
+Each record is signed by the core ``sign_many`` (time-stamp round trips overlapped) and stored under
+the version's row lock after re-checking that the version is still current, still awaiting this
+role, and that its PDF is still the one that was signed; a record that changed meanwhile is reported
+and skipped, the others go on. A certificate that may not sign fails the whole batch before anything
+is signed. Two batches for the same school/class and role are refused while one is queued or running;
+the (version, role) unique constraint of :class:`Signature` is the last line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from hocba.core.audit import audit_record
+from hocba.core.errors import DomainError, PermissionDeniedError
+from hocba.org.models import ClassGroup, School
+from hocba.records import archive
+from hocba.records.models import RecordStatus, RecordVersion
+from hocba.signing import pki, workflow
+from hocba.signing.core import pades
+from hocba.signing.models import Signature, SigningBatch, SignRole
+
+SECRET_TTL_SECONDS = 6 * 3600
+#: records signed per round (progress is saved after each round)
+CHUNK = 100
+ACTIVE = (SigningBatch.Status.QUEUED, SigningBatch.Status.RUNNING)
+
+
+# --- the secret ----------------------------------------------------------------------------
+
+def _fernet() -> Fernet:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"hocba.signing.batch",
+               info=b"batch-secret").derive(settings.SECRET_KEY.encode())
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def seal_secret(secret: str) -> str:
+    return _fernet().encrypt(secret.encode()).decode()
+
+
+def open_secret(token: str) -> str:
+    try:
+        return _fernet().decrypt(token.encode(), ttl=SECRET_TTL_SECONDS).decode()
+    except InvalidToken as exc:
+        raise DomainError("Mã PIN/mật khẩu của lượt ký đã hết hạn hoặc không đọc được; hãy bắt đầu lại.") from exc
+
+
+# --- what awaits -------------------------------------------------------------------------------
+
+def _current_ids():
+    from hocba.records.models import YearRecord
+
+    return YearRecord.objects.exclude(current_version=None).values("current_version_id")
+
+
+def awaiting(*, role: str, school: School | None = None, class_group: ClassGroup | None = None):
+    """Current versions awaiting ``role``: homeroom → not yet signed; principal → homeroom signed."""
+    qs = RecordVersion.objects.filter(pk__in=_current_ids()).exclude(status=RecordStatus.SUPERSEDED)
+    if class_group is not None:
+        qs = qs.filter(year_record__class_group=class_group)
+    if school is not None:
+        qs = qs.filter(year_record__school=school)
+    signed = Signature.objects.filter(version=OuterRef("pk"))
+    qs = qs.exclude(Exists(signed.filter(role=role)))
+    previous = workflow.PREVIOUS.get(role)
+    if previous:
+        qs = qs.filter(Exists(signed.filter(role=previous)))
+    return qs.order_by("year_record__class_group__name", "year_record__student__sort_name", "pk")
+
+
+# --- starting ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Scope:
+    school: School
+    class_group: ClassGroup | None
+
+
+def _scope(role: str, school, class_group) -> _Scope:
+    if role == SignRole.HOMEROOM:
+        if class_group is None:
+            raise DomainError("Ký hàng loạt của giáo viên chủ nhiệm cần chọn lớp.")
+        return _Scope(class_group.school, class_group)
+    if role == SignRole.PRINCIPAL:
+        if school is None:
+            raise DomainError("Ký hàng loạt của Hiệu trưởng cần chọn trường.")
+        return _Scope(school, None)
+    raise DomainError("Vai trò ký hàng loạt không hợp lệ.")
+
+
+def signing_batch_start(*, school: School | None = None, class_group: ClassGroup | None = None, role: str, by,
+                        secret: str, run_inline: bool = False) -> SigningBatch:
+    """Queue a batch: ``role`` = homeroom (a class) or principal (a school), signed by ``by`` with ``secret``.
+
+    Checked before anything is queued: who signs (the class's homeroom teacher; the school's principal
+    or an authorised deputy), that something awaits, the certificate (expired, not yet valid, revoked,
+    wrong person, untrusted → refused with the reason), that the secret opens the key, and that no other
+    batch of the same scope is queued or running. ``run_inline=True`` runs it in this process (CLI, tests).
+    """
+    scope = _scope(role, school, class_group)
+    candidates = awaiting(role=role, school=scope.school if role == SignRole.PRINCIPAL else None,
+                          class_group=scope.class_group)
+    first = candidates.select_related("year_record__class_group", "year_record__school").first()
+    if first is None:
+        raise DomainError("Không có học bạ nào đang chờ ký ở vai trò này.")
+    identity = workflow.signer_for(version=first, role=role, by=by)
+    if identity.teacher is None:
+        raise PermissionDeniedError("Không xác định được người ký.")
+    if role == SignRole.HOMEROOM and not any(not workflow.missing_confirmations(v) for v in candidates):
+        missing = sorted({s for v in candidates for s in workflow.missing_confirmations(v)})
+        raise DomainError("Chưa đủ xác nhận của giáo viên bộ môn.", {"Môn chưa xác nhận": missing})
+    problems = workflow.certificate_problems(identity.certificate, teacher=identity.teacher)
+    if problems:
+        raise DomainError("Không ký được với chứng thư số này.", {"Chứng thư số": problems})
+    workflow.open_backend(identity.certificate, secret).close()  # a wrong PIN/passphrase fails here, now
+    with transaction.atomic():
+        # Two starts at the same moment queue on the school's row, so the second sees the first batch.
+        School.objects.select_for_update().filter(pk=scope.school.pk).first()
+        active = SigningBatch.objects.filter(school=scope.school, role=role, status__in=ACTIVE)
+        if scope.class_group is not None:
+            active = active.filter(class_group=scope.class_group)
+        if active.exists():
+            raise DomainError("Đang có một lượt ký hàng loạt cho phạm vi này; hãy chờ lượt đó xong.")
+        batch = SigningBatch.objects.create(
+            role=role, school=scope.school, class_group=scope.class_group, signer=identity.teacher,
+            certificate=identity.certificate, total=candidates.count(), started_by=by, created_at=timezone.now(),
+            secret_token=seal_secret(secret))
+        audit_record(actor=by, action="signing:batch:start", object_type="signing_batch", object_id=batch.pk,
+                     school_id=scope.school.pk,
+                     after={"role": role, "class": scope.class_group.name if scope.class_group else None,
+                            "total": batch.total, "certificate": identity.certificate.serial})
+    if run_inline:
+        return signing_batch_run(batch.pk)
+    from hocba.signing.tasks import run_signing_batch
+
+    transaction.on_commit(lambda: run_signing_batch.enqueue(batch.pk))
+    return batch
+
+
+# --- running -----------------------------------------------------------------------------------
+
+def _label(version: RecordVersion) -> str:
+    record = version.year_record
+    return f"{record.student.full_name} ({record.class_group.name})"
+
+
+def _store_one(*, version_id: int, role: str, identity: workflow.SignerIdentity, signed_pdf: bytes, base_sha: str,
+               by) -> None:
+    with transaction.atomic():
+        version = RecordVersion.objects.select_for_update().select_related(
+            "year_record__school", "year_record__class_group").get(pk=version_id)
+        workflow._check_current(version)
+        workflow._check_order(version, role)
+        workflow._store_signature(version=version, role=role, identity=identity, signed_pdf=signed_pdf,
+                                  base_sha=base_sha, by=by)
+
+
+def signing_batch_run(batch_id: int, on_progress: Callable[[SigningBatch], None] | None = None) -> SigningBatch:
+    """Run a queued batch in this process (called by the background task)."""
+    batch = SigningBatch.objects.select_related("signer", "certificate", "school", "class_group", "started_by") \
+        .get(pk=batch_id)
+    if batch.status not in ACTIVE:
+        return batch
+    SigningBatch.objects.filter(pk=batch.pk).update(status=SigningBatch.Status.RUNNING)
+    messages: list[str] = []
+    done = failed = 0
+    status = SigningBatch.Status.FAILED
+    try:
+        secret = open_secret(batch.secret_token)
+        SigningBatch.objects.filter(pk=batch.pk).update(secret_token="")  # the task holds it now
+        role = batch.role
+        candidates = list(awaiting(role=role, school=batch.school if role == SignRole.PRINCIPAL else None,
+                                   class_group=batch.class_group)
+                          .select_related("year_record__student", "year_record__class_group", "year_record__school"))
+        SigningBatch.objects.filter(pk=batch.pk).update(total=len(candidates))
+        problems = workflow.certificate_problems(batch.certificate, teacher=batch.signer)
+        if problems:
+            raise DomainError("Không ký được với chứng thư số này: " + " ".join(problems))
+        if not candidates:
+            raise DomainError("Không có học bạ nào đang chờ ký ở vai trò này.")
+        identity = workflow.signer_for(version=candidates[0], role=role, by=batch.started_by)
+        if identity.certificate.pk != batch.certificate_id:
+            raise DomainError("Chứng thư số của người ký đã thay đổi từ khi bắt đầu lượt ký; hãy bắt đầu lại.")
+        jobs: list[pades.SignJob] = []
+        bases: dict[int, str] = {}
+        labels = {v.pk: _label(v) for v in candidates}
+        for version in candidates:
+            if role == SignRole.HOMEROOM:
+                missing = workflow.missing_confirmations(version)
+                if missing:
+                    failed += 1
+                    messages.append(f"{labels[version.pk]}: chưa đủ xác nhận của giáo viên bộ môn "
+                                    f"({', '.join(missing)}).")
+                    continue
+            try:
+                box = workflow._box(version, role)
+            except DomainError as exc:
+                failed += 1
+                messages.append(f"{labels[version.pk]}: {exc}")
+                continue
+            base = version.signed_pdf_sha256 or version.pdf_sha256
+            bases[version.pk] = base
+            jobs.append(pades.SignJob(key=version.pk, pdf=b"", box=box, role_label=identity.role_label,
+                                      signer_name=identity.teacher.full_name if identity.teacher else None))
+        _progress(batch, done, failed, messages, on_progress)
+        backend = workflow.open_backend(batch.certificate, secret)
+        del secret
+        options = workflow._options(pki.trust_roots())
+        try:
+            for start in range(0, len(jobs), CHUNK):
+                chunk = [pades.SignJob(key=j.key, pdf=archive.archive_get(bases[j.key]), box=j.box,
+                                       role_label=j.role_label, signer_name=j.signer_name)
+                         for j in jobs[start:start + CHUNK]]
+                results = asyncio.run(pades.sign_many(chunk, backend=backend, options=options))
+                for result in results:
+                    if not result.ok:
+                        failed += 1
+                        messages.append(f"{labels[result.key]}: {result.error}")
+                        continue
+                    try:
+                        _store_one(version_id=result.key, role=role, identity=identity, signed_pdf=result.pdf,
+                                   base_sha=bases[result.key], by=batch.started_by)
+                        done += 1
+                    except DomainError as exc:
+                        failed += 1
+                        messages.append(f"{labels[result.key]}: {_message(exc)}")
+                    except IntegrityError:
+                        failed += 1
+                        messages.append(f"{labels[result.key]}: đã được ký ở vai trò này (bởi lượt ký khác).")
+                _progress(batch, done, failed, messages, on_progress)
+        finally:
+            backend.close()
+        status = SigningBatch.Status.DONE
+    except DomainError as exc:
+        messages.insert(0, _message(exc))
+    except Exception as exc:  # the batch must end visibly, whatever happened
+        messages.insert(0, f"Lỗi hệ thống: {type(exc).__name__}: {exc}")
+        raise
+    finally:
+        SigningBatch.objects.filter(pk=batch.pk).update(
+            status=status, done=done, failed=failed, messages=messages[:1000], secret_token="",
+            finished_at=timezone.now())
+        audit_record(actor=batch.started_by, action="signing:batch:finish", object_type="signing_batch",
+                     object_id=batch.pk, school_id=batch.school_id,
+                     after={"status": str(status), "done": done, "failed": failed})
+    batch.refresh_from_db()
+    return batch
+
+
+def _message(exc: DomainError) -> str:
+    return str(exc)
+
+
+def _progress(batch: SigningBatch, done: int, failed: int, messages: list[str], on_progress) -> None:
+    SigningBatch.objects.filter(pk=batch.pk).update(done=done, failed=failed, messages=messages[:1000])
+    if on_progress is not None:
+        batch.done, batch.failed = done, failed
+        on_progress(batch)
+
+
+def latest_batch(*, school: School, class_group: ClassGroup | None = None, role: str | None = None):
+    qs = SigningBatch.objects.filter(school=school)
+    if class_group is not None:
+        qs = qs.filter(class_group=class_group)
+    if role is not None:
+        qs = qs.filter(role=role)
+    return qs.order_by("-created_at", "-pk").first()
+
+
+def batch_status(batch: SigningBatch | None) -> dict:
+    """What the progress bar shows (JSON)."""
+    if batch is None:
+        return {"status": None}
+    return {"id": batch.pk, "status": batch.status, "status_label": batch.get_status_display(),
+            "role": batch.role, "total": batch.total, "done": batch.done, "failed": batch.failed,
+            "finished": batch.status not in ACTIVE, "messages": batch.messages[:200],
+            "percent": round(100 * (batch.done + batch.failed) / batch.total) if batch.total else
+            (100 if batch.status not in ACTIVE else 0)}
+
+
+__all__ = ["awaiting", "batch_status", "latest_batch", "signing_batch_run", "signing_batch_start"]

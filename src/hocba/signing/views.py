@@ -1,0 +1,283 @@
+"""Pages of the signing workflow: a class's records (confirm, sign the class), the school (sign the
+school, live progress), certificate provisioning, and a validation report for any uploaded PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from hocba.core.access import forbidden, requires
+from hocba.core.errors import DomainError
+from hocba.core.permissions import can, restrict, roles_for, scope_of
+from hocba.org.models import School
+from hocba.org.selectors import class_get
+from hocba.people.models import ACTIVE_STATUSES, Enrolment, Teacher
+from hocba.records.models import YearRecord
+from hocba.signing import batch as batches
+from hocba.signing import pki, services, workflow
+from hocba.signing.models import BackendKind, Certificate, Signature, SignRole, SubjectConfirmation
+
+#: All staff of every school must hold a certificate by this date (the Department's plan).
+PROVISIONING_DEADLINE = dt.date(2025, 12, 16)
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+# --- a class --------------------------------------------------------------------------------
+
+def _may_view_class(user, class_group) -> bool:
+    roles = roles_for(user, "signing:record:view")
+    scope = scope_of(user)
+    return (class_group.school_id in scope.schools_for(roles) or class_group.pk in scope.homeroom_class_ids
+            or class_group.pk in scope.taught_class_ids)
+
+
+def class_rows(class_group) -> list[dict]:
+    """Every active student: the current version, confirmations done/missing, signatures, status."""
+    enrolments = list(Enrolment.objects.filter(class_group=class_group, status__in=ACTIVE_STATUSES)
+                      .select_related("student").order_by("student__sort_name", "student_id"))
+    records = {r.student_id: r for r in YearRecord.objects.filter(class_group=class_group)
+               .select_related("current_version")}
+    version_ids = [r.current_version_id for r in records.values() if r.current_version_id]
+    sigs: dict[int, list[Signature]] = {}
+    for s in Signature.objects.filter(version_id__in=version_ids).order_by("signed_at"):
+        sigs.setdefault(s.version_id, []).append(s)
+    confirmed: dict[int, set[str]] = {}
+    for c in SubjectConfirmation.objects.filter(version_id__in=version_ids).select_related("version"):
+        if c.json_sha256 == c.version.json_sha256:
+            confirmed.setdefault(c.version_id, set()).add(c.subject_name)
+    rows = []
+    for n, e in enumerate(enrolments, start=1):
+        record = records.get(e.student_id)
+        version = record.current_version if record else None
+        row = {"number": n, "student": e.student, "version": version, "confirmed": [], "missing": [],
+               "signatures": []}
+        if version is not None:
+            names = [s["name"] for s in version.document.get("subjects", []) if s.get("term1") != "Miễn"]
+            done = confirmed.get(version.pk, set())
+            row["confirmed"] = [s for s in names if s in done]
+            row["missing"] = [s for s in names if s not in done]
+            row["signatures"] = sigs.get(version.pk, [])
+        rows.append(row)
+    return rows
+
+
+def _class_batch_json(class_group):
+    return batches.batch_status(batches.latest_batch(school=class_group.school, class_group=class_group,
+                                                     role=SignRole.HOMEROOM))
+
+
+@requires("signing:record:view")
+def class_page(request, class_id: int):
+    class_group = class_get(user=request.user, pk=class_id)
+    if not _may_view_class(request.user, class_group):
+        return forbidden(request)
+    scope = scope_of(request.user)
+    rows = class_rows(class_group)
+    return render(request, "signing/class.html", {
+        "class_group": class_group, "rows": rows,
+        "may_confirm": class_group.pk in scope.taught_class_ids,
+        "may_sign": class_group.pk in scope.homeroom_class_ids,
+        "batch": batches.latest_batch(school=class_group.school, class_group=class_group, role=SignRole.HOMEROOM),
+        "signed_count": sum(1 for r in rows if any(s.role == SignRole.HOMEROOM for s in r["signatures"])),
+    })
+
+
+@requires("signing:record:view")
+def class_status(request, class_id: int):
+    class_group = class_get(user=request.user, pk=class_id)
+    if not _may_view_class(request.user, class_group):
+        return JsonResponse({"message": "Bạn không có quyền truy cập trang này."}, status=403)
+    return JsonResponse(_class_batch_json(class_group))
+
+
+@require_POST
+@requires("signing:subject:confirm")
+def class_confirm(request, class_id: int):
+    """"Xác nhận các môn tôi dạy": the subject teacher confirms their rows on every current version."""
+    class_group = class_get(user=request.user, pk=class_id)
+    if class_group.pk not in scope_of(request.user).taught_class_ids:
+        return forbidden(request)
+    confirmed = records = 0
+    for record in YearRecord.objects.filter(class_group=class_group).exclude(current_version=None) \
+            .select_related("current_version__year_record"):
+        try:
+            done = workflow.subject_confirm(version=record.current_version, by=request.user)
+        except DomainError:
+            continue
+        confirmed += len(done)
+        records += bool(done)
+    if confirmed:
+        messages.success(request, f"Đã xác nhận {confirmed} dòng môn học trên {records} học bạ.")
+    else:
+        messages.info(request, "Không có dòng môn học nào cần xác nhận thêm.")
+    return redirect("signing:class", class_id=class_group.pk)
+
+
+@require_POST
+@requires("signing:record:sign_homeroom")
+def class_sign(request, class_id: int):
+    """"Ký toàn bộ lớp": the homeroom teacher signs every record of the class in one batch."""
+    class_group = class_get(user=request.user, pk=class_id)
+    if class_group.pk not in scope_of(request.user).homeroom_class_ids:
+        return forbidden(request)
+    try:
+        batch = batches.signing_batch_start(class_group=class_group, role=SignRole.HOMEROOM, by=request.user,
+                                            secret=request.POST.get("secret", ""))
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Đã bắt đầu ký {batch.total} học bạ của lớp {class_group.name}.")
+    return redirect("signing:class", class_id=class_group.pk)
+
+
+# --- a school -------------------------------------------------------------------------------
+
+def _school_for(request, school_id: int) -> School | None:
+    roles = roles_for(request.user, "signing:record:view")
+    if school_id not in scope_of(request.user).schools_for(roles):
+        return None
+    return get_object_or_404(School, pk=school_id)
+
+
+@requires("signing:record:view")
+def school_page(request, school_id: int):
+    school = _school_for(request, school_id)
+    if school is None:
+        return forbidden(request)
+    waiting = batches.awaiting(role=SignRole.PRINCIPAL, school=school)
+    per_class: dict[str, int] = {}
+    for name in waiting.values_list("year_record__class_group__name", flat=True):
+        per_class[name] = per_class.get(name, 0) + 1
+    homeroom_waiting = batches.awaiting(role=SignRole.HOMEROOM, school=school).count()
+    may_sign = bool(scope_of(request.user).schools_for(roles_for(request.user, "signing:record:sign_principal"))
+                    & {school.pk})
+    return render(request, "signing/school.html", {
+        "school": school, "waiting": sum(per_class.values()), "per_class": sorted(per_class.items()),
+        "homeroom_waiting": homeroom_waiting, "may_sign": may_sign,
+        "batch": batches.latest_batch(school=school, role=SignRole.PRINCIPAL)})
+
+
+@requires("signing:record:view")
+def school_status(request, school_id: int):
+    school = _school_for(request, school_id)
+    if school is None:
+        return JsonResponse({"message": "Bạn không có quyền truy cập trang này."}, status=403)
+    return JsonResponse(batches.batch_status(batches.latest_batch(school=school, role=SignRole.PRINCIPAL)))
+
+
+@require_POST
+@requires("signing:record:sign_principal")
+def school_sign(request, school_id: int):
+    """"Ký toàn trường": the principal (or an authorised deputy) signs every record awaiting them."""
+    roles = roles_for(request.user, "signing:record:sign_principal")
+    if school_id not in scope_of(request.user).schools_for(roles):
+        return forbidden(request)
+    school = get_object_or_404(School, pk=school_id)
+    try:
+        batch = batches.signing_batch_start(school=school, role=SignRole.PRINCIPAL, by=request.user,
+                                            secret=request.POST.get("secret", ""))
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Đã bắt đầu ký {batch.total} học bạ của {school.name}.")
+    return redirect("signing:school", school_id=school.pk)
+
+
+# --- certificates ---------------------------------------------------------------------------
+
+def provisioning(schools, *, now=None) -> list[dict]:
+    """Per school: staff with a valid certificate / all staff, who is missing, the seal."""
+    now = now or timezone.now()
+    valid = Certificate.objects.filter(revoked=False, not_before__lte=now, not_after__gt=now)
+    with_cert = set(valid.filter(is_seal=False).values_list("teacher_id", flat=True))
+    sealed = set(valid.filter(is_seal=True).values_list("school_id", flat=True))
+    out = []
+    for school in schools:
+        staff = list(Teacher.objects.filter(school=school).order_by("full_name", "pk"))
+        missing = [t for t in staff if t.pk not in with_cert]
+        total = len(staff)
+        have = total - len(missing)
+        out.append({"school": school, "total": total, "have": have, "missing": missing,
+                    "percent": round(100 * have / total) if total else 100, "seal": school.pk in sealed})
+    return out
+
+
+@requires("signing:certificate:progress")
+def certificates(request):
+    schools = restrict(School.objects.all(), request.user, "signing:certificate:progress").order_by("name")
+    manage_ids = scope_of(request.user).schools_for(roles_for(request.user, "signing:certificate:manage"))
+    rows = provisioning(schools)
+    today = timezone.localdate()
+    teachers = Teacher.objects.filter(school_id__in=manage_ids).order_by("full_name") if manage_ids else []
+    return render(request, "signing/certificates.html", {
+        "rows": rows, "deadline": PROVISIONING_DEADLINE, "days_left": (PROVISIONING_DEADLINE - today).days,
+        "overdue": today > PROVISIONING_DEADLINE, "days_over": (today - PROVISIONING_DEADLINE).days,
+        "may_manage": bool(manage_ids), "teachers": teachers,
+        "manage_schools": School.objects.filter(pk__in=manage_ids).order_by("name"),
+        "backends": BackendKind.choices,
+        "totals": {"have": sum(r["have"] for r in rows), "total": sum(r["total"] for r in rows)}})
+
+
+@require_POST
+@requires("signing:certificate:manage")
+def certificate_upload(request):
+    """Register an uploaded certificate (PEM/DER) for a staff member or as the school seal."""
+    manage_ids = scope_of(request.user).schools_for(roles_for(request.user, "signing:certificate:manage"))
+    upload = request.FILES.get("certificate")
+    owner = request.POST.get("owner", "")
+    backend = request.POST.get("backend", BackendKind.PKCS11)
+    try:
+        if upload is None or upload.size > 1024 * 1024:
+            raise DomainError("Hãy chọn tệp chứng thư số (PEM hoặc DER, tối đa 1 MB).")
+        if backend not in BackendKind.values:
+            raise DomainError("Phương thức ký không hợp lệ.")
+        if owner.startswith("seal:"):
+            school = get_object_or_404(School, pk=int(owner[5:]))
+            teacher = None
+        else:
+            teacher = get_object_or_404(Teacher.objects.select_related("school"), pk=int(owner or 0))
+            school = teacher.school
+        if school.pk not in manage_ids:
+            return forbidden(request)
+        ref = {k: v for k in ("module", "token", "key_label", "base_url", "user_id", "path")
+               if (v := request.POST.get(k, "").strip())}
+        if backend == BackendKind.PKCS11:
+            ref.setdefault("module", "/usr/lib/softhsm/libsofthsm2.so")
+        if backend == BackendKind.REMOTE and teacher is not None and teacher.personal_id:
+            ref.setdefault("user_id", teacher.personal_id)
+        row = services.certificate_register(data=upload.read(), school=school, teacher=teacher,
+                                            is_seal=teacher is None, backend=backend, backend_ref=ref,
+                                            by=request.user)
+    except (ValueError, DomainError) as exc:
+        messages.error(request, str(exc) if isinstance(exc, DomainError) else "Dữ liệu không hợp lệ.")
+    else:
+        messages.success(request, f"Đã đăng ký chứng thư số {row.subject} (số hiệu {row.serial}), "
+                                  f"hiệu lực đến {timezone.localtime(row.not_after):%d/%m/%Y}.")
+    return redirect("signing:certificates")
+
+
+# --- validation -----------------------------------------------------------------------------
+
+@requires("signing:validate")
+def validate(request):
+    """Upload a PDF and see its validation report in plain Vietnamese."""
+    report = None
+    name = ""
+    if request.method == "POST":
+        upload = request.FILES.get("pdf")
+        if upload is None:
+            messages.error(request, "Hãy chọn tệp PDF cần kiểm tra.")
+        elif upload.size > MAX_UPLOAD:
+            messages.error(request, "Tệp quá lớn (tối đa 20 MB).")
+        else:
+            from hocba.signing.core.validate import validate_pdf
+
+            name = upload.name
+            report = validate_pdf(upload.read(), pki.trust_roots())
+    return render(request, "signing/validate.html", {"report": report, "name": name,
+                                                     "can_manage": can(request.user, "signing:certificate:manage")})

@@ -1,0 +1,197 @@
+"""Family portal accounts (tài khoản gia đình): created by the school, first login sets a password,
+optional one-time code by e-mail; and the reads of the portal (own children only).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from hocba.core.audit import audit_record
+from hocba.core.permissions import restrict, scope_of
+from hocba.org.models import ClassGroup
+from hocba.people.models import ACTIVE_STATUSES, Enrolment, Guardianship, Student
+from hocba.records.models import RecordVersion, YearRecord
+from hocba.verification.models import AccessEvent, FamilyAccount, ShareLink
+
+OTP_MINUTES = 10
+OTP_MAX_ATTEMPTS = 5
+_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+@dataclass(frozen=True)
+class CreatedAccount:
+    """One account created for a class: shown once to the school admin, then only the hash is kept."""
+
+    full_name: str
+    kind: str  # "Học sinh" | "Phụ huynh"
+    username: str
+    password: str
+
+
+def _initial_password() -> str:
+    return "-".join("".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(4)) for _ in range(3))
+
+
+def _unique_username(base: str) -> str:
+    User = get_user_model()
+    name, n = base, 1
+    while User.objects.filter(username=name).exists():
+        n += 1
+        name = f"{base}{n}"
+    return name
+
+
+def _new_user(*, base: str, full_name: str, email: str = ""):
+    User = get_user_model()
+    password = _initial_password()
+    parts = full_name.rsplit(" ", 1)
+    user = User.objects.create_user(username=_unique_username(base), password=password, email=email,
+                                    first_name=parts[-1], last_name=parts[0] if len(parts) > 1 else "")
+    FamilyAccount.objects.create(user=user, must_change_password=True, created_at=timezone.now())
+    return user, password
+
+
+def family_accounts_create(*, class_group: ClassGroup, by) -> list[CreatedAccount]:
+    """Accounts for every active student of the class and their guardians who have none yet.
+
+    Returns the one-time initial passwords (to print and hand over); each account must set a new
+    password at first login.
+    """
+    created: list[CreatedAccount] = []
+    with transaction.atomic():
+        students = [e.student for e in Enrolment.objects.filter(class_group=class_group, status__in=ACTIVE_STATUSES)
+                    .select_related("student").order_by("student__sort_name")]
+        for student in students:
+            if student.user_id is None:
+                user, password = _new_user(base=f"hs{student.moet_code or student.pk}", full_name=student.full_name)
+                Student.objects.filter(pk=student.pk).update(user=user)
+                created.append(CreatedAccount(student.full_name, "Học sinh", user.username, password))
+            for link in Guardianship.objects.filter(student=student).select_related("guardian"):
+                guardian = link.guardian
+                if guardian.user_id is None:
+                    user, password = _new_user(base=f"ph{guardian.pk}", full_name=guardian.full_name,
+                                               email=guardian.email)
+                    type(guardian).objects.filter(pk=guardian.pk).update(user=user)
+                    guardian.user_id = user.pk
+                    created.append(CreatedAccount(guardian.full_name, f"Phụ huynh của {student.full_name}",
+                                                  user.username, password))
+        audit_record(actor=by, action="verification:family_accounts:create", object_type="class_group",
+                     object_id=class_group.pk, school_id=class_group.school_id,
+                     after={"created": [a.username for a in created]})
+    return created
+
+
+def family_account_of(user) -> FamilyAccount | None:
+    return FamilyAccount.objects.filter(user=user).first() if getattr(user, "pk", None) else None
+
+
+def password_set(*, user, password: str) -> None:
+    """Set the user's own new password and clear the first-login flag."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        FamilyAccount.objects.filter(user=user).update(must_change_password=False)
+
+
+def email_otp_set(*, user, enabled: bool) -> None:
+    account, _ = FamilyAccount.objects.get_or_create(
+        user=user, defaults={"must_change_password": False, "created_at": timezone.now()})
+    account.email_otp = enabled
+    account.save(update_fields=["email_otp"])
+
+
+def _otp_digest(user_id: int, code: str) -> str:
+    from django.conf import settings
+
+    return hmac.new(settings.SECRET_KEY.encode(), f"{user_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def otp_send(*, user) -> bool:
+    """E-mail a fresh 6-digit code valid for 10 minutes; False when the user has no e-mail address."""
+    if not user.email:
+        return False
+    code = f"{secrets.randbelow(10**6):06d}"
+    FamilyAccount.objects.filter(user=user).update(otp_hash=_otp_digest(user.pk, code), otp_attempts=0,
+                                                   otp_expires_at=timezone.now() + dt.timedelta(minutes=OTP_MINUTES))
+    send_mail("Mã xác nhận đăng nhập Học bạ số",
+              f"Mã xác nhận của bạn là {code}. Mã có hiệu lực trong {OTP_MINUTES} phút. "
+              "Nếu bạn không đăng nhập, hãy bỏ qua thư này và đổi mật khẩu.",
+              None, [user.email])
+    return True
+
+
+def otp_check(*, user, code: str) -> bool:
+    """True once for the right code before it expires; at most 5 attempts per code."""
+    account = family_account_of(user)
+    if account is None or not account.otp_hash or account.otp_expires_at is None:
+        return False
+    if account.otp_expires_at < timezone.now() or account.otp_attempts >= OTP_MAX_ATTEMPTS:
+        return False
+    ok = hmac.compare_digest(account.otp_hash, _otp_digest(user.pk, (code or "").strip()))
+    if ok:
+        FamilyAccount.objects.filter(pk=account.pk).update(otp_hash="", otp_expires_at=None)
+    else:
+        FamilyAccount.objects.filter(pk=account.pk).update(otp_attempts=account.otp_attempts + 1)
+    return ok
+
+
+# --- reads ---------------------------------------------------------------------------------
+
+def family_students(*, user) -> list[Student]:
+    """The user themself (a student) and their children (a guardian) — nobody else."""
+    scope = scope_of(user)
+    ids = scope.own_student_ids | scope.child_student_ids
+    return list(Student.objects.filter(pk__in=ids).order_by("sort_name"))
+
+
+def family_records(*, user) -> list[YearRecord]:
+    """Every year record of the user's own children / themself, with versions, signatures, links, log."""
+    from hocba.signing.models import Signature
+
+    scope = scope_of(user)
+    ids = scope.own_student_ids | scope.child_student_ids
+    return list(restrict(YearRecord.objects.all(), user, "records:record:view").filter(student_id__in=ids)
+                .select_related("student", "school", "school_year", "class_group", "current_version")
+                .prefetch_related(
+                    Prefetch("versions", queryset=RecordVersion.objects.order_by("-number").prefetch_related(
+                        Prefetch("signatures", queryset=Signature.objects.order_by("signed_at")))),
+                    Prefetch("share_links", queryset=ShareLink.objects.order_by("-created_at")),
+                    Prefetch("access_events", queryset=AccessEvent.objects.order_by("-at")))
+                .order_by("student__sort_name", "grade"))
+
+
+def family_record_get(*, user, record_id: int) -> YearRecord | None:
+    scope = scope_of(user)
+    ids = scope.own_student_ids | scope.child_student_ids
+    return (restrict(YearRecord.objects.all(), user, "records:record:view")
+            .filter(pk=record_id, student_id__in=ids).select_related("current_version").first())
+
+
+def family_version_get(*, user, version_id: int) -> RecordVersion | None:
+    scope = scope_of(user)
+    ids = scope.own_student_ids | scope.child_student_ids
+    version = RecordVersion.objects.select_related("year_record").filter(pk=version_id).first()
+    if version is None or version.year_record.student_id not in ids:
+        return None
+    if not restrict(YearRecord.objects.filter(pk=version.year_record_id), user, "records:record:view").exists():
+        return None
+    return version
+
+
+def staff_downloads(*, version_ids: list[int]) -> list[dict]:
+    """Downloads of these versions recorded in the audit log (staff and family via the records pages)."""
+    from hocba.core.models import AuditEntry
+
+    rows = AuditEntry.objects.filter(object_type="record_version", object_id__in=[str(v) for v in version_ids],
+                                     action__startswith="records:version:download").order_by("-at")
+    return [{"at": r.at, "object_id": r.object_id, "action": r.action, "actor_id": r.actor_id} for r in rows[:200]]

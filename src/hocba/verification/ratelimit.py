@@ -1,0 +1,44 @@
+"""A small per-client rate limiter on Django's cache (fixed window).
+
+``HOCBA_VERIFY_RATE`` / ``HOCBA_VERIFY_UPLOAD_RATE`` ("requests/seconds", from settings or the
+environment) bound what one client IP may ask. The default cache (LocMemCache) counts per
+process, so with N gunicorn workers a client gets up to N× the limit; in production point
+``CACHES["default"]`` at a shared cache (Redis, or Django's database cache) so the count is global.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+RATE_LIMITED_MESSAGE = "Bạn đã gửi quá nhiều yêu cầu xác thực trong thời gian ngắn. Vui lòng thử lại sau ít phút."
+
+
+def _rate(name: str, default: str) -> tuple[int, int]:
+    text = str(getattr(settings, name, None) or os.environ.get(name) or default)
+    count, _, seconds = text.partition("/")
+    return max(1, int(count)), max(1, int(seconds or 60))
+
+
+def client_ip(request) -> str:
+    """The client's address as seen by this server (behind a proxy, the proxy must set REMOTE_ADDR)."""
+    return request.META.get("REMOTE_ADDR", "") or "?"
+
+
+def allow(request, bucket: str = "code") -> bool:
+    """Count one request of ``bucket`` for the client; False when over the limit of the current window."""
+    count, seconds = (_rate("HOCBA_VERIFY_UPLOAD_RATE", "20/60") if bucket == "upload"
+                      else _rate("HOCBA_VERIFY_RATE", "60/60"))
+    window = int(time.time() // seconds)
+    key = f"hocba:rl:{bucket}:{client_ip(request)}:{window}"
+    if cache.add(key, 1, timeout=seconds + 1):
+        return True
+    try:
+        used = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=seconds + 1)
+        return True
+    return used <= count

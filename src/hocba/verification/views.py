@@ -1,0 +1,287 @@
+"""Pages: public verification (by code, QR, uploaded PDF), share links, the family portal, family accounts."""
+
+from __future__ import annotations
+
+import io
+from functools import wraps
+
+import segno
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.forms import SetPasswordForm
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from hocba.core.access import forbidden, public, requires, signed_in
+from hocba.core.permissions import restrict, roles_for, scope_of
+from hocba.org.models import ClassGroup
+from hocba.records import archive
+from hocba.records.document.codes import format_verification_code, normalise_verification_code
+from hocba.verification import family, ratelimit, services
+from hocba.verification.models import AccessKind, ShareLink
+
+OTP_SESSION_KEY = "hocba_family_otp_ok"
+
+
+def _limited(request):
+    return render(request, "verification/limited.html", {"message": ratelimit.RATE_LIMITED_MESSAGE}, status=429)
+
+
+# --- public verification ----------------------------------------------------------------------
+
+@public
+def verify_home(request):
+    """The form: type the code, or upload the PDF."""
+    typed = request.GET.get("ma", "")
+    if typed:
+        code = normalise_verification_code(typed)
+        if code:
+            return redirect("verification:verify_code", code=code)
+        if not ratelimit.allow(request):
+            return _limited(request)
+        return render(request, "verification/verify.html", {"verdict": services.unknown_verdict(), "typed": typed},
+                      status=404)
+    return render(request, "verification/verify.html", {})
+
+
+@public
+def verify_code(request, code: str):
+    """The page the QR code opens: the verdict for one code."""
+    if not ratelimit.allow(request):
+        return _limited(request)
+    verdict = services.verify_code(text=code, kind=AccessKind.PUBLIC_CODE)
+    shown = normalise_verification_code(code)
+    return render(request, "verification/verify.html",
+                  {"verdict": verdict, "code": format_verification_code(shown) if shown and verdict.found else ""},
+                  status=200 if verdict.found else 404)
+
+
+@public
+@require_POST
+def verify_upload(request):
+    """Check an uploaded PDF against the archive and validate its signatures."""
+    if not ratelimit.allow(request, "upload"):
+        return _limited(request)
+    error, verdict, status = _upload_verdict(request, AccessKind.PUBLIC_FILE)
+    return render(request, "verification/verify.html", {"verdict": verdict, "upload_error": error,
+                                                        "uploaded": True}, status=status)
+
+
+def _upload_verdict(request, kind: str):
+    """(error message, verdict, HTTP status) for the ``file`` of a multipart request."""
+    too_big = int(request.META.get("CONTENT_LENGTH") or 0) > services.MAX_UPLOAD_BYTES + 64 * 1024
+    upload = None if too_big else request.FILES.get("file")
+    if too_big or (upload is not None and upload.size > services.MAX_UPLOAD_BYTES):
+        return f"Tệp quá lớn (tối đa {services.MAX_UPLOAD_BYTES // (1024 * 1024)} MB).", None, 413
+    if upload is None:
+        return "Hãy chọn tệp PDF học bạ để kiểm tra.", None, 400
+    try:
+        return "", services.verify_pdf(data=upload.read(), kind=kind), 200
+    except services.UploadRefused as exc:
+        return exc.message, None, exc.status
+
+
+@public
+def share_public(request, token: str):
+    """A share link opened by a third party: the same minimal facts, for one record."""
+    if not ratelimit.allow(request):
+        return _limited(request)
+    verdict = services.verify_share(token=token)
+    if verdict is None:
+        return render(request, "verification/share_gone.html", {}, status=404)
+    return render(request, "verification/verify.html", {"verdict": verdict, "shared": True})
+
+
+# --- the family portal ---------------------------------------------------------------------------
+
+def family_gate(view):
+    """Family pages: first login sets a new password; the optional e-mailed code comes next."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        account = family.family_account_of(request.user)
+        if account is not None and account.must_change_password:
+            return redirect(f"{reverse('verification:password')}?next={request.path}")
+        if account is not None and account.email_otp and not request.session.get(OTP_SESSION_KEY):
+            return redirect(f"{reverse('verification:otp')}?next={request.path}")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@requires("verification:family:portal")
+@family_gate
+def family_home(request):
+    records = family.family_records(user=request.user)
+    version_ids = [v.pk for r in records for v in r.versions.all()]
+    downloads = family.staff_downloads(version_ids=version_ids)
+    by_version: dict[str, list] = {}
+    for d in downloads:
+        by_version.setdefault(d["object_id"], []).append(d)
+    rows = []
+    for record in records:
+        versions = list(record.versions.all())
+        staff = [d for v in versions for d in by_version.get(str(v.pk), [])]
+        status = {}
+        for v in versions:
+            if v.signed_pdf_sha256:
+                summary = services.archived_summary(v.signed_pdf_sha256)
+                status[v.pk] = {s["field"]: s["ok"] for s in summary.get("signatures", [])}
+        rows.append({"record": record, "versions": [(v, [(s, status.get(v.pk, {}).get(s.field_name))
+                                                         for s in v.signatures.all()]) for v in versions],
+                     "links": list(record.share_links.all()), "events": list(record.access_events.all()[:100]),
+                     "staff_downloads": staff})
+    return render(request, "verification/family.html", {
+        "rows": rows, "students": family.family_students(user=request.user),
+        "new_link": request.session.pop("hocba_new_share", None)})
+
+
+@requires("verification:family:portal")
+@family_gate
+def family_download(request, version_id: int):
+    version = family.family_version_get(user=request.user, version_id=version_id)
+    if version is None:
+        raise Http404("Không tìm thấy học bạ.")
+    data = archive.archive_get(version.signed_pdf_sha256 or version.pdf_sha256)
+    services.access_log(version=version, kind=AccessKind.FAMILY, what=f"Tải tệp PDF phiên bản {version.number}")
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="hocba-{version.verification_code}-v{version.number}.pdf"'
+    return response
+
+
+class ShareForm(forms.Form):
+    days = forms.IntegerField(label="Số ngày hiệu lực", min_value=1, max_value=services.SHARE_MAX_DAYS, initial=14)
+    note = forms.CharField(label="Gửi cho (ghi chú)", max_length=120, required=False)
+
+
+@require_POST
+@requires("verification:family:portal")
+@family_gate
+def share_create(request, record_id: int):
+    record = family.family_record_get(user=request.user, record_id=record_id)
+    if record is None:
+        raise Http404("Không tìm thấy học bạ.")
+    form = ShareForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Số ngày hiệu lực phải từ 1 đến %d." % services.SHARE_MAX_DAYS)
+        return redirect("verification:family")
+    link = services.share_link_create(year_record=record, by=request.user, days=form.cleaned_data["days"],
+                                      note=form.cleaned_data["note"])
+    request.session["hocba_new_share"] = link.pk
+    messages.success(request, "Đã tạo liên kết chia sẻ. Gửi liên kết hoặc mã QR cho người cần xem.")
+    return redirect("verification:family")
+
+
+def _own_link(request, link_id: int) -> ShareLink:
+    link = ShareLink.objects.select_related("year_record").filter(pk=link_id).first()
+    if link is None or family.family_record_get(user=request.user, record_id=link.year_record_id) is None:
+        raise Http404("Không tìm thấy liên kết.")
+    return link
+
+
+@require_POST
+@requires("verification:family:portal")
+@family_gate
+def share_revoke(request, link_id: int):
+    services.share_link_revoke(link=_own_link(request, link_id), by=request.user)
+    messages.success(request, "Đã thu hồi liên kết chia sẻ; liên kết không còn mở được.")
+    return redirect("verification:family")
+
+
+def share_url(link: ShareLink) -> str:
+    from django.conf import settings
+
+    return settings.HOCBA_PUBLIC_URL + reverse("verification:share_public", kwargs={"token": link.token})
+
+
+@requires("verification:family:portal")
+@family_gate
+def share_qr(request, link_id: int):
+    """The share link as a QR code (SVG image)."""
+    link = _own_link(request, link_id)
+    buffer = io.BytesIO()
+    segno.make(share_url(link), error="m").save(buffer, kind="svg", scale=4, xmldecl=False)
+    response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class OtpForm(forms.Form):
+    code = forms.CharField(label="Mã xác nhận (6 chữ số)", max_length=6)
+
+
+def _next(request) -> str:
+    target = request.GET.get("next") or request.POST.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else reverse("verification:family")
+
+
+@signed_in
+def password_change(request):
+    """First login: the family member sets their own password (the school's initial one expires)."""
+    form = SetPasswordForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        family.password_set(user=request.user, password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(request, request.user)
+        messages.success(request, "Đã đặt mật khẩu mới.")
+        return redirect(_next(request))
+    return render(request, "verification/password.html", {"form": form, "next": _next(request)})
+
+
+@signed_in
+def otp_verify(request):
+    """The optional second step: a 6-digit code sent by e-mail."""
+    form = OtpForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid() and family.otp_check(user=request.user, code=form.cleaned_data["code"]):
+            request.session[OTP_SESSION_KEY] = True
+            return redirect(_next(request))
+        messages.error(request, "Mã xác nhận không đúng hoặc đã hết hạn. Đã gửi mã mới.")
+        family.otp_send(user=request.user)
+    elif not request.session.get("hocba_otp_sent"):
+        request.session["hocba_otp_sent"] = True
+        if not family.otp_send(user=request.user):
+            messages.error(request, "Tài khoản chưa có địa chỉ thư điện tử; hãy liên hệ nhà trường.")
+    return render(request, "verification/otp.html", {"form": OtpForm(), "next": _next(request)})
+
+
+@requires("verification:family:portal")
+@family_gate
+def security(request):
+    """Turn the e-mailed one-time code on or off."""
+    account = family.family_account_of(request.user)
+    if request.method == "POST":
+        enabled = request.POST.get("email_otp") == "on"
+        if enabled and not request.user.email:
+            messages.error(request, "Cần có địa chỉ thư điện tử để nhận mã xác nhận; hãy liên hệ nhà trường.")
+        else:
+            family.email_otp_set(user=request.user, enabled=enabled)
+            request.session[OTP_SESSION_KEY] = True
+            messages.success(request, "Đã lưu cài đặt bảo mật.")
+        return redirect("verification:security")
+    return render(request, "verification/security.html", {"account": account})
+
+
+# --- family accounts (school admin) ------------------------------------------------------------
+
+def _admin_classes(user):
+    schools = scope_of(user).schools_for(roles_for(user, "verification:account:create"))
+    return restrict(ClassGroup.objects.all(), user, "org:class:view").filter(
+        school_id__in=schools, school_year__is_current=True).select_related("school").order_by("name")
+
+
+@requires("verification:account:create")
+def accounts(request):
+    return render(request, "verification/accounts.html", {"classes": _admin_classes(request.user)})
+
+
+@require_POST
+@requires("verification:account:create")
+def accounts_create(request, class_id: int):
+    class_group = _admin_classes(request.user).filter(pk=class_id).first()
+    if class_group is None:
+        return forbidden(request)
+    created = family.family_accounts_create(class_group=class_group, by=request.user)
+    return render(request, "verification/accounts_created.html", {"class_group": class_group, "created": created})
