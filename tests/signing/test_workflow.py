@@ -10,11 +10,9 @@ import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from hocba.core.errors import DomainError, PermissionDeniedError
-from hocba.gradebook.models import YearEntry
 from hocba.people.models import Teacher
 from hocba.records import archive
-from hocba.records.models import RecordStatus
-from hocba.records.services import record_compose
+from hocba.records.models import RecordStatus, RecordVersion
 from hocba.signing import pki
 from hocba.signing.core.validate import validate_pdf
 from hocba.signing.models import Signature, SignRole
@@ -79,10 +77,10 @@ def test_order_is_enforced_and_the_signed_record_validates(composed, tmp_path):
     out = subprocess.run([str(Path(sys.executable).parent / "pyhanko"), "sign", "validate", "--pretty-print",
                           "--trust-replace", "--trust", str(roots), "--no-revocation-check", str(path)],
                          capture_output=True, text=True, timeout=120)
-    Path("/tmp/s6/wf.pdf").write_bytes(pdf); Path("/tmp/s6/wf.out").write_text(out.stdout)
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.count("The signer's certificate is trusted.") == 3
-    assert "illegitimate" not in out.stdout and "INTACT" in out.stdout.upper()
+    assert out.stdout.count("The signature is judged VALID.") == 3
+    assert "illegitimate" not in out.stdout
 
 
 def test_field_locks_follow_the_signing_order(composed):
@@ -103,11 +101,8 @@ def test_a_superseded_version_is_not_signed(composed):
     version = _version(composed)
     confirm_as_assigned_teachers(version=version, source="test")
     version_sign(version=version, role=SignRole.HOMEROOM, by=gvcn, secret=SECRET)
-    record = version.year_record
-    YearEntry.objects.filter(class_group=composed, student=record.student).update(
-        homeroom_comment="Chăm ngoan, cần cố gắng hơn ở môn Toán.")
-    outcome = record_compose(student=record.student, class_group=composed)
-    assert outcome.status == "new_version"
+    # A correction superseded it meanwhile (the records app marks the old version so).
+    RecordVersion.objects.filter(pk=version.pk).update(status=RecordStatus.SUPERSEDED)
     with pytest.raises(DomainError, match="đã bị thay thế"):
         version_sign(version=version, role=SignRole.PRINCIPAL, by=ht, secret=SECRET)
     assert not Signature.objects.filter(version=version, role=SignRole.PRINCIPAL).exists()

@@ -55,18 +55,6 @@ def _limited():
     return Status(429, {"message": ratelimit.RATE_LIMITED_MESSAGE})
 
 
-@router.get("/verify/{code}", auth=None, url_name="api_verify_code",
-            response={200: VerifyOut, 404: VerifyOut, 429: MessageOut},
-            summary="Xác thực học bạ bằng mã xác thực")
-def verify_code(request, code: str):
-    """Mã xác thực 16 ký tự in trên học bạ (có hoặc không có dấu gạch). Mã không tồn tại và mã sai định dạng
-    nhận cùng một câu trả lời 404."""
-    if not ratelimit.allow(request):
-        return _limited()
-    verdict = services.verify_code(text=code, kind=AccessKind.API)
-    return Status(200 if verdict.found else 404, verdict.public_dict())
-
-
 @router.post("/verify/pdf", auth=None, url_name="api_verify_pdf",
              response={200: VerifyOut, 400: MessageOut, 413: MessageOut, 415: MessageOut, 429: MessageOut},
              summary="Xác thực tệp PDF học bạ")
@@ -81,3 +69,16 @@ def verify_pdf(request, file: UploadedFile = File(...)):  # noqa: B008
     except services.UploadRefused as exc:
         return Status(exc.status, {"message": exc.message})
     return Status(200, verdict.public_dict())
+
+
+# Declared after /verify/pdf so that POST /verify/pdf is not taken for a code.
+@router.get("/verify/{code}", auth=None, url_name="api_verify_code",
+            response={200: VerifyOut, 404: VerifyOut, 429: MessageOut},
+            summary="Xác thực học bạ bằng mã xác thực")
+def verify_code(request, code: str):
+    """Mã xác thực 16 ký tự in trên học bạ (có hoặc không có dấu gạch). Mã không tồn tại và mã sai định dạng
+    nhận cùng một câu trả lời 404."""
+    if not ratelimit.allow(request):
+        return _limited()
+    verdict = services.verify_code(text=code, kind=AccessKind.API)
+    return Status(200 if verdict.found else 404, verdict.public_dict())

@@ -13,7 +13,7 @@ from typing import Any
 from hocba.signing.core.validate import ValidationReport
 
 _ACTIVE = re.compile(rb"/(JavaScript|JS|OpenAction|AA|Launch|SubmitForm|ImportData|RichMedia)\b")
-_BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
+_EOF = re.compile(rb"%%EOF(\r\n|\r|\n)?")
 
 
 def summarise(report: ValidationReport) -> dict[str, Any]:
@@ -49,16 +49,15 @@ def active_content(pdf: bytes) -> list[str]:
     return sorted({m.group(1).decode() for m in _ACTIVE.finditer(pdf)})
 
 
-def signed_prefix_hashes(pdf: bytes) -> list[str]:
-    """SHA-256 of each signed revision's bytes (the file up to the end of each /ByteRange).
+def revision_prefix_hashes(pdf: bytes) -> list[str]:
+    """SHA-256 of each earlier revision of the file (the bytes up to each ``%%EOF``).
 
-    A file that was re-saved incrementally after signing still contains the exact signed bytes
-    as a prefix; their hash finds the archived revision even though the whole file's hash differs.
+    A file re-saved incrementally after signing still holds the exact archived bytes as a prefix;
+    their hash finds the archived revision even though the whole file's hash differs.
     """
-    out = []
-    for m in _BYTE_RANGE.finditer(pdf):
-        start, length = int(m.group(3)), int(m.group(4))
-        end = start + length
-        if 0 < end <= len(pdf):
-            out.append(hashlib.sha256(pdf[:end]).hexdigest())
-    return out
+    out: list[str] = []
+    for m in _EOF.finditer(pdf):
+        for end in {m.start() + 5, m.end()}:
+            if end < len(pdf):
+                out.append(hashlib.sha256(pdf[:end]).hexdigest())
+    return out[:200]

@@ -24,7 +24,7 @@ from hocba.records.document.codes import CODE_LENGTH, normalise_verification_cod
 from hocba.records.models import RecordStatus, RecordVersion, YearRecord
 from hocba.signing.core.validate import validate_pdf
 from hocba.signing.models import Signature, SignRole
-from hocba.verification.checks import active_content, signed_prefix_hashes, summarise
+from hocba.verification.checks import active_content, revision_prefix_hashes, summarise
 from hocba.verification.models import AccessEvent, AccessKind, ShareLink, ValidationResult
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -351,7 +351,7 @@ def verify_pdf(*, data: bytes, kind: str = AccessKind.PUBLIC_FILE) -> Verdict:
         "year_record__school", "year_record__school_year", "year_record__class_group").first()
     resaved = None
     if intermediate is None and unsigned is None and summary.get("signatures"):
-        prefixes = signed_prefix_hashes(data)
+        prefixes = revision_prefix_hashes(data)
         resaved = (RecordVersion.objects.filter(signed_pdf_sha256__in=prefixes).select_related(
             "year_record__school", "year_record__school_year", "year_record__class_group").first()
             if prefixes else None)
