@@ -31,7 +31,7 @@ def current_versions(class_group) -> list[RecordVersion]:
 
 
 @pytest.fixture
-def composed(homeroom_class):  # noqa: F811
+def composed(homeroom_class):
     """The homeroom class with every student's year record composed (unsigned, fields prepared)."""
     report = compose_class(class_group=homeroom_class)
     assert not report.failed, report.failed

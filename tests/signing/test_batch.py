@@ -16,7 +16,16 @@ from hocba.signing.batch import awaiting, open_secret, signing_batch_run, signin
 from hocba.signing.core.validate import validate_pdf
 from hocba.signing.models import Certificate, Signature, SigningBatch, SignRole
 from tests.signing.djangofix import (  # noqa: F401  (fixtures)
-    SECRET, archive_dir, composed, confirm_all, current_versions, days, homeroom_class, register_certificate, users)
+    SECRET,
+    archive_dir,
+    composed,
+    confirm_all,
+    current_versions,
+    days,
+    homeroom_class,
+    register_certificate,
+    users,
+)
 
 
 @pytest.mark.django_db
@@ -160,3 +169,18 @@ def test_concurrent_batches_on_one_school_do_not_double_sign(composed):
     total = len(current_versions(composed))
     assert Signature.objects.filter(role=SignRole.PRINCIPAL).count() == total
     assert Signature.objects.filter(role=SignRole.PRINCIPAL).values("version_id").distinct().count() == total
+
+
+@pytest.mark.django_db
+def test_an_authorised_deputy_signs_for_the_principal(composed):
+    """"KT. HIỆU TRƯỞNG / PHÓ HIỆU TRƯỞNG": the deputy's batch carries that label in the PDF and the row."""
+    gvcn, deputy = users("gvcn", "phohieutruong")
+    confirm_all(composed)
+    signing_batch_start(class_group=composed, role=SignRole.HOMEROOM, by=gvcn, secret=SECRET, run_inline=True)
+    batch = signing_batch_start(school=composed.school, role=SignRole.PRINCIPAL, by=deputy, secret=SECRET,
+                                run_inline=True)
+    assert batch.failed == 0 and batch.done > 0
+    signature = Signature.objects.filter(role=SignRole.PRINCIPAL).first()
+    assert signature.role_label.startswith("KT. HIỆU TRƯỞNG")
+    report = validate_pdf(archive.archive_get(signature.pdf_sha256), pki.trust_roots())
+    assert report.all_valid and "KT. HIỆU TRƯỞNG" in report.signatures[1].role_label

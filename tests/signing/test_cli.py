@@ -19,8 +19,7 @@ from hocba.records import archive
 from hocba.signing import pki
 from hocba.signing.models import SignRole
 from hocba.signing.workflow import confirm_as_assigned_teachers, version_sign
-from tests.signing.djangofix import (  # noqa: F401  (fixtures)
-    SECRET, archive_dir, composed, current_versions, homeroom_class, users)
+from tests.signing.djangofix import SECRET, archive_dir, composed, current_versions, homeroom_class, users  # noqa: F401  (fixtures)
 
 HOCBA = str(Path(sys.executable).parent / "hocba")
 

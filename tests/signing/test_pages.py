@@ -13,8 +13,7 @@ from hocba.records import archive
 from hocba.signing import pki
 from hocba.signing.core.pki import PersonSpec
 from hocba.signing.models import Certificate, Signature, SigningBatch, SignRole, SubjectConfirmation
-from tests.signing.djangofix import (  # noqa: F401  (fixtures)
-    SECRET, archive_dir, composed, confirm_all, current_versions, homeroom_class, users)
+from tests.signing.djangofix import SECRET, archive_dir, composed, confirm_all, current_versions, homeroom_class, users  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +27,7 @@ def test_subject_teacher_confirms_and_homeroom_teacher_signs_the_class(composed,
                                                                        django_capture_on_commit_callbacks):
     url = reverse("signing:class", args=[composed.pk])
     page = login("gvbm").get(url).content.decode()
-    assert "Xác nhận các môn tôi dạy" in page and "Ký toàn bộ lớp" not in page and "Thiếu:" in page
+    assert "Xác nhận các môn tôi dạy" in page and "Ký toàn bộ lớp" not in page and "Môn còn chờ giáo viên bộ môn xác nhận" in page
     response = login("gvbm").post(reverse("signing:class_confirm", args=[composed.pk]), follow=True)
     assert "Đã xác nhận" in response.content.decode()
     versions = current_versions(composed)
@@ -47,6 +46,7 @@ def test_subject_teacher_confirms_and_homeroom_teacher_signs_the_class(composed,
     assert status["finished"] and status["done"] == len(versions) and status["percent"] == 100
     page = gvcn.get(url).content.decode()
     assert f"{len(versions)}/{len(versions)} học bạ đã có chữ ký của giáo viên chủ nhiệm" in page
+    assert page.count("<span class=\"ok\">đủ</span>") == len(versions)
     assert "Giáo viên chủ nhiệm: " in page
 
 

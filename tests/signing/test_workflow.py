@@ -18,7 +18,15 @@ from hocba.signing.core.validate import validate_pdf
 from hocba.signing.models import Signature, SignRole
 from hocba.signing.workflow import confirm_as_assigned_teachers, subject_confirm, version_sign
 from tests.signing.djangofix import (  # noqa: F401  (fixtures)
-    SECRET, archive_dir, composed, current_versions, days, homeroom_class, register_certificate, users)
+    SECRET,
+    archive_dir,
+    composed,
+    current_versions,
+    days,
+    homeroom_class,
+    register_certificate,
+    users,
+)
 
 pytestmark = pytest.mark.django_db(transaction=False)
 

@@ -18,18 +18,20 @@ def _fresh_caches(settings):
     settings.HOCBA_VERIFY_UPLOAD_RATE = "10000/60"
     cache.clear()
     services._memo.clear()
+    services._verdicts.clear()
     yield
     cache.clear()
     services._memo.clear()
+    services._verdicts.clear()
 
 
 @pytest.fixture
-def student(homeroom_class):  # noqa: F811
+def student(homeroom_class):
     return Student.objects.get(user__username="hocsinh")
 
 
 @pytest.fixture
-def composed(student, homeroom_class, staff):  # noqa: F811
+def composed(student, homeroom_class, staff):
     return record_compose(student=student, class_group=homeroom_class, by=staff["gvcn"]).version
 
 

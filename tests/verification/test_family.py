@@ -114,3 +114,9 @@ def test_optional_email_code(signed, login, settings):
     code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
     ok = client.post("/gia-dinh/ma-xac-nhan/", {"code": code, "next": "/gia-dinh/"})
     assert ok.status_code == 302 and client.get("/gia-dinh/").status_code == 200
+
+
+def test_staff_downloads_appear_in_the_family_log(signed, login):
+    assert login("gvcn").get(f"/hoc-ba/phien-ban/{signed.pk}/pdf/").status_code == 200
+    page = login("phuhuynh").get("/gia-dinh/").content.decode()
+    assert "Tải học bạ từ trang quản lý" in page

@@ -88,3 +88,26 @@ def test_upload_rate_limit(city, client, settings):
     settings.HOCBA_VERIFY_UPLOAD_RATE = "2/60"
     codes = [_api(client, b"not a pdf").status_code for _ in range(3)]
     assert codes == [415, 415, 429]
+
+
+def test_a_validly_signed_pdf_unknown_to_the_archive_is_reported_as_such(signed, client):
+    """Another document signed with a trusted certificate: valid signature, but not a học bạ of ours."""
+    from hocba.signing import pki
+    from hocba.signing.core import pades
+    from hocba.signing.core.pki import DEMO_PASSPHRASE
+    from hocba.signing.models import Certificate
+    from hocba.signing.workflow import open_backend
+
+    cert = Certificate.objects.filter(teacher__user__username="gvcn", revoked=False).first()
+    backend = open_backend(cert, DEMO_PASSPHRASE)
+    try:
+        other = pades.add_signature_field_and_sign(
+            unsigned_pdf("Giấy xác nhận khác"), field_name="khac", box=(0, 60, 60, 280, 140), backend=backend,
+            role_label="Người ký", timestamp_url=pki.timestamp_url(), trust_roots=pki.trust_roots(),
+            embed_revocation_info=True, check_certificate=False)
+    finally:
+        backend.close()
+    body = _api(client, other).json()
+    assert body["verdict"] == services.V_FOREIGN
+    assert body["genuine"] is False and body["school"] == ""
+    assert [s["valid"] for s in body["signatures"]] == [True]

@@ -11,7 +11,8 @@ class SigningConfig(AppConfig):
     def ready(self) -> None:
         from hocba.demo.seed import SEED_EXTENSIONS
         from hocba.signing import permissions  # noqa: F401  (registers the signing rules)
-        from hocba.signing.demo import seed_signing
+        from hocba.signing.demo import seed_records, seed_signing
 
-        if seed_signing not in SEED_EXTENSIONS:
-            SEED_EXTENSIONS.append(seed_signing)
+        for extension in (seed_signing, seed_records):  # records need the PKI to be signed
+            if extension not in SEED_EXTENSIONS:
+                SEED_EXTENSIONS.append(extension)

@@ -30,3 +30,24 @@ def seed_signing(result, rng) -> None:
         seal = pki.issue(PersonSpec(f"s{school.pk}", school.name, organisation=True))
         certificate_register(data=seal.cert_path.read_bytes(), school=school, is_seal=True,
                              backend=BackendKind.PKCS12, backend_ref={"pki_key": f"s{school.pk}"})
+
+
+def seed_records(result, rng) -> None:
+    """Compose the demo homeroom class's records and sign the demo student's through the whole workflow,
+    so the demo shows a book with a sealed year (needs the demo year of scores, closed)."""
+    from django.conf import settings
+
+    from hocba.org.models import ClassGroup
+    from hocba.records.models import YearRecord
+    from hocba.records.services import compose_class
+    from hocba.signing.workflow import sign_sample
+
+    if not getattr(settings, "HOCBA_DEMO_GRADEBOOK", True):
+        return
+    class_group = ClassGroup.objects.filter(homeroom_teacher__user__username="gvcn").first()
+    if class_group is None:
+        return
+    compose_class(class_group=class_group)
+    record = YearRecord.objects.filter(student__user__username="hocsinh").select_related("current_version").first()
+    if record and record.current_version:
+        sign_sample(record.current_version)

@@ -61,6 +61,7 @@ def class_rows(class_group) -> list[dict]:
             done = confirmed.get(version.pk, set())
             row["confirmed"] = [s for s in names if s in done]
             row["missing"] = [s for s in names if s not in done]
+            row["subject_total"] = len(names)
             row["signatures"] = sigs.get(version.pk, [])
         rows.append(row)
     return rows
@@ -78,7 +79,12 @@ def class_page(request, class_id: int):
         return forbidden(request)
     scope = scope_of(request.user)
     rows = class_rows(class_group)
+    missing: dict[str, int] = {}
+    for row in rows:
+        for name in row["missing"]:
+            missing[name] = missing.get(name, 0) + 1
     return render(request, "signing/class.html", {
+        "missing_by_subject": sorted(missing.items()),
         "class_group": class_group, "rows": rows,
         "may_confirm": class_group.pk in scope.taught_class_ids,
         "may_sign": class_group.pk in scope.homeroom_class_ids,

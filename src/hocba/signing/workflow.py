@@ -160,8 +160,12 @@ def _check_order(version: RecordVersion, role: str) -> None:
 # --- signing ----------------------------------------------------------------------------
 
 def _options(trust_roots) -> pades.SigningOptions:
+    """B-LT (revocation data embedded) when trust roots are known, unless HOCBA_SIGNING_LEVEL = "B-T"."""
+    from django.conf import settings
+
+    lt = bool(trust_roots) and getattr(settings, "HOCBA_SIGNING_LEVEL", "B-LT") != "B-T"
     return pades.SigningOptions(timestamp_url=pki.timestamp_url(), trust_roots=tuple(trust_roots),
-                                embed_revocation_info=bool(trust_roots), check_certificate=False)
+                                embed_revocation_info=lt, check_certificate=False)
 
 
 def _box(version: RecordVersion, role: str) -> pades.SignatureBox:

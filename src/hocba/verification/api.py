@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import JsonResponse
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -23,6 +24,7 @@ class SignatureOut(Schema):
     role_label: str
     signer: str
     signed_at: str
+    signed_at_local: str
     valid: bool
 
 
@@ -81,4 +83,6 @@ def verify_code(request, code: str):
     if not ratelimit.allow(request):
         return _limited()
     verdict = services.verify_code(text=code, kind=AccessKind.API)
-    return Status(200 if verdict.found else 404, verdict.public_dict())
+    # Serialised directly (the same shape as VerifyOut, documented above): the hot path skips re-validation.
+    return JsonResponse(verdict.public_dict(), status=200 if verdict.found else 404,
+                        json_dumps_params={"ensure_ascii": False})

@@ -25,7 +25,7 @@ from hocba.verification.models import AccessEvent, FamilyAccount, ShareLink
 
 OTP_MINUTES = 10
 OTP_MAX_ATTEMPTS = 5
-_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # noqa: S105  (letters of generated passwords)
 
 
 @dataclass(frozen=True)

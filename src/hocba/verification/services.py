@@ -16,6 +16,7 @@ from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -73,6 +74,11 @@ class SignatureFact:
     signer: str
     signed_at: str
     valid: bool
+    signed_at_local: str = ""  # "dd/mm/yyyy HH:MM", Vietnam time
+
+    def __post_init__(self) -> None:
+        if self.signed_at and not self.signed_at_local:
+            self.signed_at_local = _vn(self.signed_at)
 
 
 @dataclass
@@ -100,11 +106,16 @@ class Verdict:
     version_id: int | None = None
 
     def public_dict(self) -> dict[str, Any]:
-        """The JSON answer of the API (no internal ids)."""
+        """The JSON answer of the API (no internal ids); computed once per verdict (verdicts are not modified)."""
+        cached = self.__dict__.get("_public")
+        if cached is not None:
+            return cached
         data = asdict(self)
         data.pop("year_record_id")
         data.pop("version_id")
         data.pop("found")
+        if self.found:
+            self.__dict__["_public"] = data
         return data
 
 
@@ -139,6 +150,7 @@ def clear_validation_cache() -> None:
     """Forget cached validations (this process and the table), e.g. after the trust roots changed."""
     with _memo_lock:
         _memo.clear()
+        _verdicts.clear()
     ValidationResult.objects.all().delete()
 
 
@@ -250,7 +262,7 @@ def _signatures_from_summary(summary: dict[str, Any]) -> list[SignatureFact]:
 def _archived_checks(verdict: Verdict, version: RecordVersion, summary: dict[str, Any]) -> None:
     """Checks and verdict of an archived version (its latest signed copy)."""
     record = version.year_record
-    signatures = list(Signature.objects.filter(version=version).select_related("certificate"))
+    signatures = list(Signature.objects.filter(version=version).select_related("certificate").order_by("signed_at"))
     checks: list[Check] = []
     if not signatures:
         checks.append(Check("signatures", "Chữ ký số", False, "Học bạ chưa được ký."))
@@ -304,8 +316,9 @@ def _version_by_code(code: str | None) -> RecordVersion | None:
     lookup = code or _PLACEHOLDER_CODE
     version = (RecordVersion.objects.select_related("year_record__school", "year_record__school_year",
                                                     "year_record__class_group")
-               .filter(verification_code=lookup).first())
-    return version if code else None
+               .filter(verification_code=lookup).order_by()[:1])
+    # (no ordering: the models' default orderings would join up to the student for one row)
+    return version[0] if code and version else None
 
 
 def verdict_for_version(version: RecordVersion) -> Verdict:
@@ -317,13 +330,56 @@ def verdict_for_version(version: RecordVersion) -> Verdict:
     return verdict
 
 
+_verdicts: OrderedDict[tuple, Verdict] = OrderedDict()
+_VERDICTS_SIZE = 4096
+
+
+def _state_by_code(code: str | None) -> tuple | None:
+    """What a code's answer depends on, in one indexed query (a malformed code runs the same query).
+
+    Plain SQL on the hot path (the ORM's query building costs more than the query itself).
+    """
+    version_table, record_table = RecordVersion._meta.db_table, YearRecord._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT v.id, v.year_record_id, v.number, v.status, v.signed_pdf_sha256, y.current_version_id "  # noqa: S608
+            f"FROM {version_table} v JOIN {record_table} y ON y.id = v.year_record_id "
+            f"WHERE v.verification_code = %s", [code or _PLACEHOLDER_CODE])
+        row = cursor.fetchone()
+    return tuple(row) if code and row else None
+
+
+def _log_code_access(state: tuple, kind: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {AccessEvent._meta.db_table} (year_record_id, version_id, kind, what, at) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s)",
+            [state[1], state[0], str(kind), f"Xác thực phiên bản {state[2]} bằng mã",
+             connection.ops.adapt_datetimefield_value(timezone.now())])
+
+
 def verify_code(*, text: str, kind: str = AccessKind.PUBLIC_CODE) -> Verdict:
-    """Verify by the code printed on the record (or the QR URL); logs the access when found."""
-    version = _version_by_code(normalise_verification_code(text or ""))
-    if version is None:
+    """Verify by the code printed on the record (or the QR URL); logs the access when found.
+
+    The answer is memoised per process, keyed by everything it depends on (version, status,
+    signed file, the record's current version), so a new version or signature changes the key.
+    The returned verdict is shared: callers must not modify it.
+    """
+    state = _state_by_code(normalise_verification_code(text or ""))
+    if state is None:
         return unknown_verdict()
-    verdict = verdict_for_version(version)
-    access_log(version=version, kind=kind, what=f"Xác thực phiên bản {version.number} bằng mã")
+    with _memo_lock:
+        verdict = _verdicts.get(state)
+    if verdict is None:
+        version = _version_by_code(normalise_verification_code(text or ""))
+        if version is None:
+            return unknown_verdict()
+        verdict = verdict_for_version(version)
+        with _memo_lock:
+            _verdicts[state] = verdict
+            while len(_verdicts) > _VERDICTS_SIZE:
+                _verdicts.popitem(last=False)
+    _log_code_access(state, kind)
     return verdict
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
 from functools import wraps
 
 import segno
@@ -130,9 +131,11 @@ def family_home(request):
             if v.signed_pdf_sha256:
                 summary = services.archived_summary(v.signed_pdf_sha256)
                 status[v.pk] = {s["field"]: s["ok"] for s in summary.get("signatures", [])}
+        events = list(record.access_events.all())
         rows.append({"record": record, "versions": [(v, [(s, status.get(v.pk, {}).get(s.field_name))
                                                          for s in v.signatures.all()]) for v in versions],
-                     "links": list(record.share_links.all()), "events": list(record.access_events.all()[:100]),
+                     "links": list(record.share_links.all()), "events": events[:20], "event_total": len(events),
+                     "event_counts": Counter(e.get_kind_display() for e in events).most_common(),
                      "staff_downloads": staff})
     return render(request, "verification/family.html", {
         "rows": rows, "students": family.family_students(user=request.user),
@@ -166,7 +169,7 @@ def share_create(request, record_id: int):
         raise Http404("Không tìm thấy học bạ.")
     form = ShareForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Số ngày hiệu lực phải từ 1 đến %d." % services.SHARE_MAX_DAYS)
+        messages.error(request, f"Số ngày hiệu lực phải từ 1 đến {services.SHARE_MAX_DAYS}.")
         return redirect("verification:family")
     link = services.share_link_create(year_record=record, by=request.user, days=form.cleaned_data["days"],
                                       note=form.cleaned_data["note"])
