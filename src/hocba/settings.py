@@ -44,8 +44,9 @@ if PRODUCTION:
     ALLOWED_HOSTS = [h.strip() for h in hosts.split(",") if h.strip()]
     DEBUG = False
 else:
-    SECRET_KEY = env("HOCBA_SECRET_KEY") or "dev-only-insecure-key-" + "x" * 40  # noqa: S105 — development only
-    ALLOWED_HOSTS = [h.strip() for h in (env("HOCBA_ALLOWED_HOSTS") or "localhost,127.0.0.1,[::1],testserver").split(",")]
+    SECRET_KEY = env("HOCBA_SECRET_KEY") or "dev-only-insecure-key-" + "x" * 40
+    hosts = env("HOCBA_ALLOWED_HOSTS") or "localhost,127.0.0.1,[::1],testserver"
+    ALLOWED_HOSTS = [h.strip() for h in hosts.split(",")]
     DEBUG = env_bool("HOCBA_DEBUG", False)
 
 CSRF_TRUSTED_ORIGINS = [o for o in (env("HOCBA_CSRF_TRUSTED_ORIGINS") or "").split(",") if o]

@@ -12,7 +12,6 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from hocba.gradebook.closing import close_classes
-from hocba.gradebook.models import SubjectTermScore
 from hocba.people.models import Student
 from hocba.records import archive
 from hocba.records.document import canonical_json, validate_record

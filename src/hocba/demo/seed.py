@@ -202,12 +202,14 @@ def _seed_school(*, school: School, year: SchoolYear, n_students: int, rng: rand
     assignments = []
     rotation: dict[str, int] = {}
     for cg, (grade, idx, _size) in zip(classes, class_plan, strict=True):
-        codes = [e.subject.code for e in curriculum[grade] if e.kind == "compulsory"] + list(combos.get((grade, idx), ()))
+        codes = [e.subject.code for e in curriculum[grade] if e.kind == "compulsory"]
+        codes += list(combos.get((grade, idx), ()))
         for code in codes:
             pool = by_subject[code]
             k = rotation.get(code, 0)
             rotation[code] = k + 1
-            assignments.append(TeachingAssignment(class_group=cg, subject=subjects[code], teacher_id=pool[k % len(pool)]))
+            assignments.append(TeachingAssignment(class_group=cg, subject=subjects[code],
+                                                  teacher_id=pool[k % len(pool)]))
     TeachingAssignment.objects.bulk_create(assignments, batch_size=BATCH)
 
     # Students, guardians, enrolments.

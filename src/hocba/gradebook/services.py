@@ -15,7 +15,7 @@ from django.utils import timezone
 from hocba.core.audit import audit_record
 from hocba.core.errors import DomainError, PermissionDeniedError, StaleWriteError
 from hocba.gradebook import permissions as perms
-from hocba.gradebook.locks import edit_block_reason, entry_deadline
+from hocba.gradebook.locks import edit_block_reason
 from hocba.gradebook.models import (
     EditGrant,
     GradebookLock,
@@ -249,7 +249,8 @@ def year_entry_update(*, class_group: ClassGroup, student_id: int, changes: dict
         raise PermissionDeniedError("Chỉ giáo viên chủ nhiệm của lớp được nhập mục này.")
     allowed = {"summer_conduct", "retests", "homeroom_comment", "certificates", "competitions", "other_awards"}
     if set(changes) - allowed:
-        raise DomainError("Trường dữ liệu không được hỗ trợ.", {k: ["Không có trường này."] for k in set(changes) - allowed})
+        unknown = set(changes) - allowed
+        raise DomainError("Trường dữ liệu không được hỗ trợ.", {k: ["Không có trường này."] for k in unknown})
     clean = dict(changes)
     try:
         if "summer_conduct" in clean:
@@ -377,8 +378,6 @@ def edit_grant_create(*, school, class_group: ClassGroup | None, subject: Subjec
                                                  "subject": subject.code if subject else None})
     return grant
 
-
-__all__ = ["entry_deadline"]
 
 
 def closing_run_start(*, school, period: str, by, run_inline: bool = False, on_progress=None):

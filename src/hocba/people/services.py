@@ -178,7 +178,8 @@ def enrolment_create(*, student: Student, class_group: ClassGroup, by, status: s
                      status_date: dt.date | None = None) -> Enrolment:
     """Enrol a student in a class; a second active class in the same year is refused."""
     if status not in ACTIVE_STATUSES:
-        raise DomainError("Không ghi danh được.", {"Trạng thái": ["Ghi danh mới phải là 'Đang học' hoặc 'Chuyển đến'."]})
+        raise DomainError("Không ghi danh được.",
+                          {"Trạng thái": ["Ghi danh mới phải là 'Đang học' hoặc 'Chuyển đến'."]})
     with transaction.atomic():
         Student.objects.select_for_update().filter(pk=student.pk).first()
         existing = (Enrolment.objects.filter(student=student, school_year_id=class_group.school_year_id,

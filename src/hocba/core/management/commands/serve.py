@@ -32,7 +32,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Dịch vụ cấp dấu thời gian và OCSP (PKI demo): {tsa}")
         children = []
         if not no_worker:
-            children.append(subprocess.Popen([sys.executable, "-m", "hocba", "manage", "db_worker",  # noqa: S603
+            children.append(subprocess.Popen([sys.executable, "-m", "hocba", "manage", "db_worker",
                                               "--queue-name", "*"]))
         self.stdout.write(f"Máy chủ hocba đang chạy tại http://{bind}/  (Ctrl+C để dừng)")
         self.stdout.flush()

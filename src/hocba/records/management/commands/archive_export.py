@@ -24,10 +24,12 @@ class Command(BaseCommand):
         if school_obj is None:
             raise CommandError(f"Không có trường mã '{school}'.")
         versions = (RecordVersion.objects.filter(year_record__school=school_obj, year_record__school_year__name=year)
-                    .select_related("year_record__student", "year_record__class_group").order_by("year_record__class_group__name", "pk"))
+                    .select_related("year_record__student", "year_record__class_group")
+                    .order_by("year_record__class_group__name", "pk"))
         entries = []
         for v in versions:
-            base = f"{v.year_record.class_group.name}/{v.year_record.student.moet_code or v.year_record.student_id}-v{v.number}"
+            student = v.year_record.student
+            base = f"{v.year_record.class_group.name}/{student.moet_code or student.pk}-v{v.number}"
             entries.append((f"{base}.json", v.json_sha256))
             entries.append((f"{base}.pdf", v.signed_pdf_sha256 or v.pdf_sha256))
         data = archive_export_zip(entries, {"school": school_obj.name, "school_code": school_obj.code,
