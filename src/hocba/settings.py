@@ -200,3 +200,10 @@ LOGGING = {
 
 # Public base URL printed (as QR code and text) on every học bạ page for verification.
 HOCBA_PUBLIC_URL = (env("HOCBA_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/")
+
+# Signing: the RFC 3161 time-stamping authority (unset: the demo PKI's local TSA when a demo PKI exists),
+# the PAdES level ("B-LT" embeds revocation data; "B-T" timestamps only), remote-signing service credentials.
+HOCBA_TSA_URL = env("HOCBA_TSA_URL") or None
+HOCBA_SIGNING_LEVEL = env("HOCBA_SIGNING_LEVEL") or "B-LT"
+HOCBA_REMOTE_SIGNING_CLIENT_ID = env("HOCBA_REMOTE_SIGNING_CLIENT_ID") or ""
+HOCBA_REMOTE_SIGNING_CLIENT_SECRET = env("HOCBA_REMOTE_SIGNING_CLIENT_SECRET") or ""

@@ -4,12 +4,12 @@
 - pkcs12: ``{"pki_key": "..."}`` (a demo PKI person) or ``{"path": "/…/x.p12"}``; the secret is the passphrase;
 - pkcs11: ``{"module": "/usr/lib/softhsm/libsofthsm2.so", "token": "…", "key_label": "…"}``; the secret is the PIN;
 - remote: ``{"base_url": "https://…", "user_id": "<CCCD>"}``; the service credentials come from settings
-  (``HOCBA_REMOTE_SIGNING_CLIENT_ID`` / ``…_SECRET``); the secret is unused (the person confirms on the phone).
+  (settings ``HOCBA_REMOTE_SIGNING_CLIENT_ID`` / ``…_SECRET``); the secret is unused (the person confirms on the phone).
 """
 
 from __future__ import annotations
 
-import os
+from django.conf import settings
 
 from hocba.core.errors import DomainError
 from hocba.signing.core.backends import Pkcs11Backend, Pkcs12Backend, RemoteHashBackend
@@ -30,8 +30,8 @@ def backend_for(certificate: Certificate, secret: str):
         if certificate.backend == BackendKind.PKCS11:
             return Pkcs11Backend(ref["module"], ref["token"], secret, ref["key_label"])
         if certificate.backend == BackendKind.REMOTE:
-            return RemoteHashBackend(ref["base_url"], os.environ.get("HOCBA_REMOTE_SIGNING_CLIENT_ID", ""),
-                                     os.environ.get("HOCBA_REMOTE_SIGNING_CLIENT_SECRET", ""), ref["user_id"])
+            return RemoteHashBackend(ref["base_url"], settings.HOCBA_REMOTE_SIGNING_CLIENT_ID,
+                                     settings.HOCBA_REMOTE_SIGNING_CLIENT_SECRET, ref["user_id"])
     except (ValueError, KeyError, OSError) as exc:
         raise DomainError(f"Không mở được khoá ký: {exc}") from exc
     raise DomainError("Phương thức ký của chứng thư số không được hỗ trợ.")
