@@ -176,6 +176,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        shutil.rmtree(data, ignore_errors=True)
     floor = results["static floor (/static/hocba/app.css)"]["rate"]
     print(f"\nserver: gunicorn {args.workers} workers × {args.threads} threads, SQLite; "
           f"client: {'wrk' if use_wrk else 'threads'}, {args.connections} connections; cores: {os.cpu_count()}")
@@ -188,7 +189,6 @@ def main() -> None:
           f"p99 < 100 ms: {api['p99_ms']:.1f} ms ({'đạt' if api['p99_ms'] < 100 else 'CHƯA ĐẠT'}); "
           f"errors: {api['errors']}; uploads ≥ 20/s: {uploads['rate']:.0f}/s "
           f"({'đạt' if uploads['rate'] >= 20 else 'CHƯA ĐẠT'})")
-    shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -17,8 +17,10 @@ SECRET = "k3y-" + "Xq9#vL2!mP7@wR4$" * 4  # 68 characters, varied enough for che
 
 
 def production_env(tmp_path, **overrides) -> dict[str, str]:
+    # A production process starts from a clean environment: nothing of the test run's own settings
+    # (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for Playwright's event loop in this process).
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith("HOCBA_") and k != "DJANGO_SETTINGS_MODULE"}
+           if not k.startswith(("HOCBA_", "DJANGO_"))}
     env.update({"HOCBA_ENV": "production", "HOCBA_SECRET_KEY": SECRET,
                 "HOCBA_ALLOWED_HOSTS": "hocba.example.vn",
                 "HOCBA_DATA_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
