@@ -137,21 +137,26 @@ def student_update(*, student: Student, changes: dict[str, Any], by, expected_ve
             "Số định danh này đã thuộc về một học sinh khác trong hệ thống.")
     _raise(errors, "học sinh")
     with transaction.atomic():
-        current = Student.objects.select_for_update().get(pk=student.pk)
-        if expected_version is not None and current.version != expected_version:
-            raise StaleWriteError("Hồ sơ đã được người khác cập nhật; hãy tải lại trang và sửa lại.")
-        before = _snapshot(current, STUDENT_FIELDS)
-        for key, value in clean.items():
-            setattr(current, key, value)
-        fill_name_keys(current)
-        current.version += 1
-        current.save()
-        after = _snapshot(current, STUDENT_FIELDS)
-        diff_before = {k: v for k, v in before.items() if after[k] != v}
-        diff_after = {k: after[k] for k in diff_before}
+        current, before, after = _versioned_update(Student, student.pk, clean, STUDENT_FIELDS, expected_version)
         audit_record(actor=by, action="people:student:update", object_type="student", object_id=current.pk,
-                     school_id=_current_school_id(current), before=diff_before, after=diff_after)
+                     school_id=_current_school_id(current), before=before, after=after)
     return current
+
+
+def _versioned_update(model, pk: int, clean: dict[str, Any], fields, expected_version: int | None):
+    """Apply ``clean`` to the locked row, refusing a stale version; return (row, changed before, changed after)."""
+    current = model.objects.select_for_update().get(pk=pk)
+    if expected_version is not None and current.version != expected_version:
+        raise StaleWriteError("Hồ sơ đã được người khác cập nhật; hãy tải lại trang và sửa lại.")
+    before = _snapshot(current, fields)
+    for key, value in clean.items():
+        setattr(current, key, value)
+    fill_name_keys(current)
+    current.version += 1
+    current.save()
+    after = _snapshot(current, fields)
+    changed = {k: v for k, v in before.items() if after[k] != v}
+    return current, changed, {k: after[k] for k in changed}
 
 
 def _current_school_id(student: Student) -> int | None:
@@ -254,17 +259,7 @@ def teacher_update(*, teacher: Teacher, changes: dict[str, Any], by, expected_ve
     clean = {k: v for k, v in clean.items() if k in changes or k in ("birth_date", "sex")}
     _raise(errors, "giáo viên")
     with transaction.atomic():
-        current = Teacher.objects.select_for_update().get(pk=teacher.pk)
-        if expected_version is not None and current.version != expected_version:
-            raise StaleWriteError("Hồ sơ đã được người khác cập nhật; hãy tải lại trang và sửa lại.")
-        before = _snapshot(current, TEACHER_FIELDS)
-        for key, value in clean.items():
-            setattr(current, key, value)
-        fill_name_keys(current)
-        current.version += 1
-        current.save()
-        after = _snapshot(current, TEACHER_FIELDS)
-        changed = {k: v for k, v in before.items() if after[k] != v}
+        current, before, after = _versioned_update(Teacher, teacher.pk, clean, TEACHER_FIELDS, expected_version)
         audit_record(actor=by, action="people:teacher:update", object_type="teacher", object_id=current.pk,
-                     school_id=current.school_id, before=changed, after={k: after[k] for k in changed})
+                     school_id=current.school_id, before=before, after=after)
     return current
