@@ -175,7 +175,11 @@ def main() -> None:
         results["API POST /api/verify/pdf (archived PDF)"] = uploads
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=40)  # gunicorn's graceful timeout is 30 s
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
         shutil.rmtree(data, ignore_errors=True)
     floor = results["static floor (/static/hocba/app.css)"]["rate"]
     print(f"\nserver: gunicorn {args.workers} workers × {args.threads} threads, SQLite; "
