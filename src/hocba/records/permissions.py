@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from hocba.core.models import Role
-from hocba.core.permissions import NOTHING, RULES, Scope, register_scope_filter
+from hocba.core.permissions import NOTHING, RULES, Scope, register_scope_filter, roles_for, scope_of
 
 R = Role
 RULES.update({
@@ -33,3 +33,20 @@ def _year_record_filter(scope: Scope, roles: frozenset[Role]) -> Q:
 
 
 register_scope_filter("records.yearrecord", _year_record_filter)
+
+
+def may_view_class_records(user, class_group) -> bool:
+    """The school board, the class's homeroom teacher and its subject teachers see the class's record status."""
+    roles = roles_for(user, "records:record:view")
+    scope = scope_of(user)
+    return (class_group.school_id in scope.schools_for(roles)
+            or (R.HOMEROOM_TEACHER in roles and class_group.pk in scope.homeroom_class_ids)
+            or (R.SUBJECT_TEACHER in roles and class_group.pk in scope.taught_class_ids))
+
+
+def may_compose_class(user, class_group) -> bool:
+    """The school board and the class's homeroom teacher compose the class's records."""
+    roles = roles_for(user, "records:record:compose")
+    scope = scope_of(user)
+    return (class_group.school_id in scope.schools_for(roles)
+            or (R.HOMEROOM_TEACHER in roles and class_group.pk in scope.homeroom_class_ids))

@@ -9,9 +9,9 @@ from django.views.decorators.http import require_POST
 
 from hocba.core.access import forbidden, requires
 from hocba.core.audit import audit_record
-from hocba.core.permissions import can, roles_for, scope_of
 from hocba.org.selectors import class_get
 from hocba.records import archive, selectors, services
+from hocba.records.permissions import may_compose_class, may_view_class_records
 
 
 @requires("records:record:view")
@@ -43,33 +43,21 @@ def version_json(request, version_id: int):
     return _download(request, version_id, "json")
 
 
-def _may_see_class_records(user, class_group) -> bool:
-    roles = roles_for(user, "records:record:view")
-    scope = scope_of(user)
-    return (class_group.school_id in scope.schools_for(roles) or class_group.pk in scope.homeroom_class_ids
-            or class_group.pk in scope.taught_class_ids)
-
-
 @requires("records:record:view")
 def class_records(request, class_id: int):
     class_group = class_get(user=request.user, pk=class_id)
-    if not _may_see_class_records(request.user, class_group):
+    if not may_view_class_records(request.user, class_group):
         return forbidden(request)
-    may_compose = can(request.user, "records:record:compose") and (
-        class_group.school_id in scope_of(request.user).schools_for(roles_for(request.user, "records:record:compose"))
-        or class_group.pk in scope_of(request.user).homeroom_class_ids)
     return render(request, "records/class_records.html", {
         "class_group": class_group, "rows": selectors.class_records(class_group=class_group),
-        "may_compose": may_compose})
+        "may_compose": may_compose_class(request.user, class_group)})
 
 
 @require_POST
 @requires("records:record:compose")
 def class_compose(request, class_id: int):
     class_group = class_get(user=request.user, pk=class_id)
-    scope = scope_of(request.user)
-    if not (class_group.school_id in scope.schools_for(roles_for(request.user, "records:record:compose"))
-            or class_group.pk in scope.homeroom_class_ids):
+    if not may_compose_class(request.user, class_group):
         return forbidden(request)
     report = services.compose_class(class_group=class_group, by=request.user)
     text = (f"Đã lập {report.created} học bạ mới, cập nhật {report.updated}, {report.new_versions} phiên bản sửa "
