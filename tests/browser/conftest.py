@@ -28,8 +28,10 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=f"{CHROMIUM} không có (apt-get install -y chromium)"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
+    """One browser per test module: Playwright's sync API keeps an asyncio loop running in this thread while it
+    is open, and later tests on the same worker (PAdES signing uses asyncio.run) must not inherit it."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"HOCBA_REQUIRE_BROWSER=1 nhưng không có {CHROMIUM}")
     from playwright.sync_api import sync_playwright
