@@ -134,7 +134,7 @@ class Renderer:
     ``validate=False`` skips the JSON Schema check when the caller has just validated the record.
     """
 
-    def __init__(self, *, pdf_standard: str | None = PDF_STANDARD, tagged: bool = True):
+    def __init__(self, *, pdf_standard: str | None = PDF_STANDARD, tagged: bool = False):
         self._pdf_standards = [pdf_standard] if pdf_standard else []
         self._tagged = tagged
         self._lock = threading.Lock()

@@ -141,34 +141,43 @@ def _trust_why(indic: object) -> str:
     return _TRUST_WHY.get(name, f"chuỗi chứng thư không hợp lệ ({name})")
 
 
-def _context(
-    roots: list,
-    dss: DocumentSecurityStore | None,
-    fetcher: AIOHttpFetcherBackend | None,
-    moment: dt.datetime | None = None,
-    *,
-    strict: bool = True,
-) -> ValidationContext:
-    hard = strict and (dss is not None or fetcher is not None)
-    kwargs: dict = {
-        "trust_roots": roots,
-        "allow_fetching": fetcher is not None,
-        "fetcher_backend": fetcher,
-        "revocation_mode": "hard-fail" if hard else "soft-fail",
-    }
-    if moment is not None:
-        kwargs.update(moment=moment, retroactive_revinfo=True)
-    if dss is not None and not strict:
-        # chain only: the DSS's certificates, not its OCSP/CRL (which concern other signers)
-        return ValidationContext(other_certs=list(dss.load_certs()), **kwargs)
-    if dss is not None:
-        return dss.as_validation_context(kwargs)
-    return ValidationContext(**kwargs)
+class _Contexts:
+    """The validation contexts of one file, made once and shared by its signatures.
+
+    pyHanko's ValidationContext remembers the chains and revocation answers it has checked, so the
+    signatures of one record (same CA, same TSA, same embedded DSS) validate the chain once.
+    """
+
+    def __init__(self, roots: list, dss: DocumentSecurityStore | None, fetcher: AIOHttpFetcherBackend | None):
+        self.roots, self.dss, self.fetcher = roots, dss, fetcher
+        self._made: dict[tuple, ValidationContext] = {}
+
+    def get(self, moment: dt.datetime | None = None, *, strict: bool = True) -> ValidationContext:
+        key = (moment, strict)
+        if key not in self._made:
+            self._made[key] = self._make(moment, strict)
+        return self._made[key]
+
+    def _make(self, moment: dt.datetime | None, strict: bool) -> ValidationContext:
+        dss, fetcher = self.dss, self.fetcher
+        hard = strict and (dss is not None or fetcher is not None)
+        kwargs: dict = {
+            "trust_roots": self.roots,
+            "allow_fetching": fetcher is not None,
+            "fetcher_backend": fetcher,
+            "revocation_mode": "hard-fail" if hard else "soft-fail",
+        }
+        if moment is not None:
+            kwargs.update(moment=moment, retroactive_revinfo=True)
+        if dss is not None and not strict:
+            # chain only: the DSS's certificates, not its OCSP/CRL (which concern other signers)
+            return ValidationContext(other_certs=list(dss.load_certs()), **kwargs)
+        if dss is not None:
+            return dss.as_validation_context(kwargs)
+        return ValidationContext(**kwargs)
 
 
-async def _validate_one(
-    embedded, roots: list, dss: DocumentSecurityStore | None, fetcher: AIOHttpFetcherBackend | None
-) -> SignatureReport:
+async def _validate_one(embedded, contexts: _Contexts) -> SignatureReport:
     name = embedded.field_name or "?"
     rep = SignatureReport(field_name=name)
     sig_obj = embedded.sig_object
@@ -187,8 +196,8 @@ async def _validate_one(
     try:
         status = await async_validate_pdf_signature(
             embedded,
-            signer_validation_context=_context(roots, dss, fetcher),
-            ts_validation_context=_context(roots, dss, fetcher),
+            signer_validation_context=contexts.get(),
+            ts_validation_context=contexts.get(),
         )
         if (
             not status.trusted
@@ -201,17 +210,17 @@ async def _validate_one(
             moment = status.timestamp_validity.timestamp
             status = await async_validate_pdf_signature(
                 embedded,
-                signer_validation_context=_context(roots, dss, fetcher, moment),
-                ts_validation_context=_context(roots, dss, fetcher),
+                signer_validation_context=contexts.get(moment),
+                ts_validation_context=contexts.get(),
             )
-        revinfo_checked = dss is not None or fetcher is not None
+        revinfo_checked = contexts.dss is not None or contexts.fetcher is not None
         if not status.trusted and not status.revoked and revinfo_checked:
             # no revocation data for this signer in the file (B-T, not B-LT): judge the chain alone
             revinfo_checked = False
             status = await async_validate_pdf_signature(
                 embedded,
-                signer_validation_context=_context(roots, dss, fetcher, strict=False),
-                ts_validation_context=_context(roots, dss, fetcher, strict=False),
+                signer_validation_context=contexts.get(strict=False),
+                ts_validation_context=contexts.get(strict=False),
             )
     except Exception as exc:
         rep.problems.append(f"Chữ ký '{name}': không kiểm tra được chữ ký (dữ liệu chữ ký hỏng).")
@@ -239,7 +248,7 @@ async def _validate_one(
         rep.revocation = "revoked"
     elif status.trusted and revinfo_checked:
         rep.revocation = "good"
-    rep.revocation_embedded = dss is not None and rep.revocation != "unknown"
+    rep.revocation_embedded = contexts.dss is not None and rep.revocation != "unknown"
     if not status.trusted:
         rep.trust_problem = _trust_why(status.trust_problem_indic)
     if isinstance(status.diff_result, Exception):
@@ -293,9 +302,10 @@ async def async_validate_pdf(
         dss = None
     roots = [to_asn1(c) for c in trust_roots]
     fetcher = AIOHttpFetcherBackend() if allow_fetching else None
+    contexts = _Contexts(roots, dss, fetcher)
     try:
         for sig in embedded:
-            rep = await _validate_one(sig, roots, dss, fetcher)
+            rep = await _validate_one(sig, contexts)
             report.signatures.append(rep)
             report.problems.extend(rep.problems)
     finally:
