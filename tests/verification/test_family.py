@@ -3,9 +3,12 @@ accounts created by the school with a forced first-login password change, option
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
@@ -116,7 +119,40 @@ def test_optional_email_code(signed, login, settings):
     assert ok.status_code == 302 and client.get("/gia-dinh/").status_code == 200
 
 
-def test_staff_downloads_appear_in_the_family_log(signed, login):
-    assert login("gvcn").get(f"/hoc-ba/phien-ban/{signed.pk}/pdf/").status_code == 200
+def test_staff_views_and_downloads_appear_in_the_family_log(signed, login):
     page = login("phuhuynh").get("/gia-dinh/").content.decode()
-    assert "Tải học bạ từ trang quản lý" in page
+    assert "trang quản lý" not in page
+    teacher = login("gvcn")
+    assert teacher.get(f"/hoc-ba/hoc-sinh/{signed.year_record.student_id}/").status_code == 200
+    assert teacher.get(f"/hoc-ba/phien-ban/{signed.pk}/pdf/").status_code == 200
+    events = AccessEvent.objects.filter(year_record=signed.year_record, kind=AccessKind.STAFF)
+    assert sorted(e.what for e in events) == [
+        f"Tải tệp PDF phiên bản {signed.number} từ trang quản lý",
+        "Xem sổ học bạ trên trang quản lý của nhà trường",
+    ]
+    page = login("phuhuynh").get("/gia-dinh/").content.decode()
+    assert "Xem sổ học bạ trên trang quản lý của nhà trường" in page
+    assert f"Tải tệp PDF phiên bản {signed.number} từ trang quản lý" in page
+    assert "Cán bộ nhà trường" in page
+
+
+def test_family_accounts_command_writes_the_initial_passwords_once(homeroom_class, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    before = FamilyAccount.objects.count()
+    with pytest.raises(CommandError, match="không có quyền tạo tài khoản gia đình"):
+        call_command("family_accounts", "--class", homeroom_class.pk, "--as", "gvbm")
+    assert FamilyAccount.objects.count() == before
+    out = tmp_path / "tai-khoan.csv"
+    call_command("family_accounts", "--class", homeroom_class.pk, "--as", "hieutruong", "--out", str(out),
+                 stdout=io.StringIO())
+    assert out.stat().st_mode & 0o777 == 0o600
+    rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[0] == ["Họ và tên", "Là", "Tên đăng nhập", "Mật khẩu ban đầu"]
+    assert len(rows) - 1 == FamilyAccount.objects.count() - before >= 10
+    _name, _kind, username, password = next(r for r in rows[1:] if r[1].startswith("Phụ huynh"))
+    assert Client().login(username=username, password=password)
+    assert FamilyAccount.objects.get(user__username=username).must_change_password
+    again = io.StringIO()
+    call_command("family_accounts", "--class", homeroom_class.pk, "--as", "hieutruong", stdout=again)
+    assert "đã có tài khoản" in again.getvalue()

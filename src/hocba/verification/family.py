@@ -17,7 +17,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from hocba.core.audit import audit_record
-from hocba.core.permissions import restrict, scope_of
+from hocba.core.permissions import restrict, roles_for, scope_of
 from hocba.org.models import ClassGroup
 from hocba.people.models import ACTIVE_STATUSES, Enrolment, Guardianship, Student
 from hocba.records.models import RecordVersion, YearRecord
@@ -59,6 +59,13 @@ def _new_user(*, base: str, full_name: str, email: str = ""):
                                     first_name=parts[-1], last_name=parts[0] if len(parts) > 1 else "")
     FamilyAccount.objects.create(user=user, must_change_password=True, created_at=timezone.now())
     return user, password
+
+
+def account_classes(*, user):
+    """The current year's classes whose families' accounts ``user`` may create (school admin, principal)."""
+    schools = scope_of(user).schools_for(roles_for(user, "verification:account:create"))
+    return restrict(ClassGroup.objects.all(), user, "org:class:view").filter(
+        school_id__in=schools, school_year__is_current=True).select_related("school").order_by("name")
 
 
 def family_accounts_create(*, class_group: ClassGroup, by) -> list[CreatedAccount]:
@@ -186,12 +193,3 @@ def family_version_get(*, user, version_id: int) -> RecordVersion | None:
     if not restrict(YearRecord.objects.filter(pk=version.year_record_id), user, "records:record:view").exists():
         return None
     return version
-
-
-def staff_downloads(*, version_ids: list[int]) -> list[dict]:
-    """Downloads of these versions recorded in the audit log (staff and family via the records pages)."""
-    from hocba.core.models import AuditEntry
-
-    rows = AuditEntry.objects.filter(object_type="record_version", object_id__in=[str(v) for v in version_ids],
-                                     action__startswith="records:version:download").order_by("-at")
-    return [{"at": r.at, "object_id": r.object_id, "action": r.action, "actor_id": r.actor_id} for r in rows[:200]]

@@ -17,8 +17,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from hocba.core.access import forbidden, public, requires, signed_in
-from hocba.core.permissions import restrict, roles_for, scope_of
-from hocba.org.models import ClassGroup
 from hocba.records import archive
 from hocba.records.document.codes import format_verification_code, normalise_verification_code
 from hocba.verification import family, ratelimit, services
@@ -117,15 +115,9 @@ def family_gate(view):
 @family_gate
 def family_home(request):
     records = family.family_records(user=request.user)
-    version_ids = [v.pk for r in records for v in r.versions.all()]
-    downloads = family.staff_downloads(version_ids=version_ids)
-    by_version: dict[str, list] = {}
-    for d in downloads:
-        by_version.setdefault(d["object_id"], []).append(d)
     rows = []
     for record in records:
         versions = list(record.versions.all())
-        staff = [d for v in versions for d in by_version.get(str(v.pk), [])]
         status = {}
         for v in versions:
             if v.signed_pdf_sha256:
@@ -135,8 +127,7 @@ def family_home(request):
         rows.append({"record": record, "versions": [(v, [(s, status.get(v.pk, {}).get(s.field_name))
                                                          for s in v.signatures.all()]) for v in versions],
                      "links": list(record.share_links.all()), "events": events[:20], "event_total": len(events),
-                     "event_counts": Counter(e.get_kind_display() for e in events).most_common(),
-                     "staff_downloads": staff})
+                     "event_counts": Counter(e.get_kind_display() for e in events).most_common()})
     return render(request, "verification/family.html", {
         "rows": rows, "students": family.family_students(user=request.user),
         "new_link": request.session.pop("hocba_new_share", None)})
@@ -269,21 +260,15 @@ def security(request):
 
 # --- family accounts (school admin) ------------------------------------------------------------
 
-def _admin_classes(user):
-    schools = scope_of(user).schools_for(roles_for(user, "verification:account:create"))
-    return restrict(ClassGroup.objects.all(), user, "org:class:view").filter(
-        school_id__in=schools, school_year__is_current=True).select_related("school").order_by("name")
-
-
 @requires("verification:account:create")
 def accounts(request):
-    return render(request, "verification/accounts.html", {"classes": _admin_classes(request.user)})
+    return render(request, "verification/accounts.html", {"classes": family.account_classes(user=request.user)})
 
 
 @require_POST
 @requires("verification:account:create")
 def accounts_create(request, class_id: int):
-    class_group = _admin_classes(request.user).filter(pk=class_id).first()
+    class_group = family.account_classes(user=request.user).filter(pk=class_id).first()
     if class_group is None:
         return forbidden(request)
     created = family.family_accounts_create(class_group=class_group, by=request.user)
