@@ -26,7 +26,8 @@ PAGES = {
 API_WRITES = {
     "gradebook:cell_save", "gradebook:subject_finalise", "gradebook:sheet_import", "gradebook:homeroom_save",
     "gradebook:class_close",
-    "gradebook:school_lock", "gradebook:lock_remove", "gradebook:edit_grant", "gradebook:closing_start",
+    "gradebook:school_lock", "gradebook:lock_remove", "gradebook:edit_grant", "gradebook:edit_grant_revoke",
+    "gradebook:closing_start",
 }
 
 

@@ -236,6 +236,41 @@ def test_edit_after_deadline_needs_a_grant_with_a_reason(world, clock):
     assert save(client_for(world.gvbm), url, student, "tx1", "8").status_code == 200
 
 
+def test_principal_revokes_a_grant_and_edits_are_blocked_again(world, clock):
+    import datetime as dt
+
+    clock.move_to(dt.datetime(2026, 5, 25, 9, 0, tzinfo=dt.UTC))
+    url, student = sheet_url(world, "gradebook:cell_save", term=2), world.students[0]
+    grant = services.edit_grant_create(school=world.cls.school, class_group=world.cls, subject=world.toan,
+                                       reason="Bổ sung điểm kiểm tra bù", days=3, by=world.hieutruong)
+    assert save(client_for(world.gvbm), url, student, "tx1", "8").status_code == 200
+    locks_url = reverse("gradebook:school_locks", kwargs={"school_id": world.cls.school_id, "term": 2})
+    assert ">Thu hồi</button>" in client_for(world.hieutruong).get(locks_url).content.decode()
+    revoke_url = reverse("gradebook:edit_grant_revoke",
+                         kwargs={"school_id": world.cls.school_id, "term": 2, "grant_id": grant.pk})
+    assert client_for(world.gvbm).post(revoke_url).status_code == 403
+    done = client_for(world.hieutruong).post(revoke_url, follow=True).content.decode()
+    assert "Đã thu hồi quyền sửa sau hạn" in done and "Bổ sung điểm kiểm tra bù" not in done
+    late = save(client_for(world.gvbm), url, student, "tx1", "9", expected="8")
+    assert late.status_code == 422 and "Đã quá hạn nhập dữ liệu" in late.json()["message"]
+    entry = AuditEntry.objects.get(action="gradebook:grant:revoke")
+    assert entry.actor == world.hieutruong and entry.object_id == str(grant.pk)
+    again = client_for(world.hieutruong).post(revoke_url, follow=True).content.decode()
+    assert "đã hết hiệu lực" in again
+
+
+def test_excel_exports_from_the_pages_are_audited(world):
+    sheet = reverse("gradebook:sheet_export", kwargs={"class_id": world.cls.pk, "subject_id": world.toan.pk,
+                                                     "term": 1})
+    summary = reverse("gradebook:class_summary_export", kwargs={"class_id": world.cls.pk, "term": 1})
+    assert client_for(world.gvbm).get(sheet).status_code == 200
+    assert client_for(world.gvcn).get(summary).status_code == 200
+    entries = {e.action: e for e in AuditEntry.objects.filter(action__endswith=":export", object_id=str(world.cls.pk))}
+    assert entries["gradebook:sheet:export"].actor == world.gvbm
+    assert entries["gradebook:sheet:export"].after == {"subject": "TOAN", "term": 1, "to": "web"}
+    assert entries["gradebook:summary:export"].actor == world.gvcn
+
+
 # --- the homeroom page -------------------------------------------------------------------
 
 def test_homeroom_page_shows_progress_and_saves_conduct_with_stale_check(world):

@@ -380,6 +380,30 @@ def edit_grant_create(*, school, class_group: ClassGroup | None, subject: Subjec
 
 
 
+def edit_grant_revoke(*, grant: EditGrant, by) -> EditGrant:
+    """End a grant before its expiry (the principal changed their mind): edits are blocked again at once."""
+    if not perms.may_remove_lock(by, grant.school_id):
+        raise PermissionDeniedError("Chỉ Hiệu trưởng được thu hồi quyền sửa sau hạn.")
+    now = timezone.now()
+    with transaction.atomic():
+        grant = EditGrant.objects.select_for_update().get(pk=grant.pk)
+        if grant.expires_at <= now:
+            raise DomainError("Quyền sửa sau hạn này đã hết hiệu lực.")
+        audit_record(actor=by, action="gradebook:grant:revoke", object_type="grant", object_id=grant.pk,
+                     school_id=grant.school_id, before={"expires_at": grant.expires_at.isoformat()},
+                     after={"expires_at": now.isoformat()})
+        grant.expires_at = now
+        grant.save(update_fields=["expires_at"])
+    return grant
+
+
+def export_record(*, by, class_group: ClassGroup, term: int, subject: Subject | None = None, where: str) -> None:
+    """Audit an Excel export of scores (a sheet, or with ``subject=None`` the class summary)."""
+    audit_record(actor=by, action="gradebook:sheet:export" if subject else "gradebook:summary:export",
+                 object_type="class", object_id=class_group.pk, school_id=class_group.school_id,
+                 after={"subject": subject.code if subject else None, "term": term, "to": where})
+
+
 def closing_run_start(*, school, period: str, by, run_inline: bool = False, on_progress=None):
     """Start closing a term or the year for a school (or the city when ``school`` is None), in the background.
 

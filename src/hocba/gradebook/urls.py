@@ -29,6 +29,7 @@ urlpatterns = [
     path(LOCKS + "khoa-so/toan-truong/", views.school_lock, name="school_lock"),
     path(LOCKS + "khoa-so/<int:lock_id>/mo-khoa/", views.lock_remove, name="lock_remove"),
     path(LOCKS + "cho-phep-sua/", views.edit_grant, name="edit_grant"),
+    path(LOCKS + "cho-phep-sua/<int:grant_id>/thu-hoi/", views.edit_grant_revoke, name="edit_grant_revoke"),
     # Closing a term or the year (background work with a progress bar).
     path("so-diem/tong-ket/", views.closing, name="closing"),
     path("so-diem/tong-ket/bat-dau/", views.closing_start, name="closing_start"),

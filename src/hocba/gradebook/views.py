@@ -220,6 +220,7 @@ def sheet_export(request, class_id: int, subject_id: int, term: int):
 
     class_group, subject = _sheet_objects(request.user, class_id, subject_id, term)
     data = excel.sheet_export(class_group=class_group, subject=subject, term=term)
+    services.export_record(by=request.user, class_group=class_group, term=term, subject=subject, where="web")
     return _xlsx(data, f"so-diem-{class_group.name}-{subject.code}-hk{term}.xlsx")
 
 
@@ -256,6 +257,7 @@ def class_summary_export(request, class_id: int, term: int):
 
     class_group = _class_for_homeroom(request.user, class_id, term)
     data = excel.class_summary_export(class_group=class_group, term=term)
+    services.export_record(by=request.user, class_group=class_group, term=term, where="web")
     return _xlsx(data, f"tong-hop-{class_group.name}-hk{term}.xlsx")
 
 
@@ -406,6 +408,21 @@ def edit_grant(request, school_id: int, term: int):
         _flash_error(request, exc)
     else:
         messages.success(request, f"Đã cho phép sửa sau hạn trong {days} ngày.")
+    return _back_to_locks(school_id, term)
+
+
+@requires("gradebook:lock:remove")
+@require_POST
+def edit_grant_revoke(request, school_id: int, term: int, grant_id: int):
+    """Thu hồi quyền sửa sau hạn before it expires."""
+    _term(term)
+    grant = get_object_or_404(EditGrant, pk=grant_id, school_id=school_id)
+    try:
+        services.edit_grant_revoke(grant=grant, by=request.user)
+    except DomainError as exc:
+        _flash_error(request, exc)
+    else:
+        messages.success(request, "Đã thu hồi quyền sửa sau hạn; từ giờ không ai sửa được nữa.")
     return _back_to_locks(school_id, term)
 
 

@@ -183,28 +183,14 @@ class Command(BaseCommand):
             raise CommandError(f"Lớp {cg.name} không học môn có mã '{subject}'.")
         data = excel.sheet_export(class_group=cg, subject=subj, term=term)
         _write(out, data)
-        audit_record(
-            actor=None,
-            action="gradebook:sheet:export",
-            object_type="class",
-            object_id=cg.pk,
-            school_id=cg.school_id,
-            after={"subject": subj.code, "term": term, "file": str(out)},
-        )
+        services.export_record(by=None, class_group=cg, term=term, subject=subj, where=str(out))
         self.stdout.write(f"Đã xuất sổ điểm {subj.name} lớp {cg.name} học kì {term} → {out}")
 
     def do_export_summary(self, *, class_id, term, out, **_):
         cg = _class(class_id)
         data = excel.class_summary_export(class_group=cg, term=term)
         _write(out, data)
-        audit_record(
-            actor=None,
-            action="gradebook:summary:export",
-            object_type="class",
-            object_id=cg.pk,
-            school_id=cg.school_id,
-            after={"term": term, "file": str(out)},
-        )
+        services.export_record(by=None, class_group=cg, term=term, where=str(out))
         self.stdout.write(f"Đã xuất bảng tổng hợp lớp {cg.name} học kì {term} → {out}")
 
     # --- writes --------------------------------------------------------------------------
