@@ -105,7 +105,7 @@ def instrument() -> Timings:
     timings.wrap(render_module, "qr_svg", "QR code (segno SVG)")
     timings.wrap(render_module, "check_record", "JSON Schema check")
     timings.wrap(services, "with_signature_fields", "empty signature fields")
-    timings.wrap(archive, "archive_put", "archive (sha256, file, row)")
+    timings.wrap(archive, "archive_put_many", "archive (sha256, files, rows)")
     return timings
 
 
