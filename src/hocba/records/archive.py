@@ -12,12 +12,11 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from hocba.records.models import ArchiveObject
@@ -30,21 +29,32 @@ def storage_name(sha256: str, content_type: str) -> str:
 
 def archive_put(data: bytes, content_type: str) -> str:
     """Store ``data`` (idempotent) and return its SHA-256."""
-    digest = hashlib.sha256(data).hexdigest()
-    if ArchiveObject.objects.filter(sha256=digest).exists():
-        return digest
-    name = storage_name(digest, content_type)
-    if not default_storage.exists(name):
-        saved = default_storage.save(name, ContentFile(data))
-        if saved != name:  # the storage renamed it: another writer raced us; keep exactly one copy
-            default_storage.delete(saved)
-    try:
-        with transaction.atomic():
-            ArchiveObject.objects.create(sha256=digest, size=len(data), content_type=content_type,
-                                         storage_name=name, created_at=timezone.now())
-    except IntegrityError:
-        pass  # stored concurrently by someone else: same bytes, same name
-    return digest
+    return archive_put_many([(data, content_type)])[0]
+
+
+def archive_put_many(items: Sequence[tuple[bytes, str]]) -> list[str]:
+    """Store each ``(data, content_type)`` (idempotent) and return their SHA-256s, in order.
+
+    One query finds which are already stored and one inserts the rows of the new ones (a row
+    stored concurrently by someone else is the same bytes under the same name, so it is skipped).
+    """
+    digests = [hashlib.sha256(data).hexdigest() for data, _ in items]
+    known = set(ArchiveObject.objects.filter(sha256__in=digests).values_list("sha256", flat=True))
+    rows: dict[str, ArchiveObject] = {}
+    now = timezone.now()
+    for digest, (data, content_type) in zip(digests, items, strict=True):
+        if digest in known or digest in rows:
+            continue
+        name = storage_name(digest, content_type)
+        if not default_storage.exists(name):
+            saved = default_storage.save(name, ContentFile(data))
+            if saved != name:  # the storage renamed it: another writer raced us; keep exactly one copy
+                default_storage.delete(saved)
+        rows[digest] = ArchiveObject(sha256=digest, size=len(data), content_type=content_type,
+                                     storage_name=name, created_at=now)
+    if rows:
+        ArchiveObject.objects.bulk_create(rows.values(), ignore_conflicts=True)
+    return digests
 
 
 def archive_get(sha256: str) -> bytes:

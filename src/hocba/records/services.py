@@ -51,12 +51,10 @@ def with_signature_fields(rendered) -> bytes:
 
 
 def _store(version: RecordVersion, document: dict) -> None:
-    from hocba.records.document import canonical_json
-
     rendered = render(document)
     version.document = document
-    version.json_sha256 = archive.archive_put(canonical_json(document), "application/json")
-    version.pdf_sha256 = archive.archive_put(with_signature_fields(rendered), "application/pdf")
+    version.json_sha256, version.pdf_sha256 = archive.archive_put_many([
+        (rendered.record_json, "application/json"), (with_signature_fields(rendered), "application/pdf")])
     version.signature_boxes = _boxes(rendered)
 
 
@@ -70,11 +68,13 @@ _UNSET = object()
 
 
 def record_compose(*, student: Student, class_group: ClassGroup, by=None, context: ClassContext | None = None,
-                   result=_UNSET) -> ComposeOutcome:
+                   result=_UNSET, known: tuple[bool, bool] | None = None) -> ComposeOutcome:
     """Compose (or re-compose) the student's record of this class's year.
 
     Unsigned versions are re-rendered in place; a version on which signing has started never
     changes — a different content makes version n+1 with its correction list, and n is superseded.
+    ``known`` — (the year record exists, a composition failure is recorded), as a caller composing
+    a whole class read them for all its students at once — saves the queries that would ask.
     """
     level = "THCS" if class_group.grade <= 9 else "THPT"
     if result is _UNSET:
@@ -82,9 +82,18 @@ def record_compose(*, student: Student, class_group: ClassGroup, by=None, contex
     context = context or ClassContext.load(class_group, [student.pk])
     now = timezone.now()
     with transaction.atomic():
-        record, _ = YearRecord.objects.select_for_update().get_or_create(
-            student=student, school_year=class_group.school_year, level=level,
-            defaults={"school": class_group.school, "class_group": class_group, "grade": class_group.grade})
+        key = {"student": student, "school_year": class_group.school_year, "level": level}
+        record = None
+        if known is not None and not known[0]:
+            try:
+                with transaction.atomic():
+                    record = YearRecord.objects.create(**key, school=class_group.school, class_group=class_group,
+                                                       grade=class_group.grade)
+            except IntegrityError:  # a concurrent composer created it meanwhile: wait for its lock below
+                record = None
+        if record is None:
+            record, _ = YearRecord.objects.select_for_update().get_or_create(
+                **key, defaults={"school": class_group.school, "class_group": class_group, "grade": class_group.grade})
         current = record.current_version
         if current is None:
             code = _new_code()
@@ -113,7 +122,8 @@ def record_compose(*, student: Student, class_group: ClassGroup, by=None, contex
                 version, outcome = _new_version(record=record, current=current, student=student,
                                                 class_group=class_group, result=result, now=now, by=by,
                                                 context=context), "new_version"
-        CompositionFailure.objects.filter(class_group=class_group, student=student).delete()
+        if known is None or known[1]:
+            CompositionFailure.objects.filter(class_group=class_group, student=student).delete()
         audit_record(actor=by, action=f"records:version:{outcome}", object_type="record_version",
                      object_id=version.pk, school_id=class_group.school_id,
                      after={"student": student.pk, "number": version.number, "pdf_sha256": version.pdf_sha256})
@@ -161,10 +171,17 @@ def compose_class(*, class_group: ClassGroup, by=None) -> ClassComposeReport:
     from hocba.gradebook.models import Period, StudentResult
 
     results = {r.student_id: r for r in StudentResult.objects.filter(class_group=class_group, period=Period.YEAR)}
+    ids = [e.student_id for e in enrolments]
+    level = "THCS" if class_group.grade <= 9 else "THPT"
+    with_record = set(YearRecord.objects.filter(student_id__in=ids, school_year=class_group.school_year_id,
+                                                level=level).values_list("student_id", flat=True))
+    with_failure = set(CompositionFailure.objects.filter(class_group=class_group, student_id__in=ids)
+                       .values_list("student_id", flat=True))
     for enrolment in enrolments:
+        sid = enrolment.student_id
         try:
             outcome = record_compose(student=enrolment.student, class_group=class_group, by=by, context=context,
-                                     result=results.get(enrolment.student_id))
+                                     result=results.get(sid), known=(sid in with_record, sid in with_failure))
         except NotComposable as exc:
             report.failed[enrolment.student.full_name] = exc.reasons
             CompositionFailure.objects.update_or_create(
