@@ -6,6 +6,7 @@ sizes), so the same code closes one class, a school of 1,500 or a whole city.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections import defaultdict
@@ -265,7 +266,22 @@ def _in_processes(units: list[list[int]], n: int, *, period: str, now, catalogue
 
 
 def _close_unit(class_ids: list[int], period: str, now, catalogue: _Catalogue) -> tuple[int, int, list[str]]:
-    """Read, assess and store one unit of classes (one query per table); (students, failed, errors)."""
+    """Read, assess and store one unit of classes (one query per table); (students, failed, errors).
+
+    The unit builds hundreds of thousands of small, acyclic dicts and lists (term inputs, snapshots): the
+    cyclic garbage collector would scan them again and again for nothing (a third of the CPU time), so it
+    is paused for the unit; reference counting still frees everything.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _close_unit_now(class_ids, period, now, catalogue)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _close_unit_now(class_ids: list[int], period: str, now, catalogue: _Catalogue) -> tuple[int, int, list[str]]:
     batch = list(ClassGroup.objects.filter(pk__in=class_ids).order_by()
                  .only("pk", "name", "grade", "school_year_id"))
     inputs = build_inputs(batch, catalogue)
