@@ -203,6 +203,10 @@ LOGGING = {
 # Public base URL printed (as QR code and text) on every học bạ page for verification.
 HOCBA_PUBLIC_URL = (env("HOCBA_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/")
 
+# Closing a school or the city (PostgreSQL): processes per closing, each with its own connection (unset:
+# one per core of the machine running the task).
+HOCBA_CLOSING_WORKERS = int(env("HOCBA_CLOSING_WORKERS") or 0) or None
+
 # Signing: the RFC 3161 time-stamping authority (unset: the demo PKI's local TSA when a demo PKI exists),
 # the PAdES level ("B-LT" embeds revocation data; "B-T" timestamps only), remote-signing service credentials.
 HOCBA_TSA_URL = env("HOCBA_TSA_URL") or None

@@ -188,8 +188,10 @@ def test_two_closing_starts_for_the_same_school_at_once_make_one_run(world):
     assert ClosingRun.objects.filter(school=world.cls.school, period="year").count() == 1
 
 
-def test_a_big_closing_stores_batches_on_a_second_connection_without_losing_any(world, monkeypatch):
-    """Closing many classes stores each batch on a writer thread's own connection while computing the next."""
+def test_a_big_closing_runs_its_units_in_worker_processes_without_losing_any(world, monkeypatch):
+    """Closing many classes runs units of classes in forked processes, each on its own connection."""
+    import multiprocessing
+
     from hocba.gradebook import closing
     from hocba.gradebook.models import StudentResult
     from hocba.org.models import ClassGroup
@@ -199,20 +201,25 @@ def test_a_big_closing_stores_batches_on_a_second_connection_without_losing_any(
     classes = list(ClassGroup.objects.filter(school_year=world.cls.school_year).order_by("pk"))
     for cg in classes:
         fill_class(cg)
-    monkeypatch.setattr(closing, "BATCH_CLASSES", 1)  # one class per batch: many batches, writer thread on
-    assert closing._pipelined(len(classes))
+    monkeypatch.setattr(closing, "BATCH_CLASSES", 1)  # one class per unit: many units
+    assert closing._workers(len(classes), 2) == 2
     seen: list[int] = []
-    report = closing.close_classes(class_ids=[c.pk for c in classes], period="year",
+    report = closing.close_classes(class_ids=[c.pk for c in classes], period="year", workers=2,
                                    progress=lambda done, failed: seen.append(done))
     expected = Enrolment.objects.filter(class_group__in=classes, status__in=ACTIVE_STATUSES).count()
     assert report.students == expected and report.failed == 0
     assert seen == sorted(seen) and seen[-1] == expected and len(seen) == len(classes)
     assert StudentResult.objects.filter(period="year").count() == expected
-    closing.close_classes(class_ids=[c.pk for c in classes], period="year")  # again: replaced, not doubled
+    sample = StudentResult.objects.filter(period="year").first()
+    assert sample.outputs["explanation"] and sample.inputs["subjects"]
+    closing.close_classes(class_ids=[c.pk for c in classes], period="year", workers=2)  # replaced, not doubled
     assert StudentResult.objects.filter(period="year").count() == expected
+    assert not multiprocessing.active_children()
 
 
-def test_a_failing_store_is_reported_to_the_caller(world, monkeypatch):
+def test_a_failing_store_in_a_worker_is_reported_to_the_caller(world, monkeypatch):
+    import multiprocessing
+
     from hocba.gradebook import closing
     from hocba.org.models import ClassGroup
 
@@ -224,5 +231,5 @@ def test_a_failing_store_is_reported_to_the_caller(world, monkeypatch):
 
     monkeypatch.setattr(closing, "_insert_results", broken)
     with pytest.raises(RuntimeError, match="ổ đĩa đầy"):
-        closing.close_classes(class_ids=[c.pk for c in classes], period="hk1")
-    assert threading.active_count() == 1 or not any(t.name == "closing-writer" for t in threading.enumerate())
+        closing.close_classes(class_ids=[c.pk for c in classes], period="hk1", workers=2)
+    assert not multiprocessing.active_children()

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hocba.gradebook.fields import JSONTextField
+
 TERM_CHOICES = [(1, "Học kì I"), (2, "Học kì II")]
 CONDUCT_LEVELS = ["Tốt", "Khá", "Đạt", "Chưa đạt"]
 
@@ -214,8 +216,8 @@ class StudentResult(models.Model):
     class_group = models.ForeignKey("org.ClassGroup", on_delete=models.PROTECT, related_name="results")
     student = models.ForeignKey("people.Student", on_delete=models.PROTECT, related_name="results")
     period = models.CharField(max_length=4, choices=Period.choices)
-    inputs = models.JSONField()
-    outputs = models.JSONField()
+    inputs = JSONTextField()  # what the engine was given (its JSON contract)
+    outputs = JSONTextField()  # what it answered, with the explanation sentences
     learning = models.CharField(_("kết quả học tập"), max_length=10, blank=True)
     conduct = models.CharField(_("kết quả rèn luyện"), max_length=10, blank=True)
     outcome = models.CharField(_("kết quả lên lớp"), max_length=32, blank=True)

@@ -1,0 +1,50 @@
+"""A JSON document stored as written: PostgreSQL ``json`` (text, validated), plain text elsewhere.
+
+The closing snapshots (engine inputs and outputs with the explanation, ~4 KB a student) are written
+once per closing and read whole, one student at a time; they are never searched inside. ``jsonb``
+makes PostgreSQL parse every document into its binary form and then compress it: at city scale
+that costs more server CPU than the whole assessment. ``json`` keeps the text (still checked, still
+readable with ``->``/``->>`` in SQL) and the migration gives the columns lz4 compression.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.db import models
+
+try:
+    import orjson
+
+    def dumps(value) -> str:
+        return orjson.dumps(value).decode()
+
+    loads = orjson.loads
+except ImportError:  # pragma: no cover — orjson is a dependency; this keeps a bare checkout working
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    loads = json.loads
+
+
+class JSONTextField(models.Field):
+    """Python lists/dicts in, the same out; no lookups inside the document (read it whole)."""
+
+    description = "JSON document kept as text"
+
+    def db_type(self, connection) -> str:
+        return "json" if connection.vendor == "postgresql" else "text"
+
+    def from_db_value(self, value, expression, connection):
+        if isinstance(value, str | bytes):  # psycopg parses ``json`` itself; SQLite hands back text
+            return loads(value)
+        return value
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            return loads(value)
+        return value
+
+    def get_prep_value(self, value):
+        return None if value is None else dumps(value)
+
+    def value_to_string(self, obj) -> str:
+        return dumps(self.value_from_object(obj))
