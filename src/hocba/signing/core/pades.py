@@ -46,8 +46,11 @@ from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 
-from .backends import SignerBackend, to_asn1
+from .backends import SignerBackend, to_asn1, use_pades_signed_attributes
 from .certificates import async_check_certificate_usable
+from .pdf_speedups import install as _install_pdf_speedups
+
+_install_pdf_speedups()
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 FONT_PATH = Path(__file__).resolve().parent.parent / "fonts" / "DejaVuSans-vi.ttf"
@@ -559,12 +562,13 @@ def _external_signer(cert: x509.Certificate, chain: Sequence[x509.Certificate], 
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     size = 72 if isinstance(cert.public_key(), _ec.EllipticCurvePublicKey) else 512
-    return ExternalSigner(
+    signer = ExternalSigner(
         signing_cert=to_asn1(cert),
         cert_registry=SimpleCertificateStore.from_certs([to_asn1(c) for c in [cert, *chain]]),
         signature_value=value if value is not None else size,
         embed_roots=False,
     )
+    return use_pades_signed_attributes(signer)
 
 
 async def async_prepare_signature(
