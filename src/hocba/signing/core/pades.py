@@ -25,6 +25,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import threading
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -34,7 +35,9 @@ from zoneinfo import ZoneInfo
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from pyhanko.pdf_utils.content import PdfContent
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.layout import BoxConstraints
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields as pdf_fields
@@ -164,9 +167,41 @@ def render_stamp_pdf(lines: Sequence[str], width: float, height: float) -> Path:
         return out
 
 
+class _StampPage(PdfContent):
+    """The rendered stamp PDF's page, imported into each signed PDF as a form XObject.
+
+    Like pyHanko's ``ImportedPdfPage``, but the stamp PDF is parsed once per distinct text (not
+    re-read from disk and re-parsed for every signature: ~2 ms each); each document still gets its
+    own copy of the page's objects (fonts stay embedded). The lock keeps a reader's lazy parsing
+    to one thread at a time.
+    """
+
+    def __init__(self, reader: PdfFileReader) -> None:
+        super().__init__()
+        self._reader = reader
+
+    def render(self) -> bytes:
+        writer = self._ensure_writer
+        with _import_lock:
+            xobj = writer.import_page_as_xobject(self._reader, page_ix=0)
+        name = "/Import" + uuid.uuid4().hex
+        self.resources.xobject[name] = xobj
+        x1, y1, x2, y2 = xobj.get_object()["/BBox"]
+        self.box = BoxConstraints(width=abs(x1 - x2), height=abs(y1 - y2))
+        return name.encode("ascii") + b" Do"
+
+
+_stamp_readers: dict[Path, PdfFileReader] = {}
+_import_lock = threading.Lock()
+
+
 def _stamp_style(lines: Sequence[str], box: SignatureBox) -> StaticStampStyle:
     path = render_stamp_pdf(lines, box.x2 - box.x1, box.y2 - box.y1)
-    return StaticStampStyle.from_pdf_file(str(path), border_width=0)
+    with _font_lock:
+        reader = _stamp_readers.get(path)
+        if reader is None:
+            reader = _stamp_readers[path] = PdfFileReader(BytesIO(path.read_bytes()))
+    return StaticStampStyle(background=_StampPage(reader), border_width=0)
 
 
 # --------------------------------------------------------------------------- fields
