@@ -13,9 +13,9 @@ Each record is signed by the core ``sign_many`` (time-stamp round trips overlapp
 the version's row lock after re-checking that the version is still current, still awaiting this
 role, and that its PDF is still the one that was signed; a record that changed meanwhile is reported
 and skipped, the others go on. A round of records is stored in one transaction, each record in its
-own savepoint (one commit per round, not per record). A certificate that may not sign fails the whole batch before anything
-is signed. Two batches for the same school/class and role are refused while one is queued or running;
-the (version, role) unique constraint of :class:`Signature` is the last line.
+own savepoint (one commit per round, not per record). A certificate that may not sign fails the whole
+batch before anything is signed. Two batches for the same school/class and role are refused while one
+is queued or running; the (version, role) unique constraint of :class:`Signature` is the last line.
 """
 
 from __future__ import annotations
