@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -191,7 +192,9 @@ class _StampPage(PdfContent):
         return name.encode("ascii") + b" Do"
 
 
-_stamp_readers: dict[Path, PdfFileReader] = {}
+#: parsed stamp PDFs, most recently used last (a stamp's text changes every minute: keep a few)
+_stamp_readers: OrderedDict[Path, PdfFileReader] = OrderedDict()
+_STAMP_READERS_KEPT = 64
 _import_lock = threading.Lock()
 
 
@@ -201,6 +204,10 @@ def _stamp_style(lines: Sequence[str], box: SignatureBox) -> StaticStampStyle:
         reader = _stamp_readers.get(path)
         if reader is None:
             reader = _stamp_readers[path] = PdfFileReader(BytesIO(path.read_bytes()))
+            while len(_stamp_readers) > _STAMP_READERS_KEPT:
+                _stamp_readers.popitem(last=False)
+        else:
+            _stamp_readers.move_to_end(path)
     return StaticStampStyle(background=_StampPage(reader), border_width=0)
 
 
