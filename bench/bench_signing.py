@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/bench_signing.py [--n 1500] [--concurrency 32] [--key ec|rsa]
 
-Prints records/s for the batch on ONE core (the signing process is pinned to CPU 0; the
+Prints records/s for the batch on ONE core — process CPU time (the machine is shared, so the
+wall clock is noisy; it is printed too). The signing process is pinned to CPU 0; the
 time-stamping authority runs in a separate process, as a real TSA would, pinned to another CPU
-when there is one), and, measured in the same run as floors:
+when there is one, so its work is not counted as ours. Measured in the same run as floors:
 
 * the raw private-key operation (``cryptography`` signing a SHA-256 digest), per second;
 * producing the unsigned PDF (Typst rendering of the test học bạ + preparing the empty signature
@@ -74,15 +75,15 @@ def _serve(pki_dir: str, ready, stop) -> None:
 
 def _key_floor(key, seconds: float = 1.0) -> float:
     digest = hashlib.sha256(b"x").digest()
-    n, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
+    n, start = 0, time.process_time()
+    while time.process_time() - start < seconds:
         if isinstance(key, ec.EllipticCurvePrivateKey):
             key.sign(digest, ec.ECDSA(Prehashed(hashes.SHA256())))
         else:
             assert isinstance(key, rsa.RSAPrivateKey)
             key.sign(digest, padding.PKCS1v15(), Prehashed(hashes.SHA256()))
         n += 1
-    return n / (time.perf_counter() - start)
+    return n / (time.process_time() - start)
 
 
 def _render_floor(src: Path, count: int = 30) -> tuple[float, bytes]:
@@ -90,11 +91,11 @@ def _render_floor(src: Path, count: int = 30) -> tuple[float, bytes]:
 
     compiler = typst.Compiler(str(src))
     pdf = b""
-    start = time.perf_counter()
+    start = time.process_time()
     for i in range(count):
         raw = compiler.compile(format="pdf", sys_inputs={"name": f"Học sinh {i}"})
         pdf = pades.prepare_signature_fields(bytes(raw), [BOX_HOMEROOM, BOX_PRINCIPAL])
-    return count / (time.perf_counter() - start), pdf
+    return count / (time.process_time() - start), pdf
 
 
 def main() -> None:
@@ -134,32 +135,29 @@ def main() -> None:
         failed = [r for r in results if not r.ok]
         sample = validate_pdf(results[len(results) // 2].pdf or b"", [pki.root])
         per_s = args.n / wall
+        per_cpu = args.n / cpu
         print(
             f"hocba signing benchmark — {args.n} records, PAdES B-T, {args.key.upper()} key from a .p12, "
-            f"concurrency {args.concurrency}, signing process pinned to 1 core, TSA in its own process"
+            f"concurrency {args.concurrency}, signing process pinned to 1 core, TSA in its own process "
+            f"(load average {os.getloadavg()[0]:.1f})"
         )
         print(
-            f"  batch:           {per_s:8.1f} records/s   ({wall:.1f} s wall, "
-            f"{cpu / args.n * 1000:.1f} ms CPU "
-            f"per record, {len(failed)} failed)"
+            f"  per core (CPU time): {per_cpu:8.1f} records/s   ({cpu / args.n * 1000:.1f} ms CPU per record, "
+            f"{len(failed)} failed)"
+        )
+        print(f"  wall clock:          {per_s:8.1f} records/s   ({wall:.1f} s; 1,500 records ≈ {1500 / per_s:.0f} s)")
+        print("  floors measured in this run:")
+        print(
+            f"    raw key operation: {key_per_s:8.0f} signatures/s per core (cryptography, SHA-256 digest) "
+            f"→ a record costs {key_per_s / per_cpu:.0f} key operations"
         )
         print(
-            f"  per CPU-second:  {args.n / cpu:8.1f} records/s   "
-            f"(what one idle core would do; this machine's "
-            f"load average is {os.getloadavg()[0]:.1f})"
+            f"    rendering alone:   {render_per_s:8.1f} PDFs/s per core (Typst + empty signature fields; the "
+            f"batch signs a pre-made PDF) → render + sign ≈ {1 / (1 / per_cpu + 1 / render_per_s):.1f} records/s"
         )
         print(
-            f"  floor key op:    {key_per_s:8.0f} signatures/s (cryptography, SHA-256 digest) "
-            f"→ batch is {key_per_s / per_s:.0f}× slower than the bare key operation"
-        )
-        print(
-            f"  floor rendering: {render_per_s:8.1f} PDFs/s "
-            f"(Typst + empty signature fields; the batch signs a "
-            f"pre-made PDF) → render+sign would be ≈ {1 / (1 / per_s + 1 / render_per_s):.1f} records/s"
-        )
-        print(
-            f"  target ≥ 30 records/s per core: {'MET' if per_s >= 30 else 'NOT MET'} "
-            f"(ratio {per_s / 30:.2f}); 1,500 records would take {1500 / per_s:.1f} s"
+            f"  target ≥ 30 records/s per core: {'MET' if per_cpu >= 30 else 'NOT MET'} (ratio {per_cpu / 30:.2f}); "
+            f"1,500 in under a minute on this run's wall clock: {'yes' if 1500 / per_s < 60 else 'no'}"
         )
         if failed:
             print(f"  first failure: {failed[0].error}")
@@ -167,12 +165,13 @@ def main() -> None:
         print(
             json.dumps(
                 {
-                    "records_per_s": round(per_s, 2),
-                    "records_per_cpu_s": round(args.n / cpu, 2),
+                    "records_per_cpu_s": round(per_cpu, 2),
+                    "records_per_s_wall": round(per_s, 2),
                     "key_ops_per_s": round(key_per_s),
                     "render_per_s": round(render_per_s, 2),
                     "failed": len(failed),
                     "n": args.n,
+                    "key": args.key,
                     "load_avg_1m": os.getloadavg()[0],
                 }
             )

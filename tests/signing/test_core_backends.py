@@ -196,3 +196,23 @@ def test_interrupted_remote_signing_survives_between_two_steps(pki, remote_ca, t
     assert report.all_valid, report.problems
     assert report.signatures[1].signer_name == "Trần Văn Bình" and report.signatures[1].timestamp_valid
     assert remote_ca.received_digests == [pending.data_digest]
+
+
+def test_precomputed_signed_attributes_are_pyhankos_own(principal_backend) -> None:
+    """The signing-certificate-v2 attribute built once per signer gives the bytes pyHanko's default
+    PAdES attribute spec gives, for every backend (only the cost differs)."""
+    from pyhanko.sign.attributes import SignedAttributeProviderSpec
+
+    signer = principal_backend.signer
+    spec = signer.signed_attr_prov_spec
+    assert isinstance(spec, SignedAttributeProviderSpec)
+    digest = hashlib.sha256(b"hoc ba").digest()
+    ours = asyncio.run(signer.signed_attrs(digest, "sha256", use_pades=True)).dump()
+    signer.signed_attr_prov_spec = None
+    try:
+        default = asyncio.run(signer.signed_attrs(digest, "sha256", use_pades=True)).dump()
+    finally:
+        signer.signed_attr_prov_spec = spec
+    assert ours == default
+    again = asyncio.run(signer.signed_attrs(hashlib.sha256(b"khac").digest(), "sha256", use_pades=True)).dump()
+    assert again != ours and digest not in again

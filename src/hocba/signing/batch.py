@@ -12,9 +12,10 @@ whatever the outcome. It never goes into the task queue's arguments, logs or the
 Each record is signed by the core ``sign_many`` (time-stamp round trips overlapped) and stored under
 the version's row lock after re-checking that the version is still current, still awaiting this
 role, and that its PDF is still the one that was signed; a record that changed meanwhile is reported
-and skipped, the others go on. A certificate that may not sign fails the whole batch before anything
-is signed. Two batches for the same school/class and role are refused while one is queued or running;
-the (version, role) unique constraint of :class:`Signature` is the last line.
+and skipped, the others go on. A round of records is stored in one transaction, each record in its
+own savepoint (one commit per round, not per record). A certificate that may not sign fails the whole
+batch before anything is signed. Two batches for the same school/class and role are refused while one
+is queued or running; the (version, role) unique constraint of :class:`Signature` is the last line.
 """
 
 from __future__ import annotations
@@ -165,15 +166,40 @@ def _label(version: RecordVersion) -> str:
     return f"{record.student.full_name} ({record.class_group.name})"
 
 
-def _store_one(*, version_id: int, role: str, identity: workflow.SignerIdentity, signed_pdf: bytes, base_sha: str,
-               by) -> None:
+def _store_chunk(results: list[pades.SignResult], *, role: str, identity: workflow.SignerIdentity,
+                 bases: dict[int, str], labels: dict[int, str], by) -> tuple[int, list[str]]:
+    """Store a round of signed records in ONE transaction; return (stored, messages of the others).
+
+    The versions are locked (in primary-key order) before any is checked; each record is then
+    re-checked (still current, still awaiting this role, PDF unchanged) and stored in its own
+    savepoint, so a record that changed meanwhile is reported and skipped and the others are kept.
+    One commit per round instead of one per record: a commit waits for the disk.
+    """
+    stored, messages = 0, []
+    signed = [r for r in results if r.ok]
     with transaction.atomic():
-        version = RecordVersion.objects.select_for_update().select_related(
-            "year_record__school", "year_record__class_group").get(pk=version_id)
-        workflow._check_current(version)
-        workflow._check_order(version, role)
-        workflow._store_signature(version=version, role=role, identity=identity, signed_pdf=signed_pdf,
-                                  base_sha=base_sha, by=by)
+        locked = {v.pk: v for v in RecordVersion.objects.select_for_update(of=("self", "year_record"))
+                  .select_related("year_record__school", "year_record__class_group")
+                  .filter(pk__in=[r.key for r in signed]).order_by("pk")}
+        for result in results:
+            if not result.ok:
+                messages.append(f"{labels[result.key]}: {result.error}")
+                continue
+            try:
+                with transaction.atomic():
+                    version = locked.get(result.key)
+                    if version is None:
+                        raise DomainError("Học bạ không còn trong hệ thống.")
+                    workflow._check_current(version)
+                    workflow._check_order(version, role)
+                    workflow._store_signature(version=version, role=role, identity=identity,
+                                              signed_pdf=result.pdf, base_sha=bases[result.key], by=by)
+                stored += 1
+            except DomainError as exc:
+                messages.append(f"{labels[result.key]}: {_message(exc)}")
+            except IntegrityError:
+                messages.append(f"{labels[result.key]}: đã được ký ở vai trò này (bởi lượt ký khác).")
+    return stored, messages
 
 
 def signing_batch_run(batch_id: int, on_progress: Callable[[SigningBatch], None] | None = None) -> SigningBatch:
@@ -233,21 +259,11 @@ def signing_batch_run(batch_id: int, on_progress: Callable[[SigningBatch], None]
                                        role_label=j.role_label, signer_name=j.signer_name)
                          for j in jobs[start:start + CHUNK]]
                 results = asyncio.run(pades.sign_many(chunk, backend=backend, options=options))
-                for result in results:
-                    if not result.ok:
-                        failed += 1
-                        messages.append(f"{labels[result.key]}: {result.error}")
-                        continue
-                    try:
-                        _store_one(version_id=result.key, role=role, identity=identity, signed_pdf=result.pdf,
-                                   base_sha=bases[result.key], by=batch.started_by)
-                        done += 1
-                    except DomainError as exc:
-                        failed += 1
-                        messages.append(f"{labels[result.key]}: {_message(exc)}")
-                    except IntegrityError:
-                        failed += 1
-                        messages.append(f"{labels[result.key]}: đã được ký ở vai trò này (bởi lượt ký khác).")
+                stored, chunk_messages = _store_chunk(results, role=role, identity=identity, bases=bases,
+                                                     labels=labels, by=batch.started_by)
+                done += stored
+                failed += len(results) - stored
+                messages += chunk_messages
                 _progress(batch, done, failed, messages, on_progress)
         finally:
             backend.close()

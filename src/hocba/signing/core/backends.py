@@ -20,18 +20,21 @@ import urllib.request
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
+from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from cryptography.hazmat.primitives.serialization import pkcs12
-from pyhanko.sign.general import SigningError
+from pyhanko.sign.attributes import CMSAttributeProvider, SignedAttributeProviderSpec
+from pyhanko.sign.general import SigningError, as_signing_certificate_v2
 from pyhanko.sign.signers import Signer
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 __all__ = [
     "CachedKeySigner",
+    "PadesSignedAttributes",
     "Pkcs11Backend",
     "Pkcs12Backend",
     "RemoteHashBackend",
@@ -86,6 +89,43 @@ def _registry(cert: x509.Certificate, chain: list[x509.Certificate]) -> SimpleCe
     return SimpleCertificateStore.from_certs([to_asn1(cert), *(to_asn1(c) for c in chain)])
 
 
+class _FixedAttribute(CMSAttributeProvider):
+    def __init__(self, attribute_type: str, value: Any) -> None:
+        self.attribute_type = attribute_type
+        self._value = value
+
+    async def build_attr_value(self, dry_run: bool = False) -> Any:
+        return self._value
+
+
+class PadesSignedAttributes(SignedAttributeProviderSpec):
+    """pyHanko's PAdES signed attributes for one signer, with signing-certificate-v2 built ONCE.
+
+    pyHanko's default spec builds the signing-certificate-v2 value (the certificate's hash and its
+    issuer's name) afresh for every signature. A freshly built asn1crypto value never forgets that
+    it was "mutated", so each access re-encodes it and every level above it, and the nesting here is
+    deep: formatting, hashing, packaging the signed attributes and embedding the CMS cost ~10 ms
+    per signature. The same value parsed back from its DER is encoded once. pyHanko still adds
+    content-type and message-digest and does all the CMS work; the bytes are those of its default
+    PAdES attributes (PAdES forbids signing-time; no CAdES extras are used here). Install it with
+    :func:`use_pades_signed_attributes` on signers that only make PAdES signatures.
+    """
+
+    def __init__(self, signing_cert: asn1_x509.Certificate) -> None:
+        built = as_signing_certificate_v2(signing_cert)
+        self._signing_certificate_v2 = tsp.SigningCertificateV2.load(built.dump())
+
+    def signed_attr_providers(self, data_digest: bytes, digest_algorithm: str) -> Any:
+        yield _FixedAttribute("signing_certificate_v2", self._signing_certificate_v2)
+
+
+def use_pades_signed_attributes(signer: Signer) -> Signer:
+    """Give ``signer`` the precomputed PAdES signed attributes of its certificate (see above)."""
+    assert signer.signing_cert is not None
+    signer.signed_attr_prov_spec = PadesSignedAttributes(signer.signing_cert)
+    return signer
+
+
 def _sign_with_key(key: Any, data: bytes, digest_algorithm: str, *, prehashed: bool = False) -> bytes:
     algo = _HASHES[digest_algorithm.lower()]()
     hash_arg: Any = Prehashed(algo) if prehashed else algo
@@ -108,6 +148,7 @@ class CachedKeySigner(Signer):
         # the root is not embedded: validators bring their own trust roots (smaller CMS, less work)
         super().__init__(signing_cert=to_asn1(cert), cert_registry=_registry(cert, chain), embed_roots=False)
         self._key = key
+        use_pades_signed_attributes(self)
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
         return _sign_with_key(self._key, data, digest_algorithm)
@@ -191,7 +232,7 @@ class Pkcs11Backend:
             raise SigningError(f"Không tìm thấy khoá/chứng thư '{key_label}' trên token.") from exc
         if cert.public_key.algorithm == "ec":
             signer.use_raw_mechanism = True
-        self._signer = signer
+        self._signer = use_pades_signed_attributes(signer)
         self._cert = to_crypto(cert)
         self._chain = [to_crypto(c) for c in signer.cert_registry if c.dump() != cert.dump()]
 
@@ -249,6 +290,7 @@ class _RemoteHashSigner(Signer):
             cert_registry=_registry(backend.certificate, backend.chain),
         )
         self._backend = backend
+        use_pades_signed_attributes(self)
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
         if dry_run:  # only the size matters: the largest DER ECDSA P-256 / RSA-2048 signature

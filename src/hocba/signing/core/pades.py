@@ -25,6 +25,8 @@ import asyncio
 import datetime as dt
 import hashlib
 import threading
+import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -34,7 +36,9 @@ from zoneinfo import ZoneInfo
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from pyhanko.pdf_utils.content import PdfContent
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.layout import BoxConstraints
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields as pdf_fields
@@ -46,9 +50,12 @@ from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 
-from .backends import SignerBackend, to_asn1
+from .backends import SignerBackend, to_asn1, use_pades_signed_attributes
 from .certificates import async_check_certificate_usable
+from .pdf_speedups import install as _install_pdf_speedups
 from .sigfields import FieldPlan, add_empty_signature_fields
+
+_install_pdf_speedups()
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 FONT_PATH = Path(__file__).resolve().parent.parent / "fonts" / "DejaVuSans-vi.ttf"
@@ -162,9 +169,47 @@ def render_stamp_pdf(lines: Sequence[str], width: float, height: float) -> Path:
         return out
 
 
+class _StampPage(PdfContent):
+    """The rendered stamp PDF's page, imported into each signed PDF as a form XObject.
+
+    Like pyHanko's ``ImportedPdfPage``, but the stamp PDF is parsed once per distinct text (not
+    re-read from disk and re-parsed for every signature: ~2 ms each); each document still gets its
+    own copy of the page's objects (fonts stay embedded). The lock keeps a reader's lazy parsing
+    to one thread at a time.
+    """
+
+    def __init__(self, reader: PdfFileReader) -> None:
+        super().__init__()
+        self._reader = reader
+
+    def render(self) -> bytes:
+        writer = self._ensure_writer
+        with _import_lock:
+            xobj = writer.import_page_as_xobject(self._reader, page_ix=0)
+        name = "/Import" + uuid.uuid4().hex
+        self.resources.xobject[name] = xobj
+        x1, y1, x2, y2 = xobj.get_object()["/BBox"]
+        self.box = BoxConstraints(width=abs(x1 - x2), height=abs(y1 - y2))
+        return name.encode("ascii") + b" Do"
+
+
+#: parsed stamp PDFs, most recently used last (a stamp's text changes every minute: keep a few)
+_stamp_readers: OrderedDict[Path, PdfFileReader] = OrderedDict()
+_STAMP_READERS_KEPT = 64
+_import_lock = threading.Lock()
+
+
 def _stamp_style(lines: Sequence[str], box: SignatureBox) -> StaticStampStyle:
     path = render_stamp_pdf(lines, box.x2 - box.x1, box.y2 - box.y1)
-    return StaticStampStyle.from_pdf_file(str(path), border_width=0)
+    with _font_lock:
+        reader = _stamp_readers.get(path)
+        if reader is None:
+            reader = _stamp_readers[path] = PdfFileReader(BytesIO(path.read_bytes()))
+            while len(_stamp_readers) > _STAMP_READERS_KEPT:
+                _stamp_readers.popitem(last=False)
+        else:
+            _stamp_readers.move_to_end(path)
+    return StaticStampStyle(background=_StampPage(reader), border_width=0)
 
 
 # --------------------------------------------------------------------------- fields
@@ -573,12 +618,13 @@ def _external_signer(cert: x509.Certificate, chain: Sequence[x509.Certificate], 
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     size = 72 if isinstance(cert.public_key(), _ec.EllipticCurvePublicKey) else 512
-    return ExternalSigner(
+    signer = ExternalSigner(
         signing_cert=to_asn1(cert),
         cert_registry=SimpleCertificateStore.from_certs([to_asn1(c) for c in [cert, *chain]]),
         signature_value=value if value is not None else size,
         embed_roots=False,
     )
+    return use_pades_signed_attributes(signer)
 
 
 async def async_prepare_signature(

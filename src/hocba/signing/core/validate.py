@@ -27,7 +27,10 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 
 from .backends import to_asn1, to_crypto
+from .pdf_speedups import install as _install_pdf_speedups
 from .pki import common_name_of, personal_id_of
+
+_install_pdf_speedups()
 
 Revocation = Literal["good", "revoked", "unknown"]
 Modification = Literal["none", "form_filling", "annotations", "other", "unknown"]
