@@ -145,3 +145,56 @@ class ApiToken(models.Model):
     @staticmethod
     def generate_key() -> str:
         return "hb_" + secrets.token_urlsafe(32)
+
+
+class BackgroundRun(models.Model):
+    """Work that runs in the background with a progress bar (tổng kết, ký hàng loạt …).
+
+    Who started it and when, how many items there are, how many are done and failed, and the
+    Vietnamese messages about the failures; ``progress()`` is what the pages poll (JSON).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Đang chờ")
+        RUNNING = "running", _("Đang chạy")
+        DONE = "done", _("Hoàn thành")
+        FAILED = "failed", _("Lỗi")
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    messages = models.JSONField(default=list, blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in self.ACTIVE
+
+    @property
+    def processed(self) -> int:
+        """Items handled so far (a subclass whose ``done`` counts successes only adds ``failed``)."""
+        return self.done
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 100 if self.status == self.Status.DONE else 0
+        return min(100, round(100 * self.processed / self.total))
+
+    def status_label(self) -> str:
+        return str(self.get_status_display())  # type: ignore[attr-defined]
+
+    def progress(self, *, messages: int = 50) -> dict:
+        """What a progress bar shows: status, counts, percentage and the first ``messages`` messages."""
+        return {"id": self.pk, "status": self.status, "status_label": self.status_label(), "total": self.total,
+                "done": self.done, "failed": self.failed, "percent": self.percent, "finished": self.finished,
+                "messages": self.messages[:messages], "more_messages": max(0, len(self.messages) - messages)}

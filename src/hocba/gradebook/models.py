@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hocba.core.models import BackgroundRun
 from hocba.gradebook.fields import JSONTextField
 
 TERM_CHOICES = [(1, "Học kì I"), (2, "Học kì II")]
@@ -235,35 +236,24 @@ class StudentResult(models.Model):
         return f"{self.student_id} {self.period}: {self.learning}/{self.conduct}"
 
 
-class ClosingRun(models.Model):
-    """A background closing of a term or the year for a school or the whole city, with progress."""
+class ClosingRun(BackgroundRun):
+    """A background closing of a term or the year for a school or the whole city, with progress.
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Đang chờ")
-        RUNNING = "running", _("Đang chạy")
-        DONE = "done", _("Hoàn thành")
-        FAILED = "failed", _("Lỗi")
+    ``done`` counts every student closed, ``failed`` those of them the engine refused.
+    """
 
     school_year = models.ForeignKey("org.SchoolYear", on_delete=models.PROTECT, related_name="+")
     period = models.CharField(max_length=4, choices=Period.choices)
     school = models.ForeignKey("org.School", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    failed = models.PositiveIntegerField(default=0)
-    messages = models.JSONField(default=list, blank=True)
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    class Meta(BackgroundRun.Meta):
         verbose_name = _("lượt tổng kết")
         verbose_name_plural = _("lượt tổng kết")
-        ordering = ["-created_at"]
+
+    def status_label(self) -> str:
+        if self.status == self.Status.DONE and self.failed:
+            return f"Hoàn thành, {self.failed} học sinh lỗi"
+        return super().status_label()
 
     def __str__(self) -> str:
         return f"{self.get_period_display()} {self.school or 'toàn thành phố'} — {self.get_status_display()}"
-
-    @property
-    def percent(self) -> int:
-        return int(100 * self.done / self.total) if self.total else (100 if self.status == "done" else 0)

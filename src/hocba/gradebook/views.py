@@ -429,14 +429,8 @@ def edit_grant_revoke(request, school_id: int, term: int, grant_id: int):
 # --- closing ----------------------------------------------------------------------------
 
 def _run_json(run: ClosingRun) -> dict:
-    label = run.get_status_display()
-    if run.status == ClosingRun.Status.DONE and run.failed:
-        label = f"Hoàn thành, {run.failed} học sinh lỗi"
-    return {"id": run.pk, "status": run.status, "status_label": label,
-            "period": run.get_period_display(), "scope": run.school.name if run.school else "Toàn thành phố",
-            "done": run.done, "total": run.total, "failed": run.failed, "percent": run.percent,
-            "messages": run.messages[:50], "more_messages": max(0, len(run.messages) - 50),
-            "finished": run.status in (ClosingRun.Status.DONE, ClosingRun.Status.FAILED)}
+    return {**run.progress(), "period": run.get_period_display(),
+            "scope": run.school.name if run.school else "Toàn thành phố"}
 
 
 @requires("gradebook:closing:run")

@@ -45,7 +45,7 @@ from hocba.signing.models import Signature, SigningBatch, SignRole
 SECRET_TTL_SECONDS = 6 * 3600
 #: records signed per round (progress is saved after each round)
 CHUNK = 100
-ACTIVE = (SigningBatch.Status.QUEUED, SigningBatch.Status.RUNNING)
+ACTIVE = SigningBatch.ACTIVE
 
 
 # --- the secret ----------------------------------------------------------------------------
@@ -308,11 +308,7 @@ def batch_status(batch: SigningBatch | None) -> dict:
     """What the progress bar shows (JSON)."""
     if batch is None:
         return {"status": None}
-    return {"id": batch.pk, "status": batch.status, "status_label": batch.get_status_display(),
-            "role": batch.role, "total": batch.total, "done": batch.done, "failed": batch.failed,
-            "finished": batch.status not in ACTIVE, "messages": batch.messages[:200],
-            "percent": round(100 * (batch.done + batch.failed) / batch.total) if batch.total else
-            (100 if batch.status not in ACTIVE else 0)}
+    return {**batch.progress(messages=200), "role": batch.role}
 
 
 __all__ = ["awaiting", "batch_status", "latest_batch", "signing_batch_run", "signing_batch_start"]

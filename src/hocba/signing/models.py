@@ -8,9 +8,10 @@ TRƯỞNG") approves and signs, then optionally the school's organisation certif
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from hocba.core.models import BackgroundRun
 
 
 class BackendKind(models.TextChoices):
@@ -120,14 +121,19 @@ class Signature(models.Model):
         return f"{self.get_role_display()}: {self.signer_name}"
 
 
-class SigningBatch(models.Model):
-    """Batch signing of a class (homeroom teacher) or a school (principal), with live progress."""
+class SigningBatch(BackgroundRun):
+    """Batch signing of a class (homeroom teacher) or a school (principal), with live progress.
+
+    ``done`` counts the records signed, ``failed`` those reported and skipped.
+    """
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Đang chờ")
         RUNNING = "running", _("Đang ký")
         DONE = "done", _("Hoàn thành")
         FAILED = "failed", _("Lỗi")
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
 
     role = models.CharField(max_length=10, choices=SignRole.choices)
     school = models.ForeignKey("org.School", on_delete=models.PROTECT, related_name="+")
@@ -136,21 +142,17 @@ class SigningBatch(models.Model):
     signer = models.ForeignKey("people.Teacher", on_delete=models.PROTECT, related_name="+")
     certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    failed = models.PositiveIntegerField(default=0)
-    messages = models.JSONField(default=list, blank=True)
     #: the PIN/passphrase, Fernet-encrypted with a key derived from SECRET_KEY, for the background task
     #: only; wiped when the batch ends (see hocba.signing.batch).
     secret_token = models.TextField(blank=True, default="")
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    class Meta(BackgroundRun.Meta):
         verbose_name = _("lượt ký hàng loạt")
         verbose_name_plural = _("lượt ký hàng loạt")
-        ordering = ["-created_at"]
+
+    @property
+    def processed(self) -> int:
+        return self.done + self.failed
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} — {self.school} ({self.get_status_display()})"
