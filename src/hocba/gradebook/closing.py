@@ -19,10 +19,8 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from hocba import assessment
-from hocba.assessment import parse as assessment_parse
-from hocba.assessment import tt22
 from hocba.core.audit import audit_record
+from hocba.gradebook import engine
 from hocba.gradebook.fields import dumps_bytes as _dumps_bytes
 from hocba.gradebook.fields import loads as _loads
 from hocba.gradebook.models import (
@@ -75,7 +73,7 @@ def _term_input(row: tuple | None, tx_count: int) -> dict | None:
 #: Stored canonical strings → what the engine computes on: tenths for scores, Đạt? for comments.
 _TENTHS: dict[str, int] = {**{f"{n / 10:.1f}": n for n in range(101)}, **{str(n): 10 * n for n in range(11)}}
 _PASSED: dict[str, bool] = {"Đ": True, "CĐ": False}
-_LEVELS: dict[str, int] = dict(assessment_parse.LEVELS)
+_LEVELS: dict[str, int] = dict(engine.LEVELS)
 
 TermPart = tuple[tuple[int, ...], int, int] | tuple[bool, str | None]
 
@@ -94,11 +92,11 @@ def _term_inputs(class_groups: list[ClassGroup], catalogue: _Catalogue, modes: d
     if not ids:
         return {}
     grade_of = {c.pk: c.grade for c in class_groups}
-    counts = {key: (count, tt22.tx_count(periods))
+    counts = {key: (count, engine.tx_count(periods))
               for key, (periods, count) in catalogue.curriculum.items()}
     table = SubjectTermScore._meta.db_table
     marks = ", ".join(["%s"] * len(ids))
-    numbers, loads, tenths, passed, comment_term = _NUMBERS, _loads, _TENTHS, _PASSED, assessment_parse.comment_term
+    numbers, loads, tenths, passed, comment_term = _NUMBERS, _loads, _TENTHS, _PASSED, engine.comment_term
     out = {}
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT class_group_id, student_id, subject_id, term, tx, gk, ck FROM {table} "  # noqa: S608
@@ -147,11 +145,11 @@ def build_inputs(class_groups: list[ClassGroup], catalogue: _Catalogue | None = 
 
 
 def _build(class_groups: list[ClassGroup], catalogue: _Catalogue, period: str,
-           ) -> dict[int, list[tuple[int, dict, tt22.Prepared | None]]]:
+           ) -> dict[int, list[tuple[int, dict, engine.Prepared | None]]]:
     """class id → [(student id, engine input dict, the same for ``period`` in the engine's own form)].
 
     The input dict (the engine's JSON contract) is what the snapshot keeps; the engine's own form
-    (:class:`tt22.Prepared`, the student's input as :func:`_for_period` gives it for the period) is
+    (:class:`engine.Prepared`, the student's input as :func:`_for_period` gives it for the period) is
     built from the same stored cells, so the engine does not parse and check again what the gradebook
     validated when it stored them. It is None for a student with anything incomplete or unusual:
     that student goes through the engine's checked JSON path (and gets its Vietnamese message).
@@ -187,11 +185,11 @@ def _build(class_groups: list[ClassGroup], catalogue: _Catalogue, period: str,
     exempt = set(Exemption.objects.filter(school_year_id__in=year_ids,
                                           student__enrolments__class_group_id__in=ids)
                  .order_by().values_list("student_id", "subject_id"))
-    out: dict[int, list[tuple[int, dict, tt22.Prepared | None]]] = {}
+    out: dict[int, list[tuple[int, dict, engine.Prepared | None]]] = {}
     term_of = terms.get
     first_term = period == Period.HK1
     levels, tenths, passed = _LEVELS, _TENTHS, _PASSED
-    Scored, Comment, Prepared = tt22.PreparedScored, tt22.PreparedComment, tt22.Prepared
+    Scored, Comment, Prepared = engine.PreparedScored, engine.PreparedComment, engine.Prepared
     for cg in class_groups:
         class_id, grade = cg.pk, cg.grade
         items = []
@@ -272,12 +270,12 @@ def _for_period(student: dict, period: str) -> dict:
     return copy
 
 
-def _assess(student: dict, prepared: tt22.Prepared | None, period: str) -> dict:
+def _assess(student: dict, prepared: engine.Prepared | None, period: str) -> dict:
     """The engine's result for the period: from its own form when the closing built it (the same
-    result, see :func:`assessment.assess_prepared`), else from the JSON input, checked."""
+    result, see :func:`engine.assess_prepared`), else from the JSON input, checked."""
     if prepared is not None:
-        return assessment.assess_prepared(prepared)
-    return assessment.assess_json(_for_period(student, period))
+        return engine.assess_prepared(prepared)
+    return engine.assess_json(_for_period(student, period))
 
 
 def _pick(result: dict, period: str) -> tuple[str, str, str]:
