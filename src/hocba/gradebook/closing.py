@@ -194,14 +194,13 @@ def _build(class_groups: list[ClassGroup], catalogue: _Catalogue, period: str,
         class_id, grade = cg.pk, cg.grade
         items = []
         plan = []
-        for subject_id, code, name, mode, in subjects[class_id]:
+        for subject_id, code, name, mode in subjects[class_id]:
             periods, _tx_count = catalogue.curriculum.get((subject_id, grade), (70, 3))
             plan.append((subject_id, code, name, mode, periods, mode == "score"))
-        names = [name for _s, _c, name, *_rest in plan]
+        names = [entry[2] for entry in plan]
         # What the engine would question for every student of the class: those go the checked way.
-        trusted_class = (6 <= grade <= 12 and len(set(names)) == len(names)
-                         and all(name.strip() for name in names)
-                         and all(mode in ("score", "comment") and periods > 0 for *_x, mode, periods, _sc in plan))
+        trusted_class = (6 <= grade <= 12 and len(set(names)) == len(names) and all(name.strip() for name in names)
+                         and all(entry[3] in ("score", "comment") and entry[4] > 0 for entry in plan))
         for student_id in enrolled[class_id]:
             summer, retests = years.get((class_id, student_id), ("", None))
             subject_inputs = []
@@ -394,8 +393,9 @@ def _store(batch_ids: list[int], rows: list[tuple], *, period: str, now) -> None
         _insert_results(rows, period=period, now=now)
 
 
-_RESULT_COLUMNS = ("class_group_id", "student_id", "period", "inputs", "outputs", "learning", "conduct",
-                   "outcome", "error", "engine", "computed_at")
+#: The columns of the COPY, in the order of its lines.
+_RESULT_COLUMNS = ("class_group_id", "student_id", "inputs", "outputs", "learning", "conduct", "outcome", "error",
+                   "period", "engine", "computed_at")
 
 
 def _insert_results(rows: list[tuple], *, period: str, now) -> None:
@@ -420,8 +420,6 @@ def _copy_results(rows: list[tuple], *, period: str, now) -> None:
     carriage return (JSON escapes them), so only its backslashes need doubling; the short text
     columns are escaped in full."""
     table = StudentResult._meta.db_table
-    columns = ("class_group_id", "student_id", "inputs", "outputs", "learning", "conduct", "outcome", "error",
-               "period", "engine", "computed_at")
     tail = b"\t".join(_copy_field(value.encode()) for value in (period, ENGINE, now.isoformat()))
     encode = _dumps_bytes
     lines = []
@@ -431,7 +429,7 @@ def _copy_results(rows: list[tuple], *, period: str, now) -> None:
             encode(outputs).replace(b"\\", b"\\\\"), _copy_field(learning.encode()),
             _copy_field(conduct.encode()), _copy_field(outcome.encode()), _copy_field(error.encode()), tail))
     with connection.cursor() as cursor, cursor.cursor.copy(
-            f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            f"COPY {table} ({', '.join(_RESULT_COLUMNS)}) FROM STDIN") as copy:
         for i in range(0, len(lines), 1000):
             copy.write(b"".join(lines[i:i + 1000]))
 
