@@ -179,3 +179,89 @@ def test_exemptions_retests_and_summer_conduct_reach_the_engine(world):
     assert snap[retested].inputs["conduct"]["summer"] == "Đạt"
     other = next(s for s in snap[world.students[2]].inputs["subjects"] if s["name"] == world.gdtc.name)
     assert "exempt" not in other and other["hk1"]["ck"] == "Đ"
+
+
+def test_the_trusted_path_stores_the_snapshots_of_the_checked_path(world, monkeypatch):
+    """The closing hands the engine its own form of the input (no second parse); the snapshots must be
+    byte for byte those of the engine's checked JSON path, across exemptions, re-tests, summer
+    conduct, comment terms Chưa đạt or incomplete, absences, errors and values not in canonical form."""
+    from hocba import assessment
+    from hocba.gradebook import closing
+    from hocba.gradebook.fields import dumps
+    from hocba.gradebook.models import Exemption, HomeroomTermEntry, YearEntry
+
+    fill_class(world.cls)
+    s = world.students
+    assert len(s) >= 13
+
+    def cell(student, subject, term, **values):
+        SubjectTermScore.objects.filter(
+            class_group=world.cls, student_id=student, subject=subject, term=term
+        ).update(**values)
+
+    def homeroom(student, term, **values):
+        HomeroomTermEntry.objects.filter(class_group=world.cls, student_id=student, term=term).update(**values)
+
+    Exemption.objects.create(student_id=s[0], subject=world.gdtc, school_year=world.cls.school_year, reason="x")
+    for term in (1, 2):  # Toán failing: a re-test is due
+        cell(s[1], world.toan, term, tx=["2.0", "3.0", "2.5", "1.0"], gk="2.0", ck="3.5")
+        cell(s[5], world.toan, term, tx=["2.0", "3.0", "2.5", "4"], gk="2.0", ck="3.5")
+    homeroom(s[1], 2, conduct="Chưa đạt")
+    YearEntry.objects.create(class_group=world.cls, student_id=s[1], retests={"TOAN": "6.0"}, summer_conduct="Đạt")
+    cell(s[2], world.gdtc, 1, tx=["Đ"], gk="CĐ")  # comment term incomplete and Chưa đạt
+    cell(s[3], world.toan, 2, tx=["7.0", None, "8.0", "9.0"])  # a missing mark: an error row
+    homeroom(s[4], 1, absent_excused=30)
+    homeroom(s[4], 2, absent_unexcused=20)
+    homeroom(s[5], 1, conduct="Khá")
+    YearEntry.objects.create(class_group=world.cls, student_id=s[6], retests={"TOAN": "Đ"})  # not a score
+    cell(s[6], world.toan, 1, tx=["2.0", "2.0", "2.0", "2.0"], gk="2.0", ck="2.0")
+    cell(s[7], world.van, 1, tx=["8.50", "7", "6.5", "6.0"])  # not canonical
+    HomeroomTermEntry.objects.filter(class_group=world.cls, student_id=s[8], term=2).delete()
+    cell(s[9], world.gdtc, 2, ck="CĐ")
+    YearEntry.objects.create(class_group=world.cls, student_id=s[9], retests={"GDTC": "Đ"})
+    homeroom(s[10], 2, conduct=" Tốt")  # the engine's checked path reads it after trimming
+    cell(s[11], world.toan, 1, tx=["10.0", "0.0", "9.9", "10"], gk="10.0", ck="0.0")
+    cell(s[12], world.gdtc, 1, gk=None)  # a comment term without its mid-term assessment: an error row
+
+    def snapshots(period):
+        close_classes(class_ids=[world.cls.pk], period=period)
+        return {
+            r.student_id: (dumps(r.inputs), dumps(r.outputs), r.learning, r.conduct, r.outcome, r.error)
+            for r in StudentResult.objects.filter(class_group=world.cls, period=period)
+        }
+
+    catalogue = closing._Catalogue.load()
+    for period in ("hk1", "hk2", "year"):
+        built = closing._build([world.cls], catalogue, period)[world.cls.pk]
+        trusted = {sid for sid, _student, prepared in built if prepared is not None}
+        assert s[0] in trusted and s[1] in trusted and s[11] in trusted
+        assert s[3] not in trusted if period != "hk1" else s[3] in trusted
+        assert s[7] not in trusted and (s[8] not in trusted) == (period != "hk1")
+        assert s[12] not in trusted and len(trusted) >= len(s) - 6
+        fast = snapshots(period)
+        with monkeypatch.context() as m:
+            m.setattr(closing, "_assess", lambda student, prepared, p: assessment.assess_json(
+                closing._for_period(student, p)))
+            checked = snapshots(period)
+        assert fast == checked
+        assert any(error for *_rest, error in fast.values())  # the sample does reach the error path
+    assert fast[s[1]][4] == "promoted" and "Rèn luyện" not in fast[s[1]][5]
+
+
+def test_snapshots_keep_any_text_as_written(world):
+    """The closing writes snapshots in bulk (COPY's text format on PostgreSQL): backslashes, tabs, newlines
+    and quotes inside the JSON or the error come back unchanged."""
+    from django.utils import timezone
+
+    from hocba.gradebook import closing
+
+    odd = 'a\\b\tc\nd\re "q" \\N \\\\ Đạt'
+    inputs = {"subjects": [{"name": odd, "tx": [8.5, None]}], "conduct": {"hk1": odd}}
+    outputs = {"explanation": [odd, "x\\ty"], "learning": {"cn": "Khá"}}
+    now = timezone.now()
+    sid = world.students[0]
+    closing._insert_results([(world.cls.pk, sid, inputs, outputs, "Khá", "Tốt", "", odd)], period="year", now=now)
+    stored = StudentResult.objects.get(class_group=world.cls, student_id=sid, period="year")
+    assert (stored.inputs, stored.outputs, stored.error) == (inputs, outputs, odd)
+    assert (stored.learning, stored.conduct, stored.outcome, stored.engine) == ("Khá", "Tốt", "", closing.ENGINE)
+    assert stored.computed_at == now

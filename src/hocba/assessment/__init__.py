@@ -9,6 +9,7 @@ Public API::
 
     assess(student: StudentInput) -> StudentResult      # raises AssessmentInputError
     assess_json(obj: dict) -> dict                       # the JSON contract of ``hocba assess``
+    assess_prepared(tt22.Prepared) -> dict               # the same result, input trusted (no checks)
     tx_count(periods_per_year) -> int
     term_average(tx, gk, ck) -> Decimal
     year_average(hk1, hk2) -> Decimal
@@ -16,7 +17,15 @@ Public API::
     format_score(Decimal) -> str                         # "8,5"
 """
 
-from hocba.assessment.engine import assess, assess_json, term_average, to_result, tx_count, year_average
+from hocba.assessment.engine import (
+    assess,
+    assess_json,
+    assess_prepared,
+    term_average,
+    to_result,
+    tx_count,
+    year_average,
+)
 from hocba.assessment.errors import AssessmentInputError
 from hocba.assessment.scores import format_score, parse_score
 from hocba.assessment.types import (
@@ -56,6 +65,7 @@ __all__ = [
     "StudentResult",
     "assess",
     "assess_json",
+    "assess_prepared",
     "format_score",
     "parse_score",
     "term_average",

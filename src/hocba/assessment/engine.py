@@ -147,3 +147,14 @@ def assess_json(obj: object) -> dict[str, object]:
     except AssessmentInputError as exc:
         return {"error": str(exc)}
     return evaluation_json(tt22.evaluate(prepared))
+
+
+def assess_prepared(prepared: tt22.Prepared) -> dict[str, object]:
+    """The JSON contract's result for an input already in the engine's own form, no checks.
+
+    For a caller that builds :class:`tt22.Prepared` from data it has validated itself (the
+    gradebook's closing, from stored canonical cells): the result is the one :func:`assess_json`
+    gives for the same student as JSON, without parsing and checking it again. Anything the caller
+    cannot vouch for goes through :func:`assess_json`.
+    """
+    return evaluation_json(tt22.evaluate(prepared))

@@ -30,6 +30,30 @@ def _period_data(
     return scored, failed
 
 
+def _periods_data(ev: tt22.Evaluation) -> tuple[tuple[list[tuple[str, int]], list[str]], ...]:
+    """:func:`_period_data` of HK I, HK II and the year (no re-test), in one pass over the subjects."""
+    s1: list[tuple[str, int]] = []
+    s2: list[tuple[str, int]] = []
+    scn: list[tuple[str, int]] = []
+    f1: list[str] = []
+    f2: list[str] = []
+    fcn: list[str] = []
+    for subject, (v1, v2, vcn) in zip(ev.prepared.subjects, ev.values, strict=True):
+        name = subject.name
+        if isinstance(subject, tt22.PreparedScored):
+            s1.append((name, v1))
+            s2.append((name, v2))
+            scn.append((name, vcn))
+        else:
+            if not v1:
+                f1.append(name)
+            if not v2:
+                f2.append(name)
+            if not vcn:
+                fcn.append(name)
+    return (s1, f1), (s2, f2), (scn, fcn)
+
+
 def shortfalls(target: int, scored: list[tuple[str, int]], failed: list[str]) -> list[str]:
     """The conditions of level ``target`` (Tốt, Khá, Đạt) that are not met, as Vietnamese phrases."""
     reasons: list[str] = []
@@ -92,8 +116,7 @@ def explain(ev: tt22.Evaluation) -> list[str]:
             for title, detail in (("HK I", subject.detail1), ("HK II", subject.detail2)):
                 if detail:
                     lines.append(f"{subject.name}, {title}: Chưa đạt vì {detail}.")
-    for index in range(3):
-        scored, failed = _period_data(ev, index)
+    for index, (scored, failed) in enumerate(_periods_data(ev)):
         lines.append(
             learning_sentence(
                 f"Kết quả học tập {PERIODS[index]}", ev.learning[index], ev.adjusted[index], scored, failed

@@ -90,6 +90,15 @@ def _comment_detail(tx: list[bool], gk: bool, ck: bool, required: int) -> str | 
     return None
 
 
+def comment_term(tx: list[bool], gk: bool, ck: bool, required: int) -> tuple[bool, str | None]:
+    """A comment term from its assessments, already read as booleans (Đạt), at most ``required``
+    ĐĐGtx: (Đạt?, why not). What every input path computes, for a caller that builds
+    :class:`tt22.Prepared` itself (the gradebook's closing)."""
+    if len(tx) == required and gk and ck and all(tx):
+        return True, None
+    return False, _comment_detail(tx, gk, ck, required)
+
+
 # --------------------------------------------------------------------------- JSON input
 
 
@@ -210,12 +219,7 @@ def _fast_comment_term(term: Any, required: int) -> tuple[bool, str | None]:
     tx = term["tx"]
     if tx.__class__ is not list or len(tx) > required:
         raise _Unusual
-    marks = [COMMENTS[v] for v in tx]
-    gk = COMMENTS[term["gk"]]
-    ck = COMMENTS[term["ck"]]
-    if len(marks) == required and gk and ck and all(marks):
-        return True, None
-    return False, _comment_detail(marks, gk, ck, required)
+    return comment_term([COMMENTS[v] for v in tx], COMMENTS[term["gk"]], COMMENTS[term["ck"]], required)
 
 
 def _prepare_checked(obj: Any) -> tt22.Prepared:

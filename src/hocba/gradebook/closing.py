@@ -19,9 +19,9 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from hocba import assessment
 from hocba.core.audit import audit_record
-from hocba.gradebook.fields import dumps as _dumps
+from hocba.gradebook import engine
+from hocba.gradebook.fields import dumps_bytes as _dumps_bytes
 from hocba.gradebook.fields import loads as _loads
 from hocba.gradebook.models import (
     Exemption,
@@ -40,7 +40,8 @@ BATCH_CLASSES = 60
 
 #: Stored canonical strings → the JSON numbers of the engine's contract ("8.5" → 8.5; Đ/CĐ stay).
 _NUMBERS: dict[str | None, object] = {None: None, "Đ": "Đ", "CĐ": "CĐ",
-                                      **{f"{n / 10:.1f}": n / 10 for n in range(101)}}
+                                      **{f"{n / 10:.1f}": n / 10 for n in range(101)},
+                                      **{str(n): float(n) for n in range(11)}}
 
 
 @dataclass
@@ -69,21 +70,33 @@ def _term_input(row: tuple | None, tx_count: int) -> dict | None:
         return {"tx": [_number(v) for v in list(tx)[:tx_count]], "gk": _number(gk), "ck": _number(ck)}
 
 
-def _term_inputs(class_groups: list[ClassGroup],
-                 catalogue: _Catalogue) -> dict[tuple[int, int, int, int], dict]:
-    """(class, student, subject, term) → the engine's term input, straight from one plain SQL read.
+#: Stored canonical strings → what the engine computes on: tenths for scores, Đạt? for comments.
+_TENTHS: dict[str, int] = {**{f"{n / 10:.1f}": n for n in range(101)}, **{str(n): 10 * n for n in range(11)}}
+_PASSED: dict[str, bool] = {"Đ": True, "CĐ": False}
+_LEVELS: dict[str, int] = dict(engine.LEVELS)
+
+TermPart = tuple[tuple[int, ...], int, int] | tuple[bool, str | None]
+
+
+def _term_inputs(class_groups: list[ClassGroup], catalogue: _Catalogue, modes: dict[int, str],
+                 ) -> dict[tuple[int, int, int, int], tuple[dict, TermPart | None]]:
+    """(class, student, subject, term) → (the engine's term input, the same in the engine's own form),
+    straight from one plain SQL read.
 
     The biggest read of a closing: rows become term inputs in one pass (no model instances, no
-    per-field converters).
+    per-field converters). The engine's form — (tx, gk, ck) in tenths for a score subject, (Đạt?,
+    why not) for a comment subject — is None when the row is not complete and canonical: the engine
+    then reads the JSON term input and judges it (with its Vietnamese message).
     """
     ids = [c.pk for c in class_groups]
     if not ids:
         return {}
     grade_of = {c.pk: c.grade for c in class_groups}
-    tx_counts = {key: count for key, (_periods, count) in catalogue.curriculum.items()}
+    counts = {key: (count, engine.tx_count(periods))
+              for key, (periods, count) in catalogue.curriculum.items()}
     table = SubjectTermScore._meta.db_table
     marks = ", ".join(["%s"] * len(ids))
-    numbers, loads = _NUMBERS, _loads
+    numbers, loads, tenths, passed, comment_term = _NUMBERS, _loads, _TENTHS, _PASSED, engine.comment_term
     out = {}
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT class_group_id, student_id, subject_id, term, tx, gk, ck FROM {table} "  # noqa: S608
@@ -92,12 +105,23 @@ def _term_inputs(class_groups: list[ClassGroup],
             for class_id, student_id, subject_id, term, tx, gk, ck in chunk:
                 if tx.__class__ is str:
                     tx = loads(tx)
-                n = tx_counts.get((subject_id, grade_of[class_id]), 3)
+                n, required = counts.get((subject_id, grade_of[class_id]), (3, 3))
                 try:
-                    item = {"tx": [numbers[v] for v in tx[:n]], "gk": numbers[gk], "ck": numbers[ck]}
+                    tx = tx[:n]
+                    item = {"tx": [numbers[v] for v in tx], "gk": numbers[gk], "ck": numbers[ck]}
                 except (KeyError, TypeError):  # not canonical: the slow path, and the engine judges it
-                    item = _term_input((tx, gk, ck), n)
-                out[(class_id, student_id, subject_id, term)] = item
+                    out[(class_id, student_id, subject_id, term)] = (_term_input((tx, gk, ck), n), None)
+                    continue
+                try:
+                    if modes[subject_id] == "score":
+                        part = (tuple([tenths[v] for v in tx]), tenths[gk], tenths[ck]) if len(tx) == required \
+                            else None
+                    else:
+                        part = comment_term([passed[v] for v in tx], passed[gk], passed[ck], required) \
+                            if len(tx) <= required else None
+                except (KeyError, TypeError):  # e.g. a missing mark (None), Đ in a score subject
+                    part = None
+                out[(class_id, student_id, subject_id, term)] = (item, part)
     return out
 
 
@@ -115,12 +139,24 @@ class _Catalogue:
 
 def build_inputs(class_groups: list[ClassGroup], catalogue: _Catalogue | None = None,
                  ) -> dict[int, list[tuple[int, dict]]]:
-    """class id → [(student id, engine input dict)] in the engine's JSON contract.
+    """class id → [(student id, engine input dict)] in the engine's JSON contract."""
+    return {class_id: [(student_id, student) for student_id, student, _prepared in items]
+            for class_id, items in _build(class_groups, catalogue or _Catalogue.load(), "year").items()}
+
+
+def _build(class_groups: list[ClassGroup], catalogue: _Catalogue, period: str,
+           ) -> dict[int, list[tuple[int, dict, engine.Prepared | None]]]:
+    """class id → [(student id, engine input dict, the same for ``period`` in the engine's own form)].
+
+    The input dict (the engine's JSON contract) is what the snapshot keeps; the engine's own form
+    (:class:`engine.Prepared`, the student's input as :func:`_for_period` gives it for the period) is
+    built from the same stored cells, so the engine does not parse and check again what the gradebook
+    validated when it stored them. It is None for a student with anything incomplete or unusual:
+    that student goes through the engine's checked JSON path (and gets its Vietnamese message).
 
     One query per table for the whole batch, reading plain tuples (no model instances): at city
     scale this loop, not the engine, is where the time goes.
     """
-    catalogue = catalogue or _Catalogue.load()
     ids = [c.pk for c in class_groups]
     enrolled: dict[int, list[int]] = defaultdict(list)
     for class_id, student_id in (Enrolment.objects.filter(class_group_id__in=ids, status__in=ACTIVE_STATUSES)
@@ -128,12 +164,14 @@ def build_inputs(class_groups: list[ClassGroup], catalogue: _Catalogue | None = 
                                  .values_list("class_group_id", "student_id")):
         enrolled[class_id].append(student_id)
     subjects: dict[int, list[tuple[int, str, str, str]]] = defaultdict(list)
+    modes: dict[int, str] = {}
     for class_id, subject_id, code, name, mode in (
             TeachingAssignment.objects.filter(class_group_id__in=ids)
             .order_by("subject__display_order", "subject__code")
             .values_list("class_group_id", "subject_id", "subject__code", "subject__name", "subject__mode")):
         subjects[class_id].append((subject_id, code, name, mode))
-    terms = _term_inputs(class_groups, catalogue)
+        modes[subject_id] = mode
+    terms = _term_inputs(class_groups, catalogue, modes)
     homeroom: dict[tuple[int, int, int], tuple[str, int]] = {}
     for class_id, student_id, term, conduct, excused, unexcused in (
             HomeroomTermEntry.objects.filter(class_group_id__in=ids).order_by()
@@ -147,35 +185,72 @@ def build_inputs(class_groups: list[ClassGroup], catalogue: _Catalogue | None = 
     exempt = set(Exemption.objects.filter(school_year_id__in=year_ids,
                                           student__enrolments__class_group_id__in=ids)
                  .order_by().values_list("student_id", "subject_id"))
-    out: dict[int, list[tuple[int, dict]]] = {}
+    out: dict[int, list[tuple[int, dict, engine.Prepared | None]]] = {}
     term_of = terms.get
+    first_term = period == Period.HK1
+    levels, tenths, passed = _LEVELS, _TENTHS, _PASSED
+    Scored, Comment, Prepared = engine.PreparedScored, engine.PreparedComment, engine.Prepared
     for cg in class_groups:
         class_id, grade = cg.pk, cg.grade
         items = []
         plan = []
         for subject_id, code, name, mode in subjects[class_id]:
             periods, _tx_count = catalogue.curriculum.get((subject_id, grade), (70, 3))
-            plan.append((subject_id, code, name, mode, periods))
+            plan.append((subject_id, code, name, mode, periods, mode == "score"))
+        names = [entry[2] for entry in plan]
+        # What the engine would question for every student of the class: those go the checked way.
+        trusted_class = (6 <= grade <= 12 and len(set(names)) == len(names) and all(name.strip() for name in names)
+                         and all(entry[3] in ("score", "comment") and entry[4] > 0 for entry in plan))
         for student_id in enrolled[class_id]:
             summer, retests = years.get((class_id, student_id), ("", None))
             subject_inputs = []
-            for subject_id, code, name, mode, periods in plan:
+            prepared = []
+            exempted = []
+            trusted = trusted_class
+            for subject_id, code, name, mode, periods, scored in plan:
                 if exempt and (student_id, subject_id) in exempt:
                     item = {"name": name, "mode": mode, "periods_per_year": periods, "exempt": True}
+                    exempted.append(name)
                 else:
+                    t1 = term_of((class_id, student_id, subject_id, 1))
+                    t2 = term_of((class_id, student_id, subject_id, 2))
                     item = {"name": name, "mode": mode, "periods_per_year": periods,
-                            "hk1": term_of((class_id, student_id, subject_id, 1)),
-                            "hk2": term_of((class_id, student_id, subject_id, 2))}
+                            "hk1": t1[0] if t1 else None, "hk2": t2[0] if t2 else None}
+                    retest = None
                     if retests and code in retests:
                         item["retest"] = _number(retests[code])
+                        retest = retests[code]
+                    if trusted:
+                        p1 = t1[1] if t1 else None
+                        p2 = p1 if first_term else (t2[1] if t2 else None)
+                        if p1 is None or p2 is None:
+                            trusted = False
+                        else:
+                            if first_term or retest is None:
+                                retest = None
+                            else:
+                                retest = (tenths if scored else passed).get(retest)
+                                if retest is None:
+                                    trusted = False
+                            if scored:
+                                prepared.append(Scored(name, *p1, *p2, retest))
+                            else:
+                                prepared.append(Comment(name, p1[0], p2[0], retest, p1[1], p2[1]))
                 subject_inputs.append(item)
             h1, h2 = homeroom.get((class_id, student_id, 1)), homeroom.get((class_id, student_id, 2))
             conduct = {"hk1": h1[0] if h1 else None, "hk2": h2[0] if h2 else None}
             if summer:
                 conduct["summer"] = summer
             absences = (h1[1] if h1 else 0) + (h2[1] if h2 else 0)
-            items.append((student_id, {"grade": grade, "subjects": subject_inputs, "conduct": conduct,
-                                       "absences": absences}))
+            student = {"grade": grade, "subjects": subject_inputs, "conduct": conduct, "absences": absences}
+            engine_input = None
+            if trusted and h1 is not None and (first_term or h2 is not None):
+                c1 = levels.get(h1[0])
+                c2 = c1 if first_term else levels.get(h2[0])
+                level_summer = None if first_term or not summer else levels.get(summer, -1)
+                if c1 is not None and c2 is not None and level_summer != -1 and absences >= 0:
+                    engine_input = Prepared(tuple(prepared), c1, c2, level_summer, absences, tuple(exempted))
+            items.append((student_id, student, engine_input))
         out[class_id] = items
     return out
 
@@ -192,6 +267,14 @@ def _for_period(student: dict, period: str) -> dict:
             s2["hk2"] = s2["hk1"]
         copy["subjects"].append(s2)
     return copy
+
+
+def _assess(student: dict, prepared: engine.Prepared | None, period: str) -> dict:
+    """The engine's result for the period: from its own form when the closing built it (the same
+    result, see :func:`engine.assess_prepared`), else from the JSON input, checked."""
+    if prepared is not None:
+        return engine.assess_prepared(prepared)
+    return engine.assess_json(_for_period(student, period))
 
 
 def _pick(result: dict, period: str) -> tuple[str, str, str]:
@@ -287,14 +370,13 @@ def _close_unit(class_ids: list[int], period: str, now, catalogue: _Catalogue) -
 def _close_unit_now(class_ids: list[int], period: str, now, catalogue: _Catalogue) -> tuple[int, int, list[str]]:
     batch = list(ClassGroup.objects.filter(pk__in=class_ids).order_by()
                  .only("pk", "name", "grade", "school_year_id"))
-    inputs = build_inputs(batch, catalogue)
-    assess_json = assessment.assess_json
+    inputs = _build(batch, catalogue, period)
     rows = []
     errors = []
     for cg in batch:
         class_id = cg.pk
-        for student_id, student in inputs[class_id]:
-            result = assess_json(_for_period(student, period))
+        for student_id, student, prepared in inputs[class_id]:
+            result = _assess(student, prepared, period)
             learning, conduct, outcome = _pick(result, period)
             error = result.get("error", "")
             if error:
@@ -311,8 +393,9 @@ def _store(batch_ids: list[int], rows: list[tuple], *, period: str, now) -> None
         _insert_results(rows, period=period, now=now)
 
 
-_RESULT_COLUMNS = ("class_group_id", "student_id", "period", "inputs", "outputs", "learning", "conduct",
-                   "outcome", "error", "engine", "computed_at")
+#: The columns of the COPY, in the order of its lines.
+_RESULT_COLUMNS = ("class_group_id", "student_id", "inputs", "outputs", "learning", "conduct", "outcome", "error",
+                   "period", "engine", "computed_at")
 
 
 def _insert_results(rows: list[tuple], *, period: str, now) -> None:
@@ -320,12 +403,7 @@ def _insert_results(rows: list[tuple], *, period: str, now) -> None:
     if not rows:
         return
     if connection.vendor == "postgresql":
-        table = StudentResult._meta.db_table
-        with connection.cursor() as cursor, cursor.cursor.copy(
-                f"COPY {table} ({', '.join(_RESULT_COLUMNS)}) FROM STDIN") as copy:
-            for class_id, student_id, inputs, outputs, learning, conduct, outcome, error in rows:
-                copy.write_row((class_id, student_id, period, _dumps(inputs), _dumps(outputs), learning,
-                                conduct, outcome, error, ENGINE, now))
+        _copy_results(rows, period=period, now=now)
         return
     StudentResult.objects.bulk_create(
         [StudentResult(class_group_id=class_id, student_id=student_id, period=period, inputs=inputs,
@@ -333,6 +411,35 @@ def _insert_results(rows: list[tuple], *, period: str, now) -> None:
                        engine=ENGINE, computed_at=now)
          for class_id, student_id, inputs, outputs, learning, conduct, outcome, error in rows],
         batch_size=1000)
+
+
+def _copy_results(rows: list[tuple], *, period: str, now) -> None:
+    """COPY the snapshots as lines of COPY's text format, built here in one pass (psycopg's
+    ``write_row`` adapts and escapes every field of every row one by one: at city scale that costs
+    more than the encoding of the JSON). The JSON text (orjson's bytes) holds no tab, newline or
+    carriage return (JSON escapes them), so only its backslashes need doubling; the short text
+    columns are escaped in full."""
+    table = StudentResult._meta.db_table
+    tail = b"\t".join(_copy_field(value.encode()) for value in (period, ENGINE, now.isoformat()))
+    encode = _dumps_bytes
+    lines = []
+    for class_id, student_id, inputs, outputs, learning, conduct, outcome, error in rows:
+        lines.append(b"%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n" % (
+            class_id, student_id, encode(inputs).replace(b"\\", b"\\\\"),
+            encode(outputs).replace(b"\\", b"\\\\"), _copy_field(learning.encode()),
+            _copy_field(conduct.encode()), _copy_field(outcome.encode()), _copy_field(error.encode()), tail))
+    with connection.cursor() as cursor, cursor.cursor.copy(
+            f"COPY {table} ({', '.join(_RESULT_COLUMNS)}) FROM STDIN") as copy:
+        for i in range(0, len(lines), 1000):
+            copy.write(b"".join(lines[i:i + 1000]))
+
+
+def _copy_field(value: bytes) -> bytes:
+    """A text value in COPY's text format: backslash, tab, newline and carriage return escaped."""
+    if b"\\" in value or b"\t" in value or b"\n" in value or b"\r" in value:
+        value = (value.replace(b"\\", b"\\\\").replace(b"\t", b"\\t").replace(b"\n", b"\\n")
+                 .replace(b"\r", b"\\r"))
+    return value
 
 
 __all__ = ["build_inputs", "close_classes", "sheet_shape"]

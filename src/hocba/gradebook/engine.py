@@ -10,6 +10,15 @@ from decimal import Decimal
 
 from hocba import assessment
 from hocba.assessment import tt22
+from hocba.assessment.engine import assess_json, assess_prepared
+from hocba.assessment.parse import LEVELS, comment_term
+
+#: The engine's own input, for the closing that builds it from stored cells (see ``assess_prepared``).
+Prepared, PreparedScored, PreparedComment = tt22.Prepared, tt22.PreparedScored, tt22.PreparedComment
+tx_count = tt22.tx_count
+
+__all__ = ["LEVELS", "Prepared", "PreparedComment", "PreparedScored", "assess_json", "assess_prepared",
+           "comment_term", "term_result", "tx_count"]
 
 
 def term_result(mode: str, tx: list[str | None], gk: str | None, ck: str | None, tx_count: int) -> str | None:

@@ -19,9 +19,14 @@ try:
     def dumps(value) -> str:
         return orjson.dumps(value).decode()
 
+    dumps_bytes = orjson.dumps  # UTF-8 JSON text, as the closing's COPY writes it
     loads = orjson.loads
 except ImportError:  # pragma: no cover — orjson is a dependency; this keeps a bare checkout working
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+    def dumps_bytes(value) -> bytes:
+        return dumps(value).encode()
+
     loads = json.loads
 
 
