@@ -79,6 +79,21 @@ def test_an_incomplete_gradebook_gives_an_error_row_and_the_others_are_still_com
     assert all(r.error == "" and r.learning in LEVELS for r in good)
 
 
+def test_a_retest_stored_outside_the_canonical_form_never_stops_the_closing(world):
+    from hocba.gradebook.models import YearEntry
+
+    fill_class(world.cls)
+    comma, garbage = world.students[2], world.students[3]
+    YearEntry.objects.create(class_group=world.cls, student_id=comma, retests={"TOAN": "8,5"})
+    YearEntry.objects.create(class_group=world.cls, student_id=garbage, retests={"TOAN": "tám"})
+    report = close_classes(class_ids=[world.cls.pk], period="year")
+    assert report.failed == 1, report.errors
+    results = {r.student_id: r for r in StudentResult.objects.filter(class_group=world.cls, period="year")}
+    assert len(results) == len(world.students)
+    assert results[comma].error == ""  # read as 8.5, as the grid reads "8,5"
+    assert results[garbage].error and "Toán" in results[garbage].error and results[garbage].learning == ""
+
+
 def test_closing_again_replaces_the_snapshot(world):
     fill_class(world.cls)
     close_classes(class_ids=[world.cls.pk], period="year")

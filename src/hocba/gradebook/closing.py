@@ -55,7 +55,12 @@ def _number(v: str | None):
     try:
         return _NUMBERS[v]
     except KeyError:  # a value stored outside the canonical form: let the engine judge it
-        return float(v) if v not in ("Đ", "CĐ") else v
+        if v in ("Đ", "CĐ"):
+            return v
+        try:
+            return float(v)  # type: ignore[arg-type]
+        except (TypeError, ValueError):  # "8,5", "Đạt" …: the engine refuses it for this student only
+            return v
 
 
 def _term_input(row: tuple | None, tx_count: int) -> dict | None:
