@@ -26,6 +26,7 @@ import typst
 
 from .canonical import canonical_json
 from .codes import format_verification_code
+from .textfit import CAP_HEIGHT_EM, CM, fits
 from .validation import check_record
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -96,6 +97,63 @@ def expected_pages(record: dict[str, Any]) -> int:
     return 4 + (1 if record["corrections"] else 0)
 
 
+# Column widths of the template's tables, in points (keep in step with hocba.typ). A4 is 21 cm wide
+# and the page margins are 2.2 cm and 1.6 cm; a cell's text is its column less the x-insets.
+TEXT_WIDTH = (21 - 2.2 - 1.6) * CM
+SUBJECT_COLUMNS = [w * CM for w in (6.7, 1.25, 1.25, 1.25, 1.85)]
+SUBJECT_COLUMNS.append(TEXT_WIDTH - sum(SUBJECT_COLUMNS))  # the teacher's column (1fr)
+SUBJECT_INSET_X = 4.0
+SUBJECT_SIZES = (10.5, 10.5, 10.5, 10.5, 10.5, 9.5)
+IDENTITY_COLUMNS = (TEXT_WIDTH * 1.25 / 2.25, TEXT_WIDTH * 1 / 2.25)
+IDENTITY_SIZE = 11.5
+
+
+def subject_rows_one_line(subjects: list[dict[str, Any]]) -> list[bool]:
+    """For each subject row of the results table: whether every cell surely fits on one line."""
+    return [
+        all(
+            fits([(text, "regular")], width - 2 * SUBJECT_INSET_X, size)
+            for text, width, size in zip(
+                (s["name"], s["term1"], s["term2"], s["year"], s["reassessment"], s["teacher"]),
+                SUBJECT_COLUMNS,
+                SUBJECT_SIZES,
+                strict=True,
+            )
+        )
+        for s in subjects
+    ]
+
+
+def identity_rows_one_line(student: dict[str, Any]) -> list[bool]:
+    """For each row of the identity grid (trang 1): whether its cells surely fit on one line."""
+
+    def field(label: str, value: str) -> list[tuple[str, str]]:  # [#label: #val(value)]
+        return [(label + ": ", "regular"), (value, "semibold")]
+
+    def dots(label: str, value: str) -> list[tuple[str, str]]:  # [label: #dots(value)]
+        return [(label + ": ", "regular"), (value, "semibold") if value else ("…", "regular")]
+
+    father, mother, guardian = student["father"], student["mother"], student["guardian"]
+    rows = [
+        (field("Họ và tên", student["full_name"]), field("Giới tính", student["sex"])),
+        (field("Ngày sinh", student["birth_date"]), field("Dân tộc", student["ethnicity"])),
+        (field("Nơi sinh", student["birth_place"]),),
+        (field("Số định danh cá nhân", student["personal_id"]), field("Mã học sinh", student["moet_code"])),
+        (dots("Đối tượng (con liệt sĩ, con thương binh…)", student["policy_category"]),),
+        (field("Chỗ ở hiện tại", student["residence"]),),
+        (dots("Họ và tên cha", father["name"]), dots("Nghề nghiệp", father["occupation"])),
+        (dots("Họ và tên mẹ", mother["name"]), dots("Nghề nghiệp", mother["occupation"])),
+        (dots("Họ và tên người giám hộ", guardian["name"]), dots("Nghề nghiệp", guardian["occupation"])),
+    ]
+    return [
+        all(
+            fits(cell, width, IDENTITY_SIZE)
+            for cell, width in zip(row, IDENTITY_COLUMNS if len(row) == 2 else (TEXT_WIDTH,), strict=True)
+        )
+        for row in rows
+    ]
+
+
 def view_model(record: dict[str, Any], *, counted_pages: bool = False) -> dict[str, Any]:
     """Display helpers the template needs, computed from the record (pure; no layout)."""
     day, month, year = record["signing"]["date"].split("/")
@@ -120,6 +178,9 @@ def view_model(record: dict[str, Any], *, counted_pages: bool = False) -> dict[s
         "corrected_subjects": subjects,
         "page_total": expected_pages(record),
         "counted_pages": counted_pages,
+        "cap_height": CAP_HEIGHT_EM,
+        "subject_rows_one_line": subject_rows_one_line(record["subjects"]),
+        "identity_rows_one_line": identity_rows_one_line(record["student"]),
     }
 
 
