@@ -105,7 +105,19 @@ SUBJECT_COLUMNS.append(TEXT_WIDTH - sum(SUBJECT_COLUMNS))  # the teacher's colum
 SUBJECT_INSET_X = 4.0
 SUBJECT_SIZES = (10.5, 10.5, 10.5, 10.5, 10.5, 9.5)
 IDENTITY_COLUMNS = (TEXT_WIDTH * 1.25 / 2.25, TEXT_WIDTH * 1 / 2.25)
-IDENTITY_SIZE = 11.5
+BODY_SIZE = 11.5
+HISTORY_COLUMNS = (2.6 * CM, 2.2 * CM, TEXT_WIDTH - 4.8 * CM)
+HISTORY_INSET_X = 6.0
+SUMMARY_COLUMNS = [w * CM for w in (2.2, 3.6, 3.6, 2.1)]
+SUMMARY_COLUMNS += [(TEXT_WIDTH - sum(SUMMARY_COLUMNS)) / 2] * 2
+SUMMARY_INSET_X = 4.0
+HEADER_COLUMNS = (TEXT_WIDTH * 1.4 / 3.2, TEXT_WIDTH * 0.8 / 3.2, TEXT_WIDTH * 1 / 3.2)
+FOOTER_TEXT_WIDTH = TEXT_WIDTH - (0.4 + 1.55) * CM  # less the gutter and the QR code
+FOOTER_SIZE = 8.5
+
+
+def _one_line(cells: list[list[tuple[str, str]]], widths: Any, size: float, inset_x: float = 0) -> bool:
+    return all(fits(cell, width - 2 * inset_x, size) for cell, width in zip(cells, widths, strict=True))
 
 
 def subject_rows_one_line(subjects: list[dict[str, Any]]) -> list[bool]:
@@ -147,11 +159,76 @@ def identity_rows_one_line(student: dict[str, Any]) -> list[bool]:
     ]
     return [
         all(
-            fits(cell, width, IDENTITY_SIZE)
+            fits(cell, width, BODY_SIZE)
             for cell, width in zip(row, IDENTITY_COLUMNS if len(row) == 2 else (TEXT_WIDTH,), strict=True)
         )
         for row in rows
     ]
+
+
+def history_rows_one_line(rows: list[dict[str, str]]) -> list[bool]:
+    """For each row of the study-history table (trang 1): whether its cells surely fit on one line."""
+    return [
+        _one_line(
+            [[(r["school_year"], "regular")], [(r["class_name"], "regular")], [(r["school_name"], "regular")]],
+            HISTORY_COLUMNS,
+            BODY_SIZE,
+            HISTORY_INSET_X,
+        )
+        for r in rows
+    ]
+
+
+def summary_rows_one_line(results: dict[str, Any]) -> list[bool]:
+    """For the three result rows of the summary table (Học kì I, Học kì II, Cả năm): one line each?"""
+    after = results["after_reassessment"]
+    rows = [
+        ("Học kì I", "regular", results["term1"], ("", "")),
+        ("Học kì II", "regular", results["term2"], ("", "")),
+        ("Cả năm", "bold", results["year"], (after["conduct"], after["learning"])),
+    ]
+    return [
+        _one_line(
+            [[(label, weight)], [(r["conduct"], "regular")], [(r["learning"], "regular")]]
+            + [[(str(r["absences"]), "regular")], [(extra[0], "regular")], [(extra[1], "regular")]],
+            SUMMARY_COLUMNS,
+            BODY_SIZE,
+            SUMMARY_INSET_X,
+        )
+        for label, weight, r, extra in rows
+    ]
+
+
+def header_one_line(record: dict[str, Any]) -> bool:
+    """Whether the name/class/year line atop pages 3–5 surely fits on one line."""
+    return _one_line(
+        [
+            [("Họ và tên: ", "regular"), (record["student"]["full_name"], "semibold")],
+            [("Lớp: ", "regular"), (record["class_name"], "semibold")],
+            [("Năm học: ", "regular"), (record["school_year"], "semibold")],
+        ],
+        HEADER_COLUMNS,
+        BODY_SIZE,
+    )
+
+
+def footer_three_lines(record: dict[str, Any], code_display: str, url_display: str) -> bool:
+    """Whether each of the footer's three lines surely fits on one line (the QR code then sets its height)."""
+    line1 = [("Mã xác thực: ", "regular"), (code_display, "bold")]
+    line1 += [(f" · Phiên bản {record['version']} · Trang 999/999", "regular")]
+    line2 = [(f"Kiểm tra tính xác thực tại {url_display} hoặc quét mã QR.", "regular")]
+    line3 = [
+        (
+            f"{record['school']['name']} · Năm học {record['school_year']} · Lớp {record['class_name']}"
+            f" · {record['student']['full_name']}",
+            "regular",
+        )
+    ]
+    return (
+        fits(line1, FOOTER_TEXT_WIDTH, FOOTER_SIZE, extra_em=2.4)  # four h(0.6em) around the dots
+        and fits(line2, FOOTER_TEXT_WIDTH, FOOTER_SIZE)
+        and fits(line3, FOOTER_TEXT_WIDTH, FOOTER_SIZE)
+    )
 
 
 def view_model(record: dict[str, Any], *, counted_pages: bool = False) -> dict[str, Any]:
@@ -168,10 +245,12 @@ def view_model(record: dict[str, Any], *, counted_pages: bool = False) -> dict[s
         if c["subject"] not in subjects:
             subjects.append(c["subject"])
     url = record["verification"]["url"]
+    code_display = format_verification_code(record["verification"]["code"])
+    url_display = url.split("://", 1)[-1]
     return {
         "qr_svg": qr_svg(url),
-        "code_display": format_verification_code(record["verification"]["code"]),
-        "url_display": url.split("://", 1)[-1],
+        "code_display": code_display,
+        "url_display": url_display,
         "signing_date": {"day": day, "month": month, "year": year},
         "history_rows": rows,
         "correction_count": len(corrected),
@@ -181,6 +260,10 @@ def view_model(record: dict[str, Any], *, counted_pages: bool = False) -> dict[s
         "cap_height": CAP_HEIGHT_EM,
         "subject_rows_one_line": subject_rows_one_line(record["subjects"]),
         "identity_rows_one_line": identity_rows_one_line(record["student"]),
+        "history_rows_one_line": history_rows_one_line(rows),
+        "summary_rows_one_line": summary_rows_one_line(record["results"]),
+        "header_one_line": header_one_line(record),
+        "footer_three_lines": footer_three_lines(record, code_display, url_display),
     }
 
 

@@ -53,9 +53,9 @@ def text_width(text: str, size_pt: float, weight: str = "regular") -> float:
     return units * size_pt / 1000
 
 
-def fits(parts: list[tuple[str, str]], width_pt: float, size_pt: float) -> bool:
-    """Whether the run of ``(text, weight)`` parts surely fits on one line ``width_pt`` wide."""
-    total = sum(text_width(text, size_pt, weight) for text, weight in parts)
+def fits(parts: list[tuple[str, str]], width_pt: float, size_pt: float, *, extra_em: float = 0) -> bool:
+    """Whether the run of ``(text, weight)`` parts (and ``extra_em`` of fixed spacing) surely fits on one line."""
+    total = sum(text_width(text, size_pt, weight) for text, weight in parts) + extra_em * size_pt
     return total <= width_pt * MARGIN
 
 
