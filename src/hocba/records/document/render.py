@@ -1,7 +1,10 @@
 """Rendering a year record to the Circular 22 học bạ PDF with Typst.
 
-The data go into the template only through ``sys_inputs`` (the canonical JSON and a small JSON of
-display helpers), never by building Typst source. The PDF is PDF/A-3b (PDF/A-2 forbids the
+The data go into the template only as two JSON files written next to it in the renderer's private
+directory (the canonical JSON and a small JSON of display helpers), never by building Typst source.
+Files rather than ``sys_inputs``: typst counts its inputs as part of its library, so new inputs throw
+away every cached layout, whereas a new file only invalidates what reads it and the form's fixed
+text stays cached from one student to the next. The PDF is PDF/A-3b (PDF/A-2 forbids the
 attached ``record.json``; typst refuses it), fonts embedded (typst's bundled Libertinus Serif,
 which covers every Vietnamese letter), a QR code and the verification code on every page, and
 empty signature rectangles whose positions are read back with ``typst query``.
@@ -16,7 +19,10 @@ import datetime as dt
 import hashlib
 import io
 import json
+import shutil
+import tempfile
 import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -282,12 +288,26 @@ class Renderer:
         self._pdf_standards = [pdf_standard] if pdf_standard else []
         self._tagged = tagged
         self._lock = threading.Lock()
+        # A private copy of the templates with a data/ folder the record and view files go into
+        # (one renderer compiles one record at a time, under the lock).
+        self._root = Path(tempfile.mkdtemp(prefix="hocba-typst-"))
+        self._finalizer = weakref.finalize(self, shutil.rmtree, self._root, ignore_errors=True)
+        for path in TEMPLATES.glob("*.typ"):
+            shutil.copyfile(path, self._root / path.name)
+        self._data = self._root / "data"
+        self._data.mkdir()
         fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=True)
         # A file path, not bytes: typst-py's Compiler(<bytes>) only works for the first compile.
         self._compilers = {
-            level: typst.Compiler(str(path), root=str(TEMPLATES), font_paths=fonts, ignore_system_fonts=True)
+            level: typst.Compiler(
+                str(self._root / path.name), root=str(self._root), font_paths=fonts, ignore_system_fonts=True
+            )
             for level, path in ENTRY.items()
         }
+
+    def _write_inputs(self, record_json: bytes, view: dict[str, Any]) -> None:
+        (self._data / "record.json").write_bytes(record_json)
+        (self._data / "view.json").write_text(json.dumps(view, ensure_ascii=False), encoding="utf-8")
 
     def render(self, record: dict[str, Any], *, validate: bool = True) -> RenderedRecord:
         """Render ``record`` (a hocba.record/1 dict) to PDF.
@@ -298,10 +318,7 @@ class Renderer:
             check_record(record)
         record_json = canonical_json(record)
         normalised = json.loads(record_json)
-        inputs = {
-            "record": record_json.decode("utf-8"),
-            "view": json.dumps(view_model(normalised), ensure_ascii=False),
-        }
+        view = view_model(normalised)
         compiler = self._compilers[normalised["school"]["level"]]
         options = {
             "format": "pdf",
@@ -311,14 +328,13 @@ class Renderer:
         }
         with self._lock:
             try:
-                pdf = compiler.compile(sys_inputs=inputs, **options)
+                self._write_inputs(record_json, view)
+                pdf = compiler.compile(**options)
                 pages = _page_count(pdf)
                 if pages != expected_pages(normalised):
                     # A section overflowed its page: number the pages by counting instead (slower).
-                    inputs["view"] = json.dumps(
-                        view_model(normalised, counted_pages=True), ensure_ascii=False
-                    )
-                    pdf = compiler.compile(sys_inputs=inputs, **options)
+                    self._write_inputs(record_json, view_model(normalised, counted_pages=True))
+                    pdf = compiler.compile(**options)
                     pages = _page_count(pdf)
                 located = compiler.eval(_LOCATE_SIGBOXES, format="json")
             except typst.TypstError as exc:  # pragma: no cover - template bugs
