@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 WIDTHS_FILE = Path(__file__).resolve().parent / "libertinus-widths.json"
@@ -41,16 +41,19 @@ def _widths() -> dict[str, dict[str, int]]:
         return json.load(fh)
 
 
+@lru_cache(maxsize=8192)
+def _units(text: str, weight: str) -> float:
+    # Cached: labels, subject and teacher names recur from one student to the next.
+    table = _widths()[weight]
+    try:
+        return sum(map(table.__getitem__, text))
+    except KeyError:
+        return float("inf")
+
+
 def text_width(text: str, size_pt: float, weight: str = "regular") -> float:
     """Width of ``text`` in points at ``size_pt`` (sum of advances), or infinity if a character is unknown."""
-    table = _widths()[weight]
-    units = 0
-    for ch in text:
-        advance = table.get(ch)
-        if advance is None:
-            return float("inf")
-        units += advance
-    return units * size_pt / 1000
+    return _units(text, weight) * size_pt / 1000
 
 
 def fits(parts: list[tuple[str, str]], width_pt: float, size_pt: float, *, extra_em: float = 0) -> bool:
