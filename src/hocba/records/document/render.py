@@ -195,8 +195,7 @@ def summary_rows_one_line(results: dict[str, Any]) -> list[bool]:
     ]
     return [
         _one_line(
-            [[(label, weight)], [(r["conduct"], "regular")], [(r["learning"], "regular")]]
-            + [[(str(r["absences"]), "regular")], [(extra[0], "regular")], [(extra[1], "regular")]],
+            [[(label, weight)], *([(text, "regular")] for text in (r["conduct"], r["learning"], str(r["absences"]), *extra))],
             SUMMARY_COLUMNS,
             BODY_SIZE,
             SUMMARY_INSET_X,
