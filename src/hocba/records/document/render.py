@@ -195,7 +195,7 @@ def summary_rows_one_line(results: dict[str, Any]) -> list[bool]:
     ]
     return [
         _one_line(
-            [[(label, weight)], *([(text, "regular")] for text in (r["conduct"], r["learning"], str(r["absences"]), *extra))],
+            [[(label, weight)], *([(t, "regular")] for t in (r["conduct"], r["learning"], str(r["absences"]), *extra))],
             SUMMARY_COLUMNS,
             BODY_SIZE,
             SUMMARY_INSET_X,
