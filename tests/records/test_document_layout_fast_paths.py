@@ -117,3 +117,24 @@ def test_the_footer_drawn_from_the_body_is_where_the_page_footer_is(monkeypatch)
     assert _pages(placed, dpi=144) == _pages(page_footer, dpi=144)
     for page in range(4):
         assert pdf_text(placed.pdf, page=page) == pdf_text(page_footer.pdf, page=page)
+
+
+
+@needs_poppler
+def test_a_renderer_inherited_by_another_process_writes_its_data_files_elsewhere():
+    """The record's data files live in the renderer's folder: a forked worker must not share it.
+
+    (Simulated by changing the owner pid: a real fork after typst has run would hang in typst's
+    thread pool, so workers create their renderer after forking, as bench_records does.)
+    """
+    renderer = Renderer()
+    first = sample_record("THCS", seed=21)
+    renderer.render(first)
+    parent_root = renderer._root
+    renderer._pid = -1  # as seen from a child process
+    child_record = sample_record("THCS", seed=22)
+    child_pdf = renderer.render(child_record).pdf
+    assert renderer._root != parent_root and renderer._pid > 0
+    assert (renderer._root / "data" / "record.json").is_file()
+    assert child_record["student"]["full_name"] in pdf_text(child_pdf)
+    assert parent_root.is_dir()  # the other process's folder is left alone

@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
 import shutil
 import tempfile
 import threading
@@ -277,6 +278,11 @@ def _timestamp(record: dict[str, Any]) -> dt.datetime:
     return dt.datetime.fromisoformat(record["composed_at"].replace("Z", "+00:00"))
 
 
+def _remove_tree(path: Path, owner_pid: int) -> None:
+    if os.getpid() == owner_pid:  # not from a forked child that inherited the renderer
+        shutil.rmtree(path, ignore_errors=True)
+
+
 class Renderer:
     """Renders year records with warm Typst compilers (one per level). Thread-safe by a lock.
 
@@ -287,10 +293,14 @@ class Renderer:
         self._pdf_standards = [pdf_standard] if pdf_standard else []
         self._tagged = tagged
         self._lock = threading.Lock()
+        self._setup()
+
+    def _setup(self) -> None:
         # A private copy of the templates with a data/ folder the record and view files go into
-        # (one renderer compiles one record at a time, under the lock).
+        # (one renderer compiles one record at a time, under the lock; a forked process makes its own).
+        self._pid = os.getpid()
         self._root = Path(tempfile.mkdtemp(prefix="hocba-typst-"))
-        self._finalizer = weakref.finalize(self, shutil.rmtree, self._root, ignore_errors=True)
+        weakref.finalize(self, _remove_tree, self._root, self._pid)
         for path in TEMPLATES.glob("*.typ"):
             shutil.copyfile(path, self._root / path.name)
         self._data = self._root / "data"
@@ -318,7 +328,6 @@ class Renderer:
         record_json = canonical_json(record)
         normalised = json.loads(record_json)
         view = view_model(normalised)
-        compiler = self._compilers[normalised["school"]["level"]]
         options = {
             "format": "pdf",
             "pdf_standards": self._pdf_standards,
@@ -326,6 +335,9 @@ class Renderer:
             "pdf_tags": self._tagged,
         }
         with self._lock:
+            if os.getpid() != self._pid:
+                self._setup()
+            compiler = self._compilers[normalised["school"]["level"]]
             try:
                 self._write_inputs(record_json, view)
                 pdf = compiler.compile(**options)
