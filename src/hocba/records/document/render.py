@@ -1,7 +1,10 @@
 """Rendering a year record to the Circular 22 học bạ PDF with Typst.
 
-The data go into the template only through ``sys_inputs`` (the canonical JSON and a small JSON of
-display helpers), never by building Typst source. The PDF is PDF/A-3b (PDF/A-2 forbids the
+The data go into the template only as two JSON files written next to it in the renderer's private
+directory (the canonical JSON and a small JSON of display helpers), never by building Typst source.
+Files rather than ``sys_inputs``: typst counts its inputs as part of its library, so new inputs throw
+away every cached layout, whereas a new file only invalidates what reads it and the form's fixed
+text stays cached from one student to the next. The PDF is PDF/A-3b (PDF/A-2 forbids the
 attached ``record.json``; typst refuses it), fonts embedded (typst's bundled Libertinus Serif,
 which covers every Vietnamese letter), a QR code and the verification code on every page, and
 empty signature rectangles whose positions are read back with ``typst query``.
@@ -16,7 +19,11 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
+import shutil
+import tempfile
 import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +33,7 @@ import typst
 
 from .canonical import canonical_json
 from .codes import format_verification_code
+from .textfit import CAP_HEIGHT_EM, CM, fits
 from .validation import check_record
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -96,6 +104,139 @@ def expected_pages(record: dict[str, Any]) -> int:
     return 4 + (1 if record["corrections"] else 0)
 
 
+# Column widths of the template's tables, in points (keep in step with hocba.typ). A4 is 21 cm wide
+# and the page margins are 2.2 cm and 1.6 cm; a cell's text is its column less the x-insets.
+TEXT_WIDTH = (21 - 2.2 - 1.6) * CM
+SUBJECT_COLUMNS = [w * CM for w in (6.7, 1.25, 1.25, 1.25, 1.85)]
+SUBJECT_COLUMNS.append(TEXT_WIDTH - sum(SUBJECT_COLUMNS))  # the teacher's column (1fr)
+SUBJECT_INSET_X = 4.0
+SUBJECT_SIZES = (10.5, 10.5, 10.5, 10.5, 10.5, 9.5)
+IDENTITY_COLUMNS = (TEXT_WIDTH * 1.25 / 2.25, TEXT_WIDTH * 1 / 2.25)
+BODY_SIZE = 11.5
+HISTORY_COLUMNS = (2.6 * CM, 2.2 * CM, TEXT_WIDTH - 4.8 * CM)
+HISTORY_INSET_X = 6.0
+SUMMARY_COLUMNS = [w * CM for w in (2.2, 3.6, 3.6, 2.1)]
+SUMMARY_COLUMNS += [(TEXT_WIDTH - sum(SUMMARY_COLUMNS)) / 2] * 2
+SUMMARY_INSET_X = 4.0
+HEADER_COLUMNS = (TEXT_WIDTH * 1.4 / 3.2, TEXT_WIDTH * 0.8 / 3.2, TEXT_WIDTH * 1 / 3.2)
+FOOTER_TEXT_WIDTH = TEXT_WIDTH - (0.4 + 1.55) * CM  # less the gutter and the QR code
+FOOTER_SIZE = 8.5
+
+
+def _one_line(cells: list[list[tuple[str, str]]], widths: Any, size: float, inset_x: float = 0) -> bool:
+    return all(fits(cell, width - 2 * inset_x, size) for cell, width in zip(cells, widths, strict=True))
+
+
+def subject_rows_one_line(subjects: list[dict[str, Any]]) -> list[bool]:
+    """For each subject row of the results table: whether every cell surely fits on one line."""
+    return [
+        all(
+            fits([(text, "regular")], width - 2 * SUBJECT_INSET_X, size)
+            for text, width, size in zip(
+                (s["name"], s["term1"], s["term2"], s["year"], s["reassessment"], s["teacher"]),
+                SUBJECT_COLUMNS,
+                SUBJECT_SIZES,
+                strict=True,
+            )
+        )
+        for s in subjects
+    ]
+
+
+def identity_rows_one_line(student: dict[str, Any]) -> list[bool]:
+    """For each row of the identity grid (trang 1): whether its cells surely fit on one line."""
+
+    def field(label: str, value: str) -> list[tuple[str, str]]:  # [#label: #val(value)]
+        return [(label + ": ", "regular"), (value, "semibold")]
+
+    def dots(label: str, value: str) -> list[tuple[str, str]]:  # [label: #dots(value)]
+        return [(label + ": ", "regular"), (value, "semibold") if value else ("…", "regular")]
+
+    father, mother, guardian = student["father"], student["mother"], student["guardian"]
+    rows = [
+        (field("Họ và tên", student["full_name"]), field("Giới tính", student["sex"])),
+        (field("Ngày sinh", student["birth_date"]), field("Dân tộc", student["ethnicity"])),
+        (field("Nơi sinh", student["birth_place"]),),
+        (field("Số định danh cá nhân", student["personal_id"]), field("Mã học sinh", student["moet_code"])),
+        (dots("Đối tượng (con liệt sĩ, con thương binh…)", student["policy_category"]),),
+        (field("Chỗ ở hiện tại", student["residence"]),),
+        (dots("Họ và tên cha", father["name"]), dots("Nghề nghiệp", father["occupation"])),
+        (dots("Họ và tên mẹ", mother["name"]), dots("Nghề nghiệp", mother["occupation"])),
+        (dots("Họ và tên người giám hộ", guardian["name"]), dots("Nghề nghiệp", guardian["occupation"])),
+    ]
+    return [
+        all(
+            fits(cell, width, BODY_SIZE)
+            for cell, width in zip(row, IDENTITY_COLUMNS if len(row) == 2 else (TEXT_WIDTH,), strict=True)
+        )
+        for row in rows
+    ]
+
+
+def history_rows_one_line(rows: list[dict[str, str]]) -> list[bool]:
+    """For each row of the study-history table (trang 1): whether its cells surely fit on one line."""
+    return [
+        _one_line(
+            [[(r["school_year"], "regular")], [(r["class_name"], "regular")], [(r["school_name"], "regular")]],
+            HISTORY_COLUMNS,
+            BODY_SIZE,
+            HISTORY_INSET_X,
+        )
+        for r in rows
+    ]
+
+
+def summary_rows_one_line(results: dict[str, Any]) -> list[bool]:
+    """For the three result rows of the summary table (Học kì I, Học kì II, Cả năm): one line each?"""
+    after = results["after_reassessment"]
+    rows = [
+        ("Học kì I", "regular", results["term1"], ("", "")),
+        ("Học kì II", "regular", results["term2"], ("", "")),
+        ("Cả năm", "bold", results["year"], (after["conduct"], after["learning"])),
+    ]
+    return [
+        _one_line(
+            [[(label, weight)], *([(t, "regular")] for t in (r["conduct"], r["learning"], str(r["absences"]), *extra))],
+            SUMMARY_COLUMNS,
+            BODY_SIZE,
+            SUMMARY_INSET_X,
+        )
+        for label, weight, r, extra in rows
+    ]
+
+
+def header_one_line(record: dict[str, Any]) -> bool:
+    """Whether the name/class/year line atop pages 3–5 surely fits on one line."""
+    return _one_line(
+        [
+            [("Họ và tên: ", "regular"), (record["student"]["full_name"], "semibold")],
+            [("Lớp: ", "regular"), (record["class_name"], "semibold")],
+            [("Năm học: ", "regular"), (record["school_year"], "semibold")],
+        ],
+        HEADER_COLUMNS,
+        BODY_SIZE,
+    )
+
+
+def footer_three_lines(record: dict[str, Any], code_display: str, url_display: str) -> bool:
+    """Whether each of the footer's three lines surely fits on one line (the QR code then sets its height)."""
+    line1 = [("Mã xác thực: ", "regular"), (code_display, "bold")]
+    line1 += [(f" · Phiên bản {record['version']} · Trang 999/999", "regular")]
+    line2 = [(f"Kiểm tra tính xác thực tại {url_display} hoặc quét mã QR.", "regular")]
+    line3 = [
+        (
+            f"{record['school']['name']} · Năm học {record['school_year']} · Lớp {record['class_name']}"
+            f" · {record['student']['full_name']}",
+            "regular",
+        )
+    ]
+    return (
+        fits(line1, FOOTER_TEXT_WIDTH, FOOTER_SIZE, extra_em=2.4)  # four h(0.6em) around the dots
+        and fits(line2, FOOTER_TEXT_WIDTH, FOOTER_SIZE)
+        and fits(line3, FOOTER_TEXT_WIDTH, FOOTER_SIZE)
+    )
+
+
 def view_model(record: dict[str, Any], *, counted_pages: bool = False) -> dict[str, Any]:
     """Display helpers the template needs, computed from the record (pure; no layout)."""
     day, month, year = record["signing"]["date"].split("/")
@@ -110,22 +251,36 @@ def view_model(record: dict[str, Any], *, counted_pages: bool = False) -> dict[s
         if c["subject"] not in subjects:
             subjects.append(c["subject"])
     url = record["verification"]["url"]
+    code_display = format_verification_code(record["verification"]["code"])
+    url_display = url.split("://", 1)[-1]
     return {
         "qr_svg": qr_svg(url),
-        "code_display": format_verification_code(record["verification"]["code"]),
-        "url_display": url.split("://", 1)[-1],
+        "code_display": code_display,
+        "url_display": url_display,
         "signing_date": {"day": day, "month": month, "year": year},
         "history_rows": rows,
         "correction_count": len(corrected),
         "corrected_subjects": subjects,
         "page_total": expected_pages(record),
         "counted_pages": counted_pages,
+        "cap_height": CAP_HEIGHT_EM,
+        "subject_rows_one_line": subject_rows_one_line(record["subjects"]),
+        "identity_rows_one_line": identity_rows_one_line(record["student"]),
+        "history_rows_one_line": history_rows_one_line(rows),
+        "summary_rows_one_line": summary_rows_one_line(record["results"]),
+        "header_one_line": header_one_line(record),
+        "footer_three_lines": footer_three_lines(record, code_display, url_display),
     }
 
 
 def _timestamp(record: dict[str, Any]) -> dt.datetime:
     """The PDF's creation date: when the record was composed (so the same record gives the same PDF)."""
     return dt.datetime.fromisoformat(record["composed_at"].replace("Z", "+00:00"))
+
+
+def _remove_tree(path: Path, owner_pid: int) -> None:
+    if os.getpid() == owner_pid:  # not from a forked child that inherited the renderer
+        shutil.rmtree(path, ignore_errors=True)
 
 
 class Renderer:
@@ -138,12 +293,30 @@ class Renderer:
         self._pdf_standards = [pdf_standard] if pdf_standard else []
         self._tagged = tagged
         self._lock = threading.Lock()
+        self._setup()
+
+    def _setup(self) -> None:
+        # A private copy of the templates with a data/ folder the record and view files go into
+        # (one renderer compiles one record at a time, under the lock; a forked process makes its own).
+        self._pid = os.getpid()
+        self._root = Path(tempfile.mkdtemp(prefix="hocba-typst-"))
+        weakref.finalize(self, _remove_tree, self._root, self._pid)
+        for path in TEMPLATES.glob("*.typ"):
+            shutil.copyfile(path, self._root / path.name)
+        self._data = self._root / "data"
+        self._data.mkdir()
         fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=True)
         # A file path, not bytes: typst-py's Compiler(<bytes>) only works for the first compile.
         self._compilers = {
-            level: typst.Compiler(str(path), root=str(TEMPLATES), font_paths=fonts, ignore_system_fonts=True)
+            level: typst.Compiler(
+                str(self._root / path.name), root=str(self._root), font_paths=fonts, ignore_system_fonts=True
+            )
             for level, path in ENTRY.items()
         }
+
+    def _write_inputs(self, record_json: bytes, view: dict[str, Any]) -> None:
+        (self._data / "record.json").write_bytes(record_json)
+        (self._data / "view.json").write_text(json.dumps(view, ensure_ascii=False), encoding="utf-8")
 
     def render(self, record: dict[str, Any], *, validate: bool = True) -> RenderedRecord:
         """Render ``record`` (a hocba.record/1 dict) to PDF.
@@ -154,11 +327,7 @@ class Renderer:
             check_record(record)
         record_json = canonical_json(record)
         normalised = json.loads(record_json)
-        inputs = {
-            "record": record_json.decode("utf-8"),
-            "view": json.dumps(view_model(normalised), ensure_ascii=False),
-        }
-        compiler = self._compilers[normalised["school"]["level"]]
+        view = view_model(normalised)
         options = {
             "format": "pdf",
             "pdf_standards": self._pdf_standards,
@@ -166,15 +335,17 @@ class Renderer:
             "pdf_tags": self._tagged,
         }
         with self._lock:
+            if os.getpid() != self._pid:
+                self._setup()
+            compiler = self._compilers[normalised["school"]["level"]]
             try:
-                pdf = compiler.compile(sys_inputs=inputs, **options)
+                self._write_inputs(record_json, view)
+                pdf = compiler.compile(**options)
                 pages = _page_count(pdf)
                 if pages != expected_pages(normalised):
                     # A section overflowed its page: number the pages by counting instead (slower).
-                    inputs["view"] = json.dumps(
-                        view_model(normalised, counted_pages=True), ensure_ascii=False
-                    )
-                    pdf = compiler.compile(sys_inputs=inputs, **options)
+                    self._write_inputs(record_json, view_model(normalised, counted_pages=True))
+                    pdf = compiler.compile(**options)
                     pages = _page_count(pdf)
                 located = compiler.eval(_LOCATE_SIGBOXES, format="json")
             except typst.TypstError as exc:  # pragma: no cover - template bugs
