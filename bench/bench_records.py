@@ -102,7 +102,7 @@ def instrument() -> Timings:
     renderer._compilers = {k: _TimedCompiler(c, timings) for k, c in renderer._compilers.items()}
     timings.wrap(services, "compose_document", "compose (build the record dict)")
     timings.wrap(services, "render", "render (all of render_record)")
-    timings.wrap(render_module, "qr_svg", "QR code (segno SVG)")
+    timings.wrap(render_module, "qr_svg", "QR code (zxing-cpp SVG)")
     timings.wrap(render_module, "check_record", "JSON Schema check")
     timings.wrap(services, "with_signature_fields", "empty signature fields")
     timings.wrap(archive, "archive_put_many", "archive (sha256, files, rows)")
@@ -205,7 +205,7 @@ def main() -> None:
     print(f"floor: one-page Typst document {floor * 1000:.2f} ms CPU; ratio per document {per_doc / floor:.1f}x")
     print("CPU per document by step (nested steps are indented):")
     rendered = timings.cpu["render (all of render_record)"]
-    nested = {"typst compile", "QR code (segno SVG)", "JSON Schema check"}
+    nested = {"typst compile", "QR code (zxing-cpp SVG)", "JSON Schema check"}
     for label, seconds in sorted(timings.cpu.items(), key=lambda kv: -kv[1]):
         print(f"  {'  ' if label in nested else ''}{label:<34} {seconds / docs * 1000:6.2f} ms")
     outside = cpu - sum(v for k, v in timings.cpu.items() if k not in nested)
