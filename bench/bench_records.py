@@ -26,16 +26,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-FLOOR_SOURCE = """#set page(paper: "a4")
-#set text(font: "Libertinus Serif", size: 11pt, lang: "vi")
-#let n = sys.inputs.at("n", default: "0")
-= Học bạ — bản thử số #n
-#table(columns: (1fr, auto, auto, auto), [*Môn học*], [*Học kì I*], [*Học kì II*], [*Cả năm*],
-  ..("Ngữ văn", "Toán", "Ngoại ngữ 1 (Tiếng Anh)", "Giáo dục công dân", "Lịch sử và Địa lí",
-     "Khoa học tự nhiên", "Công nghệ", "Tin học", "Giáo dục thể chất", "Nghệ thuật (Âm nhạc)",
-     "Nghệ thuật (Mĩ thuật)", "Hoạt động trải nghiệm, hướng nghiệp", "Nội dung giáo dục của địa phương")
-     .map(s => (s, "8,5", "9,0", "8,8")).flatten())
-"""
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_render import FLOOR_SOURCE  # the same one-page floor document as the renderer's bench
 
 
 def rss_mib() -> float:
