@@ -22,6 +22,11 @@ from hocba.people.models import Enrolment, Guardianship, Position, Student, Teac
 FORMAT = "hocba.record/1"
 IDENTITY_REQUIRED = {"full_name": "Họ và tên", "birth_date": "Ngày sinh", "birth_place": "Nơi sinh",
                      "sex": "Giới tính", "ethnicity": "Dân tộc", "residence": "Chỗ ở hiện tại"}
+def record_level(grade: int) -> str:
+    """Which book a grade's year belongs to: THCS (grades 6–9) or THPT (10–12)."""
+    return "THCS" if grade <= 9 else "THPT"
+
+
 OUTCOME_PROMOTION = {"promoted": "promoted", "retained": "retained"}
 
 
@@ -118,7 +123,7 @@ def compose_document(*, student: Student, class_group: ClassGroup, result: Stude
     now = timezone.localtime(now or timezone.now())
     ctx = context or ClassContext.load(class_group, [student.pk])
     school = class_group.school
-    level = "THCS" if class_group.grade <= 9 else "THPT"
+    level = record_level(class_group.grade)
     outputs = result.outputs
     inputs = result.inputs
     links = ctx.guardians.get(student.pk, {})

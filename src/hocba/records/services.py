@@ -12,7 +12,14 @@ from hocba.core.errors import DomainError
 from hocba.org.models import ClassGroup
 from hocba.people.models import ACTIVE_STATUSES, Enrolment, Student
 from hocba.records import archive
-from hocba.records.compose import ClassContext, NotComposable, compose_document, content_of, year_result
+from hocba.records.compose import (
+    ClassContext,
+    NotComposable,
+    compose_document,
+    content_of,
+    record_level,
+    year_result,
+)
 from hocba.records.corrections import build_corrections
 from hocba.records.models import CompositionFailure, RecordStatus, RecordVersion, YearRecord
 
@@ -76,7 +83,7 @@ def record_compose(*, student: Student, class_group: ClassGroup, by=None, contex
     ``known`` — (the year record exists, a composition failure is recorded), as a caller composing
     a whole class read them for all its students at once — saves the queries that would ask.
     """
-    level = "THCS" if class_group.grade <= 9 else "THPT"
+    level = record_level(class_group.grade)
     if result is _UNSET:
         result = year_result(class_group, student.pk)
     context = context or ClassContext.load(class_group, [student.pk])
@@ -172,7 +179,7 @@ def compose_class(*, class_group: ClassGroup, by=None) -> ClassComposeReport:
 
     results = {r.student_id: r for r in StudentResult.objects.filter(class_group=class_group, period=Period.YEAR)}
     ids = [e.student_id for e in enrolments]
-    level = "THCS" if class_group.grade <= 9 else "THPT"
+    level = record_level(class_group.grade)
     with_record = set(YearRecord.objects.filter(student_id__in=ids, school_year=class_group.school_year_id,
                                                 level=level).values_list("student_id", flat=True))
     with_failure = set(CompositionFailure.objects.filter(class_group=class_group, student_id__in=ids)
