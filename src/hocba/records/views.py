@@ -9,18 +9,10 @@ from django.views.decorators.http import require_POST
 
 from hocba.core.access import forbidden, requires
 from hocba.core.audit import audit_record
-from hocba.core.permissions import STAFF_ROLES, roles_for
 from hocba.org.selectors import class_get
 from hocba.records import archive, selectors, services
 from hocba.records.permissions import may_compose_class, may_view_class_records
-from hocba.verification.models import AccessKind
-from hocba.verification.services import access_log
-
-
-def _log_read(user, version, what: str) -> None:
-    """Put a read of a record into the log its family sees (who viewed it, in which capacity)."""
-    kind = AccessKind.STAFF if roles_for(user, "records:record:view") & STAFF_ROLES else AccessKind.FAMILY
-    access_log(version=version, kind=kind, what=what)
+from hocba.verification.services import access_log_read
 
 
 @requires("records:record:view")
@@ -31,7 +23,8 @@ def book(request, student_id: int):
                      school_id=records[-1].school_id)
     for record in records:
         if record.current_version is not None:
-            _log_read(request.user, record.current_version, "Xem sổ học bạ trên trang quản lý của nhà trường")
+            access_log_read(user=request.user, version=record.current_version,
+                            what="Xem sổ học bạ trên trang quản lý của nhà trường")
     return render(request, "records/book.html", {"student": student, "records": records})
 
 
@@ -41,7 +34,8 @@ def _download(request, version_id: int, kind: str):
     data = archive.archive_get(sha)
     audit_record(actor=request.user, action=f"records:version:download_{kind}", object_type="record_version",
                  object_id=version.pk, school_id=version.year_record.school_id)
-    _log_read(request.user, version, f"Tải tệp {kind.upper()} phiên bản {version.number} từ trang quản lý")
+    access_log_read(user=request.user, version=version,
+                    what=f"Tải tệp {kind.upper()} phiên bản {version.number} từ trang quản lý")
     content_type = "application/json" if kind == "json" else "application/pdf"
     response = HttpResponse(data, content_type=content_type)
     name = f"hocba-{version.verification_code}-v{version.number}.{kind}"

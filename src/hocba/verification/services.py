@@ -20,6 +20,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from hocba.core.permissions import STAFF_ROLES, roles_for
 from hocba.records import archive
 from hocba.records.document.codes import CODE_LENGTH, normalise_verification_code
 from hocba.records.models import RecordStatus, RecordVersion, YearRecord
@@ -481,6 +482,12 @@ def access_log(*, version: RecordVersion, kind: str, what: str) -> AccessEvent:
 
 
 # --- share links --------------------------------------------------------------------------
+
+def access_log_read(*, user, version: RecordVersion, what: str) -> AccessEvent:
+    """Log a signed-in user's read of a record where its family sees it, as staff or as family."""
+    kind = AccessKind.STAFF if roles_for(user, "records:record:view") & STAFF_ROLES else AccessKind.FAMILY
+    return access_log(version=version, kind=kind, what=what)
+
 
 def share_link_create(*, year_record: YearRecord, by, days: int, note: str = "") -> ShareLink:
     """A new share link (token: 32 bytes from :mod:`secrets`, 256 bits) valid for ``days`` days."""
