@@ -9,25 +9,15 @@ readable with ``->``/``->>`` in SQL) and the migration gives the columns lz4 com
 
 from __future__ import annotations
 
-import json
-
+import orjson
 from django.db import models
 
-try:
-    import orjson
+dumps_bytes = orjson.dumps  # UTF-8 JSON text, as the closing's COPY writes it
+loads = orjson.loads
 
-    def dumps(value) -> str:
-        return orjson.dumps(value).decode()
 
-    dumps_bytes = orjson.dumps  # UTF-8 JSON text, as the closing's COPY writes it
-    loads = orjson.loads
-except ImportError:  # pragma: no cover — orjson is a dependency; this keeps a bare checkout working
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-    def dumps_bytes(value) -> bytes:
-        return dumps(value).encode()
-
-    loads = json.loads
+def dumps(value) -> str:
+    return orjson.dumps(value).decode()
 
 
 class JSONTextField(models.Field):
