@@ -64,6 +64,55 @@ def test_composition_refuses_unclosed_or_incomplete_students_without_blocking_th
     assert "Chưa lập được" in page and "Nơi sinh" in page
 
 
+def test_a_fixed_student_is_composed_on_the_next_run_and_leaves_the_failure_list(homeroom_class, staff):
+    student = _student(homeroom_class)
+    place, home = student.birth_place, student.residence
+    Student.objects.filter(pk=student.pk).update(birth_place="", residence="")
+    compose_class(class_group=homeroom_class, by=staff["gvcn"])
+    Student.objects.filter(pk=student.pk).update(birth_place=place, residence=home)
+    report = compose_class(class_group=homeroom_class, by=staff["gvcn"])
+    assert (report.created, report.failed) == (1, {})
+    assert not CompositionFailure.objects.filter(student=student).exists()
+    assert YearRecord.objects.get(student=student).current_version.number == 1
+
+
+def test_a_class_composed_together_leaves_one_audit_entry_per_record_and_an_intact_chain(homeroom_class, staff):
+    from hocba.core.audit import audit_verify
+    from hocba.core.models import AuditEntry
+
+    report = compose_class(class_group=homeroom_class, by=staff["gvcn"])
+    entries = AuditEntry.objects.filter(action="records:version:created").order_by("seq")
+    versions = RecordVersion.objects.filter(year_record__class_group=homeroom_class)
+    assert report.created == entries.count() == versions.count() == homeroom_class.enrolments.count()
+    assert {e.object_id for e in entries} == {str(v.pk) for v in versions}
+    assert {e.actor_label for e in entries} == {"gvcn"}
+    assert audit_verify().ok
+
+
+def test_a_record_created_meanwhile_by_another_composer_is_neither_duplicated_nor_lost(
+        homeroom_class, staff, monkeypatch):
+    from hocba.records import services
+
+    other = homeroom_class.enrolments.exclude(student=_student(homeroom_class)).first().student
+    rendered_files = services._rendered_files
+    raced = []
+
+    def render_while_another_composer_works(version, document):
+        if not raced:  # while this composer renders, another one stores a record of the same group
+            raced.append(None)
+            raced[0] = record_compose(student=other, class_group=homeroom_class, by=staff["bgh"])
+        return rendered_files(version, document)
+
+    monkeypatch.setattr(services, "_rendered_files", render_while_another_composer_works)
+    report = compose_class(class_group=homeroom_class, by=staff["gvcn"])
+    n = homeroom_class.enrolments.count()
+    assert raced[0].status == "created"
+    assert (report.created, report.unchanged, report.failed) == (n - 1, 1, {})
+    records = YearRecord.objects.filter(class_group=homeroom_class)
+    assert records.count() == n and all(r.current_version_id for r in records)
+    assert RecordVersion.objects.filter(year_record__class_group=homeroom_class).count() == n
+
+
 def test_unclosed_year_is_refused(city, staff):
     from hocba.org.models import ClassGroup
 

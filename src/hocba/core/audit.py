@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,27 +58,52 @@ def _content(entry: AuditEntry) -> dict[str, Any]:
 def audit_record(*, actor, action: str, object_type: str, object_id: Any = "", school_id: int | None = None,
                  before: dict | None = None, after: dict | None = None, source: str | None = None) -> AuditEntry:
     """Append one entry; must run inside the caller's transaction."""
+    return audit_record_many(actor=actor, entries=[{"action": action, "object_type": object_type,
+                                                     "object_id": object_id, "school_id": school_id,
+                                                     "before": before, "after": after}], source=source)[0]
+
+
+def audit_record_many(*, actor, entries: Sequence[dict[str, Any]], source: str | None = None) -> list[AuditEntry]:
+    """Append several entries by one actor, in order, under one lock of the chain head (one insert for all).
+
+    Each item of ``entries`` has the keyword arguments of :func:`audit_record` but ``actor`` and
+    ``source``: ``action``, ``object_type`` and optionally ``object_id``, ``school_id``, ``before``,
+    ``after``. The chain is the same as entry-by-entry appends would make. Must run inside the
+    caller's transaction.
+    """
+    if not entries:
+        return []
+    known = getattr(actor, "pk", None) is not None
+    label = actor.get_username() if known else "hệ thống"
+    source = source or source_var.get()
+    request_id = request_id_var.get()
     with transaction.atomic():
         head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
-        entry = AuditEntry(
-            at=timezone.now(),
-            actor=actor if getattr(actor, "pk", None) else None,
-            actor_label=(actor.get_username() if getattr(actor, "pk", None) else "hệ thống"),
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            school_id=school_id,
-            source=source or source_var.get(),
-            request_id=request_id_var.get(),
-            before=_jsonable(before),
-            after=_jsonable(after),
-            prev_hash=head.last_hash,
-        )
-        entry.at = entry.at.replace(microsecond=entry.at.microsecond)  # stored as given
-        entry.hash = entry_digest(entry.prev_hash, _content(entry))
-        entry.save(force_insert=True)
-        AuditHead.objects.filter(id=1).update(last_hash=entry.hash, count=head.count + 1)
-    return entry
+        prev = head.last_hash
+        out = []
+        for item in entries:
+            entry = AuditEntry(
+                at=timezone.now(),
+                actor=actor if known else None,
+                actor_label=label,
+                action=item["action"],
+                object_type=item["object_type"],
+                object_id=str(item.get("object_id", "")),
+                school_id=item.get("school_id"),
+                source=source,
+                request_id=request_id,
+                before=_jsonable(item.get("before")),
+                after=_jsonable(item.get("after")),
+                prev_hash=prev,
+            )
+            entry.hash = prev = entry_digest(prev, _content(entry))
+            out.append(entry)
+        if len(out) == 1:
+            out[0].save(force_insert=True)
+        else:
+            AuditEntry.objects.bulk_create(out)
+        AuditHead.objects.filter(id=1).update(last_hash=prev, count=head.count + len(out))
+    return out
 
 
 @dataclass

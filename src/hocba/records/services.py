@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from hocba.core.audit import audit_record
+from hocba.core.audit import audit_record, audit_record_many
 from hocba.core.errors import DomainError
 from hocba.org.models import ClassGroup
 from hocba.people.models import ACTIVE_STATUSES, Enrolment, Student
@@ -57,12 +57,17 @@ def with_signature_fields(rendered) -> bytes:
     return prepare_signature_fields(rendered.pdf, boxes)
 
 
-def _store(version: RecordVersion, document: dict) -> None:
+def _rendered_files(version: RecordVersion, document: dict) -> list[tuple[bytes, str]]:
+    """Render ``document`` for ``version`` (its document and signature boxes set); the two files to archive:
+    the canonical JSON and the PDF with its empty signature fields."""
     rendered = render(document)
     version.document = document
-    version.json_sha256, version.pdf_sha256 = archive.archive_put_many([
-        (rendered.record_json, "application/json"), (with_signature_fields(rendered), "application/pdf")])
     version.signature_boxes = _boxes(rendered)
+    return [(rendered.record_json, "application/json"), (with_signature_fields(rendered), "application/pdf")]
+
+
+def _store(version: RecordVersion, document: dict) -> None:
+    version.json_sha256, version.pdf_sha256 = archive.archive_put_many(_rendered_files(version, document))
 
 
 @dataclass
@@ -166,6 +171,12 @@ class ClassComposeReport:
     new_versions: int = 0
     failed: dict[str, list[str]] = field(default_factory=dict)
 
+    def count(self, status: str) -> None:
+        """Count one record by its :class:`ComposeOutcome` status."""
+        attr = {"created": "created", "updated": "updated", "unchanged": "unchanged",
+                "new_version": "new_versions"}[status]
+        setattr(self, attr, getattr(self, attr) + 1)
+
 
 def compose_class(*, class_group: ClassGroup, by=None) -> ClassComposeReport:
     """Compose every active student of the class; a failure for one never blocks the rest."""
@@ -184,20 +195,95 @@ def compose_class(*, class_group: ClassGroup, by=None) -> ClassComposeReport:
                                                 level=level).values_list("student_id", flat=True))
     with_failure = set(CompositionFailure.objects.filter(class_group=class_group, student_id__in=ids)
                        .values_list("student_id", flat=True))
+    first = [e for e in enrolments if e.student_id not in with_record]
+    for i in range(0, len(first), NEW_RECORDS_PER_TRANSACTION):
+        _create_records(class_group=class_group, enrolments=first[i:i + NEW_RECORDS_PER_TRANSACTION], by=by,
+                        context=context, results=results, with_failure=with_failure, report=report)
     for enrolment in enrolments:
-        sid = enrolment.student_id
-        try:
-            outcome = record_compose(student=enrolment.student, class_group=class_group, by=by, context=context,
-                                     result=results.get(sid), known=(sid in with_record, sid in with_failure))
-        except NotComposable as exc:
-            report.failed[enrolment.student.full_name] = exc.reasons
-            CompositionFailure.objects.update_or_create(
-                class_group=class_group, student=enrolment.student,
-                defaults={"reasons": exc.reasons, "at": timezone.now()})
-            continue
-        except IntegrityError as exc:  # pragma: no cover - a concurrent composer won; the next run catches up
-            raise DomainError("Học bạ đang được lập bởi một tiến trình khác; hãy thử lại.") from exc
-        attr = {"created": "created", "updated": "updated", "unchanged": "unchanged",
-                "new_version": "new_versions"}[outcome.status]
-        setattr(report, attr, getattr(report, attr) + 1)
+        if enrolment.student_id in with_record:
+            _compose_one(class_group=class_group, enrolment=enrolment, by=by, context=context, results=results,
+                         known=(True, enrolment.student_id in with_failure), report=report)
     return report
+
+
+def _compose_one(*, class_group: ClassGroup, enrolment: Enrolment, by, context: ClassContext, results: dict,
+                 known: tuple[bool, bool] | None, report: ClassComposeReport) -> None:
+    try:
+        outcome = record_compose(student=enrolment.student, class_group=class_group, by=by, context=context,
+                                 result=results.get(enrolment.student_id), known=known)
+    except NotComposable as exc:
+        _record_failure(class_group, enrolment.student, exc, report)
+        return
+    except IntegrityError as exc:  # pragma: no cover - a concurrent composer won; the next run catches up
+        raise DomainError("Học bạ đang được lập bởi một tiến trình khác; hãy thử lại.") from exc
+    report.count(outcome.status)
+
+
+def _record_failure(class_group: ClassGroup, student: Student, exc: NotComposable,
+                    report: ClassComposeReport) -> None:
+    report.failed[student.full_name] = exc.reasons
+    CompositionFailure.objects.update_or_create(class_group=class_group, student=student,
+                                                defaults={"reasons": exc.reasons, "at": timezone.now()})
+
+
+#: Students whose first record of the year is composed and stored together (one transaction, a few queries).
+NEW_RECORDS_PER_TRANSACTION = 50
+
+
+def _create_records(*, class_group: ClassGroup, enrolments: list[Enrolment], by, context: ClassContext,
+                    results: dict, with_failure: set[int], report: ClassComposeReport) -> None:
+    """Compose the first version of records that do not exist yet, and store them together.
+
+    Each record is composed and rendered on its own (a student who cannot be composed is recorded as a
+    failure and never blocks the others); then the records, their versions, the archive rows and the
+    audit entries of the group are written in one transaction with one query per table. If another
+    composer created one of these records meanwhile (the unique record per student, year and level
+    refuses the group), nothing of the group is kept and each is composed the usual way, one by one.
+    """
+    now = timezone.now()
+    created_by = by if getattr(by, "pk", None) else None
+    ready: list[tuple[Enrolment, RecordVersion]] = []
+    files: list[tuple[bytes, str]] = []
+    for enrolment in enrolments:
+        code = _new_code()
+        try:
+            document = compose_document(student=enrolment.student, class_group=class_group,
+                                        result=results.get(enrolment.student_id), verification_code=code,
+                                        version=1, now=now, context=context)
+        except NotComposable as exc:
+            _record_failure(class_group, enrolment.student, exc, report)
+            continue
+        version = RecordVersion(number=1, verification_code=code, created_at=now, created_by=created_by)
+        files.extend(_rendered_files(version, document))
+        ready.append((enrolment, version))
+    if not ready:
+        return
+    level = record_level(class_group.grade)
+    try:
+        with transaction.atomic():
+            digests = archive.archive_put_many(files)
+            records = YearRecord.objects.bulk_create([
+                YearRecord(student_id=e.student_id, school_year_id=class_group.school_year_id, level=level,
+                           school_id=class_group.school_id, class_group=class_group, grade=class_group.grade)
+                for e, _ in ready])
+            for i, (record, (_, version)) in enumerate(zip(records, ready, strict=True)):
+                version.year_record = record
+                version.json_sha256, version.pdf_sha256 = digests[2 * i], digests[2 * i + 1]
+            RecordVersion.objects.bulk_create([version for _, version in ready])
+            for record, (_, version) in zip(records, ready, strict=True):
+                record.current_version = version
+            YearRecord.objects.bulk_update(records, ["current_version"])
+            cleared = [e.student_id for e, _ in ready if e.student_id in with_failure]
+            if cleared:
+                CompositionFailure.objects.filter(class_group=class_group, student_id__in=cleared).delete()
+            audit_record_many(actor=by, entries=[
+                {"action": "records:version:created", "object_type": "record_version", "object_id": version.pk,
+                 "school_id": class_group.school_id,
+                 "after": {"student": e.student_id, "number": 1, "pdf_sha256": version.pdf_sha256}}
+                for e, version in ready])
+    except IntegrityError:  # a concurrent composer created some of them: the one-by-one path sorts it out
+        for enrolment, _ in ready:
+            _compose_one(class_group=class_group, enrolment=enrolment, by=by, context=context, results=results,
+                         known=None, report=report)
+        return
+    report.created += len(ready)
