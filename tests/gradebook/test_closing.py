@@ -280,3 +280,20 @@ def test_snapshots_keep_any_text_as_written(world):
     assert (stored.inputs, stored.outputs, stored.error) == (inputs, outputs, odd)
     assert (stored.learning, stored.conduct, stored.outcome, stored.engine) == ("Khá", "Tốt", "", closing.ENGINE)
     assert stored.computed_at == now
+
+
+def test_a_class_or_student_with_snapshots_cannot_be_deleted(world):
+    """The snapshot's links are kept by the program, not re-checked by the database row by row: deleting
+    a class or a student that has closing results is still refused, and the snapshots stay."""
+    from django.db.models import ProtectedError
+
+    from hocba.people.models import Student
+
+    fill_class(world.cls)
+    close_classes(class_ids=[world.cls.pk], period="year")
+    n = StudentResult.objects.filter(class_group=world.cls).count()
+    for target in (ClassGroup.objects.get(pk=world.cls.pk), Student.objects.get(pk=world.students[0])):
+        with pytest.raises(ProtectedError) as refused:
+            target.delete()
+        assert any(isinstance(obj, StudentResult) for obj in refused.value.protected_objects)
+    assert StudentResult.objects.filter(class_group=world.cls).count() == n > 0

@@ -96,12 +96,17 @@ def _term_inputs(class_groups: list[ClassGroup], catalogue: _Catalogue, modes: d
     ids = [c.pk for c in class_groups]
     if not ids:
         return {}
-    grade_of = {c.pk: c.grade for c in class_groups}
-    counts = {key: (count, engine.tx_count(periods))
-              for key, (periods, count) in catalogue.curriculum.items()}
+    # class id → subject id → (ĐĐGtx kept, ĐĐGtx required, score subject?): two int lookups a row.
+    shapes: dict[int, dict[int, tuple[int, int, bool]]] = {}
+    for cg in class_groups:
+        shapes[cg.pk] = {subject_id: (count, engine.tx_count(periods), modes.get(subject_id) == "score")
+                         for (subject_id, grade), (periods, count) in catalogue.curriculum.items()
+                         if grade == cg.grade}
     table = SubjectTermScore._meta.db_table
     marks = ", ".join(["%s"] * len(ids))
-    numbers, loads, tenths, passed, comment_term = _NUMBERS, _loads, _TENTHS, _PASSED, engine.comment_term
+    number, tenth, passed, loads, comment_term = _NUMBERS.__getitem__, _TENTHS.__getitem__, \
+        _PASSED.__getitem__, _loads, engine.comment_term
+    unknown = (3, 3, None)
     out = {}
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT class_group_id, student_id, subject_id, term, tx, gk, ck FROM {table} "  # noqa: S608
@@ -110,19 +115,20 @@ def _term_inputs(class_groups: list[ClassGroup], catalogue: _Catalogue, modes: d
             for class_id, student_id, subject_id, term, tx, gk, ck in chunk:
                 if tx.__class__ is str:
                     tx = loads(tx)
-                n, required = counts.get((subject_id, grade_of[class_id]), (3, 3))
+                n, required, scored = shapes[class_id].get(subject_id, unknown)
+                if scored is None:
+                    scored = modes.get(subject_id) == "score"
                 try:
                     tx = tx[:n]
-                    item = {"tx": [numbers[v] for v in tx], "gk": numbers[gk], "ck": numbers[ck]}
+                    item = {"tx": list(map(number, tx)), "gk": number(gk), "ck": number(ck)}
                 except (KeyError, TypeError):  # not canonical: the slow path, and the engine judges it
                     out[(class_id, student_id, subject_id, term)] = (_term_input((tx, gk, ck), n), None)
                     continue
                 try:
-                    if modes[subject_id] == "score":
-                        part = (tuple([tenths[v] for v in tx]), tenths[gk], tenths[ck]) if len(tx) == required \
-                            else None
+                    if scored:
+                        part = (tuple(map(tenth, tx)), tenth(gk), tenth(ck)) if len(tx) == required else None
                     else:
-                        part = comment_term([passed[v] for v in tx], passed[gk], passed[ck], required) \
+                        part = comment_term(list(map(passed, tx)), passed(gk), passed(ck), required) \
                             if len(tx) <= required else None
                 except (KeyError, TypeError):  # e.g. a missing mark (None), Đ in a score subject
                     part = None
