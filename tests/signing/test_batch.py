@@ -77,6 +77,23 @@ def test_principal_signs_the_whole_school_after_the_homeroom_teacher(composed):
 
 
 @pytest.mark.django_db
+def test_every_signature_of_a_batch_is_in_the_audit_chain_by_its_signer(composed):
+    from hocba.core.audit import audit_verify
+    from hocba.core.models import AuditEntry
+    from hocba.signing.models import Signature
+
+    gvcn, = users("gvcn")
+    confirm_all(composed)
+    batch = signing_batch_start(class_group=composed, role=SignRole.HOMEROOM, by=gvcn, secret=SECRET,
+                                run_inline=True)
+    signatures = Signature.objects.filter(version__year_record__class_group=composed, role=SignRole.HOMEROOM)
+    entries = AuditEntry.objects.filter(action="records:signature:add", actor=gvcn)
+    assert batch.done == signatures.count() == entries.count() > 0
+    assert sorted(e.after["pdf_sha256"] for e in entries) == sorted(s.pdf_sha256 for s in signatures)
+    assert audit_verify().ok
+
+
+@pytest.mark.django_db
 def test_homeroom_batch_needs_the_subject_confirmations(composed):
     gvcn, = users("gvcn")
     with pytest.raises(DomainError) as refused:

@@ -33,7 +33,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from hocba.core.audit import audit_record
+from hocba.core.audit import audit_record, audit_record_many
 from hocba.core.errors import DomainError, PermissionDeniedError
 from hocba.org.models import ClassGroup, School
 from hocba.records import archive
@@ -177,6 +177,7 @@ def _store_chunk(results: list[pades.SignResult], *, role: str, identity: workfl
     """
     stored, messages = 0, []
     signed = [r for r in results if r.ok]
+    entries: list[dict] = []
     with transaction.atomic():
         locked = {v.pk: v for v in RecordVersion.objects.select_for_update(of=("self", "year_record"))
                   .select_related("year_record__school", "year_record__class_group")
@@ -193,12 +194,14 @@ def _store_chunk(results: list[pades.SignResult], *, role: str, identity: workfl
                     workflow._check_current(version)
                     workflow._check_order(version, role)
                     workflow._store_signature(version=version, role=role, identity=identity,
-                                              signed_pdf=result.pdf, base_sha=bases[result.key], by=by)
+                                              signed_pdf=result.pdf, base_sha=bases[result.key], by=by,
+                                              audit_entries=entries)
                 stored += 1
             except DomainError as exc:
                 messages.append(f"{labels[result.key]}: {_message(exc)}")
             except IntegrityError:
                 messages.append(f"{labels[result.key]}: đã được ký ở vai trò này (bởi lượt ký khác).")
+        audit_record_many(actor=by, entries=entries)  # the chain's head is locked from here to the commit
     return stored, messages
 
 

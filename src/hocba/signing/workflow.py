@@ -177,8 +177,13 @@ def _box(version: RecordVersion, role: str) -> pades.SignatureBox:
 
 
 def _store_signature(*, version: RecordVersion, role: str, identity: SignerIdentity, signed_pdf: bytes, base_sha: str,
-                     by) -> Signature:
-    """Store one signed revision if the version did not change meanwhile (called under the row lock)."""
+                     by, audit_entries: list[dict] | None = None) -> Signature:
+    """Store one signed revision if the version did not change meanwhile (called under the row lock).
+
+    The audit entry is written at once, or appended to ``audit_entries`` for a caller storing a round
+    of records that writes the round's entries together at its end (the audit chain's head is then
+    locked for the end of the round only, not for all of it).
+    """
     current_base = version.signed_pdf_sha256 or version.pdf_sha256
     if current_base != base_sha:
         raise DomainError("Học bạ đã thay đổi (vừa được ký hoặc lập lại) trong khi ký; hãy tải lại và ký lại.")
@@ -191,10 +196,14 @@ def _store_signature(*, version: RecordVersion, role: str, identity: SignerIdent
     version.signed_pdf_sha256 = sha
     version.status = RecordStatus.SEALED if role in (SignRole.PRINCIPAL, SignRole.SEAL) else RecordStatus.SIGNING
     version.save(update_fields=["signed_pdf_sha256", "status"])
-    audit_record(actor=by, action="records:signature:add", object_type="record_version", object_id=version.pk,
-                 school_id=version.year_record.school_id,
-                 after={"role": role, "signer": signature.signer_name, "certificate": identity.certificate.serial,
-                        "pdf_sha256": sha})
+    entry = {"action": "records:signature:add", "object_type": "record_version", "object_id": version.pk,
+             "school_id": version.year_record.school_id,
+             "after": {"role": role, "signer": signature.signer_name, "certificate": identity.certificate.serial,
+                       "pdf_sha256": sha}}
+    if audit_entries is None:
+        audit_record(actor=by, **entry)
+    else:
+        audit_entries.append(entry)
     return signature
 
 
