@@ -296,3 +296,34 @@ def test_correction_box_counts_places_and_names_each_subject_once():
     assert view["corrected_subjects"] == ["Toán", "Ngữ văn"]
     assert view["page_total"] == expected_pages(record) == 5
     assert len(view["history_rows"]) == 4 and view["code_display"].count("-") == 3
+
+
+def test_a_child_forked_after_typst_started_is_refused_instead_of_hanging(renderer):
+    """Typst's thread pool does not survive fork: the child's first compile would wait forever. It gets
+    a clear error at once instead (a worker that renders must be spawned, not forked)."""
+    import os
+    import select
+
+    from hocba.records.document import RenderError, render_record
+
+    render_record(sample_record("THCS", seed=1))  # typst has started in this process
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through the pipe
+        try:
+            render_record(sample_record("THCS", seed=2))
+            message = b"rendered"
+        except RenderError as exc:
+            message = str(exc).encode()
+        except BaseException as exc:
+            message = repr(exc).encode()
+        os.write(write_end, message[:500])
+        os._exit(0)
+    os.close(write_end)
+    ready, _, _ = select.select([read_end], [], [], 30)
+    if not ready:
+        os.kill(pid, 9)
+    answer = os.read(read_end, 500).decode() if ready else "no answer in 30 s (hung)"
+    os.close(read_end)
+    os.waitpid(pid, 0)
+    assert "tiến trình con được tách (fork)" in answer, answer

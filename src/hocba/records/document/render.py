@@ -287,6 +287,21 @@ def _timestamp(record: dict[str, Any]) -> dt.datetime:
     return dt.datetime.fromisoformat(record["composed_at"].replace("Z", "+00:00"))
 
 
+#: The process in which typst's thread pool was started (by the first renderer), or None. Typst runs its
+#: work on a pool of threads that a forked child does not inherit: a child forked after typst started
+#: waits forever on its first compile. Such a child gets a RenderError instead (start it with spawn).
+_typst_process: int | None = None
+
+
+def _claim_typst() -> None:
+    global _typst_process
+    if _typst_process is None:
+        _typst_process = os.getpid()
+    elif _typst_process != os.getpid():
+        raise RenderError("Không thể tạo PDF học bạ trong tiến trình con được tách (fork) sau khi Typst đã chạy "
+                          "ở tiến trình cha: hãy tạo tiến trình bằng spawn hoặc forkserver.")
+
+
 def _remove_tree(path: Path, owner_pid: int) -> None:
     if os.getpid() == owner_pid:  # not from a forked child that inherited the renderer
         shutil.rmtree(path, ignore_errors=True)
@@ -306,7 +321,9 @@ class Renderer:
 
     def _setup(self) -> None:
         # A private copy of the templates with a data/ folder the record and view files go into
-        # (one renderer compiles one record at a time, under the lock; a forked process makes its own).
+        # (one renderer compiles one record at a time, under the lock; a forked process makes its own,
+        # when typst had not started before the fork).
+        _claim_typst()
         self._pid = os.getpid()
         self._root = Path(tempfile.mkdtemp(prefix="hocba-typst-", dir=_MEMORY_TMP))
         weakref.finalize(self, _remove_tree, self._root, self._pid)
