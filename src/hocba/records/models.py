@@ -14,6 +14,19 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class DocumentField(models.JSONField):
+    """A JSON field that a bulk insert sends as one parameter per row.
+
+    On PostgreSQL Django's ``bulk_create`` sends each column of the rows as one array (``UNNEST``), and
+    psycopg writes an array of JSON documents by escaping every quote of every document in Python: for
+    a class's học bạ documents (~5 KB each) that cost about 1 ms a record. A field with its own
+    placeholder makes Django use a plain multi-row ``VALUES`` insert instead.
+    """
+
+    def get_placeholder(self, value, compiler, connection) -> str:
+        return "%s"
+
+
 class RecordStatus(models.TextChoices):
     COMPOSED = "composed", _("Đã lập, chờ ký")
     SIGNING = "signing", _("Đang ký")
@@ -68,7 +81,7 @@ class RecordVersion(models.Model):
     number = models.PositiveIntegerField(_("phiên bản"))
     status = models.CharField(_("trạng thái"), max_length=12, choices=RecordStatus.choices,
                               default=RecordStatus.COMPOSED)
-    document = models.JSONField(_("nội dung chuẩn"))
+    document = DocumentField(_("nội dung chuẩn"))
     json_sha256 = models.CharField(max_length=64)
     pdf_sha256 = models.CharField(max_length=64)  # the unsigned rendering
     signed_pdf_sha256 = models.CharField(max_length=64, blank=True)  # the latest signed revision
