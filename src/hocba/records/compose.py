@@ -56,12 +56,12 @@ class ClassContext:
             absences.setdefault(h.student_id, {})[h.term] = h.absent_excused + h.absent_unexcused
         level_grades = list(range(6, 10) if class_group.grade <= 9 else range(10, 13))
         history: dict[int, list[dict]] = {}
-        for e in (Enrolment.objects.filter(student_id__in=ids, class_group__grade__in=level_grades)
-                  .select_related("class_group__school", "school_year")
-                  .order_by("school_year__start_date", "status_date")):
-            history.setdefault(e.student_id, []).append({"school_year": e.school_year.name,
-                                                         "class_name": e.class_group.name,
-                                                         "school_name": e.class_group.school.name})
+        for student_id, year_name, class_name, school_name in (
+                Enrolment.objects.filter(student_id__in=ids, class_group__grade__in=level_grades)
+                .order_by("school_year__start_date", "status_date")
+                .values_list("student_id", "school_year__name", "class_group__name", "class_group__school__name")):
+            history.setdefault(student_id, []).append({"school_year": year_name, "class_name": class_name,
+                                                       "school_name": school_name})
         principal = (Teacher.objects.filter(school_id=class_group.school_id, position=Position.PRINCIPAL)
                      .order_by("id").first())
         return cls(
