@@ -190,7 +190,12 @@ class BackgroundRun(models.Model):
             return 100 if self.status == self.Status.DONE else 0
         return min(100, round(100 * self.processed / self.total))
 
+    #: What the page calls a running piece of work of this kind ("Đang ký" for signing), if not "Đang chạy".
+    running_label: str | None = None
+
     def status_label(self) -> str:
+        if self.status == self.Status.RUNNING and self.running_label:
+            return str(self.running_label)
         return str(self.get_status_display())  # type: ignore[attr-defined]
 
     def progress(self, *, messages: int = 50) -> dict:

@@ -426,7 +426,7 @@ def closing_run_start(*, school, period: str, by, run_inline: bool = False, on_p
         # Two starts at the same moment queue on the year's row, so the second sees the first run.
         SchoolYear.objects.select_for_update().filter(pk=year.pk).first()
         active = ClosingRun.objects.filter(school_year=year, school=school, period=period,
-                                           status__in=[ClosingRun.Status.QUEUED, ClosingRun.Status.RUNNING])
+                                           status__in=ClosingRun.ACTIVE)
         if active.exists():
             raise DomainError("Đang có một lượt tổng kết chạy cho phạm vi này; hãy chờ nó xong.")
         run = ClosingRun.objects.create(school_year=year, school=school, period=period, started_by=by,

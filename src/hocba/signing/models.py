@@ -127,13 +127,7 @@ class SigningBatch(BackgroundRun):
     ``done`` counts the records signed, ``failed`` those reported and skipped.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Đang chờ")
-        RUNNING = "running", _("Đang ký")
-        DONE = "done", _("Hoàn thành")
-        FAILED = "failed", _("Lỗi")
-
-    ACTIVE = (Status.QUEUED, Status.RUNNING)
+    running_label = _("Đang ký")
 
     role = models.CharField(max_length=10, choices=SignRole.choices)
     school = models.ForeignKey("org.School", on_delete=models.PROTECT, related_name="+")
@@ -141,7 +135,6 @@ class SigningBatch(BackgroundRun):
                                     related_name="+")
     signer = models.ForeignKey("people.Teacher", on_delete=models.PROTECT, related_name="+")
     certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     #: the PIN/passphrase, Fernet-encrypted with a key derived from SECRET_KEY, for the background task
     #: only; wiped when the batch ends (see hocba.signing.batch).
     secret_token = models.TextField(blank=True, default="")
@@ -155,4 +148,4 @@ class SigningBatch(BackgroundRun):
         return self.done + self.failed
 
     def __str__(self) -> str:
-        return f"{self.get_role_display()} — {self.school} ({self.get_status_display()})"
+        return f"{self.get_role_display()} — {self.school} ({self.status_label()})"
