@@ -98,10 +98,7 @@ def audit_record_many(*, actor, entries: Sequence[dict[str, Any]], source: str |
             )
             entry.hash = prev = entry_digest(prev, _content(entry))
             out.append(entry)
-        if len(out) == 1:
-            out[0].save(force_insert=True)
-        else:
-            AuditEntry.objects.bulk_create(out)
+        AuditEntry.objects.bulk_create(out)
         AuditHead.objects.filter(id=1).update(last_hash=prev, count=head.count + len(out))
     return out
 

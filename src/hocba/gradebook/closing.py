@@ -97,11 +97,10 @@ def _term_inputs(class_groups: list[ClassGroup], catalogue: _Catalogue, modes: d
     if not ids:
         return {}
     # class id → subject id → (ĐĐGtx kept, ĐĐGtx required, score subject?): two int lookups a row.
-    shapes: dict[int, dict[int, tuple[int, int, bool]]] = {}
-    for cg in class_groups:
-        shapes[cg.pk] = {subject_id: (count, engine.tx_count(periods), modes.get(subject_id) == "score")
-                         for (subject_id, grade), (periods, count) in catalogue.curriculum.items()
-                         if grade == cg.grade}
+    by_grade: dict[int, dict[int, tuple[int, int, bool]]] = defaultdict(dict)
+    for (subject_id, grade), (periods, count) in catalogue.curriculum.items():
+        by_grade[grade][subject_id] = (count, engine.tx_count(periods), modes.get(subject_id) == "score")
+    shapes = {cg.pk: by_grade[cg.grade] for cg in class_groups}
     table = SubjectTermScore._meta.db_table
     marks = ", ".join(["%s"] * len(ids))
     number, tenth, passed, loads, comment_term = _NUMBERS.__getitem__, _TENTHS.__getitem__, \
