@@ -86,9 +86,10 @@ def circular22_average(tx: list[str], gk: str, ck: str) -> str:
 
 
 def score_for(student_id: int, subject_id: int, term: int, k: int) -> str:
-    """A deterministic plausible score 5.0–9.9 (no randomness: failures reproduce)."""
+    """A deterministic plausible score 5.0–9.9 (no randomness: failures reproduce), as the gradebook
+    stores it ("7.0", not "7")."""
     n = (student_id * 7 + subject_id * 13 + term * 5 + k * 3) % 50
-    return str(Decimal(50 + n) / 10)
+    return str((Decimal(50 + n) / 10).quantize(Decimal("0.1")))
 
 
 def fill_sheet(

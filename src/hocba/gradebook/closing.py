@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -21,27 +20,14 @@ from django.utils import timezone
 
 from hocba.core.audit import audit_record
 from hocba.gradebook import engine
+from hocba.gradebook.closing_inputs import Catalogue, StudentInput, build, build_inputs, for_period
 from hocba.gradebook.fields import dumps_bytes as _dumps_bytes
-from hocba.gradebook.fields import loads as _loads
-from hocba.gradebook.models import (
-    Exemption,
-    HomeroomTermEntry,
-    Period,
-    StudentResult,
-    SubjectTermScore,
-    YearEntry,
-)
+from hocba.gradebook.models import StudentResult
 from hocba.gradebook.sheet import sheet_shape
-from hocba.org.models import ClassGroup, CurriculumEntry, TeachingAssignment
-from hocba.people.models import ACTIVE_STATUSES, Enrolment
+from hocba.org.models import ClassGroup
 
 ENGINE = "tt22"
 BATCH_CLASSES = 60
-
-#: Stored canonical strings → the JSON numbers of the engine's contract ("8.5" → 8.5; Đ/CĐ stay).
-_NUMBERS: dict[str | None, object] = {None: None, "Đ": "Đ", "CĐ": "CĐ",
-                                      **{f"{n / 10:.1f}": n / 10 for n in range(101)},
-                                      **{str(n): float(n) for n in range(11)}}
 
 
 @dataclass
@@ -51,240 +37,12 @@ class CloseReport:
     errors: list[str] | None = None
 
 
-def _number(v: str | None):
-    try:
-        return _NUMBERS[v]
-    except KeyError:  # a value stored outside the canonical form: let the engine judge it
-        if v in ("Đ", "CĐ"):
-            return v
-        try:
-            return float(v)  # type: ignore[arg-type]
-        except (TypeError, ValueError):  # "8,5", "Đạt" …: the engine refuses it for this student only
-            return v
-
-
-def _term_input(row: tuple | None, tx_count: int) -> dict | None:
-    """(tx, gk, ck) as stored → the engine's term input; None when the row does not exist."""
-    if row is None:
-        return None
-    tx, gk, ck = row
-    numbers = _NUMBERS
-    try:
-        return {"tx": [numbers[v] for v in tx[:tx_count]], "gk": numbers[gk], "ck": numbers[ck]}
-    except (KeyError, TypeError):  # not canonical (or not a list): the slow path, the engine judges
-        return {"tx": [_number(v) for v in list(tx)[:tx_count]], "gk": _number(gk), "ck": _number(ck)}
-
-
-#: Stored canonical strings → what the engine computes on: tenths for scores, Đạt? for comments.
-_TENTHS: dict[str, int] = {**{f"{n / 10:.1f}": n for n in range(101)}, **{str(n): 10 * n for n in range(11)}}
-_PASSED: dict[str, bool] = {"Đ": True, "CĐ": False}
-_LEVELS: dict[str, int] = dict(engine.LEVELS)
-
-TermPart = tuple[tuple[int, ...], int, int] | tuple[bool, str | None]
-
-
-def _term_inputs(class_groups: list[ClassGroup], catalogue: _Catalogue, modes: dict[int, str],
-                 ) -> dict[tuple[int, int, int, int], tuple[dict, TermPart | None]]:
-    """(class, student, subject, term) → (the engine's term input, the same in the engine's own form),
-    straight from one plain SQL read.
-
-    The biggest read of a closing: rows become term inputs in one pass (no model instances, no
-    per-field converters). The engine's form — (tx, gk, ck) in tenths for a score subject, (Đạt?,
-    why not) for a comment subject — is None when the row is not complete and canonical: the engine
-    then reads the JSON term input and judges it (with its Vietnamese message).
-    """
-    ids = [c.pk for c in class_groups]
-    if not ids:
-        return {}
-    # class id → subject id → (ĐĐGtx kept, ĐĐGtx required, score subject?): two int lookups a row.
-    by_grade: dict[int, dict[int, tuple[int, int, bool]]] = defaultdict(dict)
-    for (subject_id, grade), (periods, count) in catalogue.curriculum.items():
-        by_grade[grade][subject_id] = (count, engine.tx_count(periods), modes.get(subject_id) == "score")
-    shapes = {cg.pk: by_grade[cg.grade] for cg in class_groups}
-    table = SubjectTermScore._meta.db_table
-    marks = ", ".join(["%s"] * len(ids))
-    number, tenth, passed, loads, comment_term = _NUMBERS.__getitem__, _TENTHS.__getitem__, \
-        _PASSED.__getitem__, _loads, engine.comment_term
-    unknown = (3, 3, None)
-    out = {}
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT class_group_id, student_id, subject_id, term, tx, gk, ck FROM {table} "  # noqa: S608
-                       f"WHERE class_group_id IN ({marks})", ids)  # (only placeholders are interpolated)
-        while chunk := cursor.fetchmany(10_000):
-            for class_id, student_id, subject_id, term, tx, gk, ck in chunk:
-                if tx.__class__ is str:
-                    tx = loads(tx)
-                n, required, scored = shapes[class_id].get(subject_id, unknown)
-                if scored is None:
-                    scored = modes.get(subject_id) == "score"
-                try:
-                    tx = tx[:n]
-                    item = {"tx": list(map(number, tx)), "gk": number(gk), "ck": number(ck)}
-                except (KeyError, TypeError):  # not canonical: the slow path, and the engine judges it
-                    out[(class_id, student_id, subject_id, term)] = (_term_input((tx, gk, ck), n), None)
-                    continue
-                try:
-                    if scored:
-                        part = (tuple(map(tenth, tx)), tenth(gk), tenth(ck)) if len(tx) == required else None
-                    else:
-                        part = comment_term(list(map(passed, tx)), passed(gk), passed(ck), required) \
-                            if len(tx) <= required else None
-                except (KeyError, TypeError):  # e.g. a missing mark (None), Đ in a score subject
-                    part = None
-                out[(class_id, student_id, subject_id, term)] = (item, part)
-    return out
-
-
-@dataclass
-class _Catalogue:
-    """What every batch needs and does not change during a closing: periods and ĐĐGtx counts."""
-
-    curriculum: dict[tuple[int, int], tuple[int, int]]  # (subject id, grade) → (periods/year, tx count)
-
-    @classmethod
-    def load(cls) -> _Catalogue:
-        return cls({(c.subject_id, c.grade): (c.periods_per_year, c.tx_count)
-                    for c in CurriculumEntry.objects.filter(school_year=None)})
-
-
-def build_inputs(class_groups: list[ClassGroup], catalogue: _Catalogue | None = None,
-                 ) -> dict[int, list[tuple[int, dict]]]:
-    """class id → [(student id, engine input dict)] in the engine's JSON contract."""
-    return {class_id: [(student_id, student) for student_id, student, _prepared in items]
-            for class_id, items in _build(class_groups, catalogue or _Catalogue.load(), "year").items()}
-
-
-def _build(class_groups: list[ClassGroup], catalogue: _Catalogue, period: str,
-           ) -> dict[int, list[tuple[int, dict, engine.Prepared | None]]]:
-    """class id → [(student id, engine input dict, the same for ``period`` in the engine's own form)].
-
-    The input dict (the engine's JSON contract) is what the snapshot keeps; the engine's own form
-    (:class:`engine.Prepared`, the student's input as :func:`_for_period` gives it for the period) is
-    built from the same stored cells, so the engine does not parse and check again what the gradebook
-    validated when it stored them. It is None for a student with anything incomplete or unusual:
-    that student goes through the engine's checked JSON path (and gets its Vietnamese message).
-
-    One query per table for the whole batch, reading plain tuples (no model instances): at city
-    scale this loop, not the engine, is where the time goes.
-    """
-    ids = [c.pk for c in class_groups]
-    enrolled: dict[int, list[int]] = defaultdict(list)
-    for class_id, student_id in (Enrolment.objects.filter(class_group_id__in=ids, status__in=ACTIVE_STATUSES)
-                                 .order_by("student__sort_name", "student_id")
-                                 .values_list("class_group_id", "student_id")):
-        enrolled[class_id].append(student_id)
-    subjects: dict[int, list[tuple[int, str, str, str]]] = defaultdict(list)
-    modes: dict[int, str] = {}
-    for class_id, subject_id, code, name, mode in (
-            TeachingAssignment.objects.filter(class_group_id__in=ids)
-            .order_by("subject__display_order", "subject__code")
-            .values_list("class_group_id", "subject_id", "subject__code", "subject__name", "subject__mode")):
-        subjects[class_id].append((subject_id, code, name, mode))
-        modes[subject_id] = mode
-    terms = _term_inputs(class_groups, catalogue, modes)
-    homeroom: dict[tuple[int, int, int], tuple[str, int]] = {}
-    for class_id, student_id, term, conduct, excused, unexcused in (
-            HomeroomTermEntry.objects.filter(class_group_id__in=ids).order_by()
-            .values_list("class_group_id", "student_id", "term", "conduct", "absent_excused",
-                         "absent_unexcused")):
-        homeroom[(class_id, student_id, term)] = (conduct, excused + unexcused)
-    years = {(class_id, student_id): (summer, retests) for class_id, student_id, summer, retests in (
-        YearEntry.objects.filter(class_group_id__in=ids).order_by()
-        .values_list("class_group_id", "student_id", "summer_conduct", "retests"))}
-    year_ids = {c.school_year_id for c in class_groups}
-    exempt = set(Exemption.objects.filter(school_year_id__in=year_ids,
-                                          student__enrolments__class_group_id__in=ids)
-                 .order_by().values_list("student_id", "subject_id"))
-    out: dict[int, list[tuple[int, dict, engine.Prepared | None]]] = {}
-    term_of = terms.get
-    first_term = period == Period.HK1
-    levels, tenths, passed = _LEVELS, _TENTHS, _PASSED
-    Scored, Comment, Prepared = engine.PreparedScored, engine.PreparedComment, engine.Prepared
-    for cg in class_groups:
-        class_id, grade = cg.pk, cg.grade
-        items = []
-        plan = []
-        for subject_id, code, name, mode in subjects[class_id]:
-            periods, _tx_count = catalogue.curriculum.get((subject_id, grade), (70, 3))
-            plan.append((subject_id, code, name, mode, periods, mode == "score"))
-        names = [entry[2] for entry in plan]
-        # What the engine would question for every student of the class: those go the checked way.
-        trusted_class = (6 <= grade <= 12 and len(set(names)) == len(names) and all(name.strip() for name in names)
-                         and all(entry[3] in ("score", "comment") and entry[4] > 0 for entry in plan))
-        for student_id in enrolled[class_id]:
-            summer, retests = years.get((class_id, student_id), ("", None))
-            subject_inputs = []
-            prepared = []
-            exempted = []
-            trusted = trusted_class
-            for subject_id, code, name, mode, periods, scored in plan:
-                if exempt and (student_id, subject_id) in exempt:
-                    item = {"name": name, "mode": mode, "periods_per_year": periods, "exempt": True}
-                    exempted.append(name)
-                else:
-                    t1 = term_of((class_id, student_id, subject_id, 1))
-                    t2 = term_of((class_id, student_id, subject_id, 2))
-                    item = {"name": name, "mode": mode, "periods_per_year": periods,
-                            "hk1": t1[0] if t1 else None, "hk2": t2[0] if t2 else None}
-                    retest = None
-                    if retests and code in retests:
-                        item["retest"] = _number(retests[code])
-                        retest = retests[code]
-                    if trusted:
-                        p1 = t1[1] if t1 else None
-                        p2 = p1 if first_term else (t2[1] if t2 else None)
-                        if p1 is None or p2 is None:
-                            trusted = False
-                        else:
-                            if first_term or retest is None:
-                                retest = None
-                            else:
-                                retest = (tenths if scored else passed).get(retest)
-                                if retest is None:
-                                    trusted = False
-                            if scored:
-                                prepared.append(Scored(name, *p1, *p2, retest))
-                            else:
-                                prepared.append(Comment(name, p1[0], p2[0], retest, p1[1], p2[1]))
-                subject_inputs.append(item)
-            h1, h2 = homeroom.get((class_id, student_id, 1)), homeroom.get((class_id, student_id, 2))
-            conduct = {"hk1": h1[0] if h1 else None, "hk2": h2[0] if h2 else None}
-            if summer:
-                conduct["summer"] = summer
-            absences = (h1[1] if h1 else 0) + (h2[1] if h2 else 0)
-            student = {"grade": grade, "subjects": subject_inputs, "conduct": conduct, "absences": absences}
-            engine_input = None
-            if trusted and h1 is not None and (first_term or h2 is not None):
-                c1 = levels.get(h1[0])
-                c2 = c1 if first_term else levels.get(h2[0])
-                level_summer = None if first_term or not summer else levels.get(summer, -1)
-                if c1 is not None and c2 is not None and level_summer != -1 and absences >= 0:
-                    engine_input = Prepared(tuple(prepared), c1, c2, level_summer, absences, tuple(exempted))
-            items.append((student_id, student, engine_input))
-        out[class_id] = items
-    return out
-
-
-def _for_period(student: dict, period: str) -> dict:
-    """Term I alone is assessed by giving the engine term I as both terms and reading only term I back."""
-    if period != Period.HK1:
-        return student
-    copy = {**student, "subjects": [], "conduct": {"hk1": student["conduct"]["hk1"],
-                                                    "hk2": student["conduct"]["hk1"]}}
-    for s in student["subjects"]:
-        s2 = {k: v for k, v in s.items() if k not in ("retest",)}
-        if "hk1" in s2:
-            s2["hk2"] = s2["hk1"]
-        copy["subjects"].append(s2)
-    return copy
-
-
-def _assess(student: dict, prepared: engine.Prepared | None, period: str) -> dict:
+def _assess(student: StudentInput, prepared: engine.Prepared | None, period: str) -> dict:
     """The engine's result for the period: from its own form when the closing built it (the same
     result, see :func:`engine.assess_prepared`), else from the JSON input, checked."""
     if prepared is not None:
         return engine.assess_prepared(prepared)
-    return engine.assess_json(_for_period(student, period))
+    return engine.assess_json(for_period(student, period))
 
 
 def _pick(result: dict, period: str) -> tuple[str, str, str]:
@@ -310,7 +68,7 @@ def close_classes(*, class_ids: Iterable[int], period: str, by=None,
     class_ids = list(class_ids)
     report = CloseReport(errors=[])
     now = timezone.now()
-    catalogue = _Catalogue.load()
+    catalogue = Catalogue.load()
     n = _workers(len(class_ids), workers)
     size = BATCH_CLASSES if n == 1 else max(1, min(BATCH_CLASSES, -(-len(class_ids) // (4 * n))))
     units = [class_ids[i:i + size] for i in range(0, len(class_ids), size)]
@@ -343,7 +101,7 @@ def _workers(n_classes: int, workers: int | None = None) -> int:
     return max(1, min(workers, n_classes))
 
 
-def _in_processes(units: list[list[int]], n: int, *, period: str, now, catalogue: _Catalogue):
+def _in_processes(units: list[list[int]], n: int, *, period: str, now, catalogue: Catalogue):
     """Run the units in ``n`` forked processes; yields each unit's counts as it finishes.
 
     The parent's connections are closed before forking so that no child shares a socket with it; each
@@ -361,7 +119,7 @@ def _in_processes(units: list[list[int]], n: int, *, period: str, now, catalogue
                 future.cancel()
 
 
-def _close_unit(class_ids: list[int], period: str, now, catalogue: _Catalogue) -> tuple[int, int, list[str]]:
+def _close_unit(class_ids: list[int], period: str, now, catalogue: Catalogue) -> tuple[int, int, list[str]]:
     """Read, assess and store one unit of classes (one query per table); (students, failed, errors).
 
     The unit builds hundreds of thousands of small, acyclic dicts and lists (term inputs, snapshots): the
@@ -377,10 +135,10 @@ def _close_unit(class_ids: list[int], period: str, now, catalogue: _Catalogue) -
             gc.enable()
 
 
-def _close_unit_now(class_ids: list[int], period: str, now, catalogue: _Catalogue) -> tuple[int, int, list[str]]:
+def _close_unit_now(class_ids: list[int], period: str, now, catalogue: Catalogue) -> tuple[int, int, list[str]]:
     batch = list(ClassGroup.objects.filter(pk__in=class_ids).order_by()
                  .only("pk", "name", "grade", "school_year_id"))
-    inputs = _build(batch, catalogue, period)
+    inputs = build(batch, catalogue, period)
     rows = []
     errors = []
     for cg in batch:
