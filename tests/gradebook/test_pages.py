@@ -234,6 +234,13 @@ def test_edit_after_deadline_needs_a_grant_with_a_reason(world, clock):
     principal.post(grant_url, {"class_group": world.cls.pk, "subject": world.toan.pk, "days": 3,
                                "reason": "Bổ sung điểm kiểm tra bù"})
     assert save(client_for(world.gvbm), url, student, "tx1", "8").status_code == 200
+    # The teacher sees why the sheet is open after the deadline, and until when (25/5 16:00 + 3 days).
+    page = client_for(world.gvbm).get(sheet_url(world, "gradebook:sheet", term=2)).content.decode()
+    assert ("Hiệu trưởng cho phép sửa đến 16:00 28/05/2026. Lý do: Bổ sung điểm kiểm tra bù" in page
+            and 'id="readonly-reason"' not in page)
+    other = client_for(world.gvcn).get(sheet_url(world, "gradebook:sheet", subject=world.van, term=2)
+                                       ).content.decode()  # the grant is for Toán only
+    assert 'id="grant-notice"' not in other and "Đã quá hạn nhập dữ liệu (20/05/2026)" in other
 
 
 def test_principal_revokes_a_grant_and_edits_are_blocked_again(world, clock):

@@ -295,3 +295,43 @@ def _summer(classes: list[ClassGroup], rng: random.Random) -> None:
         changed.append(entry)
     YearEntry.objects.bulk_update(changed, ["retests", "summer_conduct", "version"], batch_size=BATCH)
     close_classes(class_ids=sorted({r.class_group_id for r in pending}), period="year", by=None)
+
+
+#: What the demo principal writes when reopening the demo sheet (shown in the audit log and the grant list).
+CORRECTION_REASON = "GV bộ môn báo nhập nhầm điểm HK II của một học sinh; mở lại để sửa (bản demo)."
+
+
+def seed_correction_window(result, rng: random.Random) -> None:
+    """One sheet reopened for a correction, so that the demo can be typed in.
+
+    The demo year is past its data-entry deadline (20/5) and every term is closed, so without this no
+    demo login could change a score. As a school does when a subject teacher finds a wrong mark after
+    the deadline, the principal (``hieutruong``) removes the term II locks of ``gvbm``'s Toán sheet in
+    ``gvcn``'s class and allows edits of that one sheet for 30 days, each step through the services,
+    with its reason, audited. Every other sheet stays locked. Runs after the records are signed: a
+    changed score then calls for a corrected record, as it would in a school.
+    """
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    from hocba.gradebook import services
+    from hocba.org.models import Subject
+
+    if not getattr(settings, "HOCBA_DEMO_GRADEBOOK", True):
+        return
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=("hieutruong", "gvcn", "gvbm"))}
+    class_group = ClassGroup.objects.filter(homeroom_teacher__user=users.get("gvcn"), school_year=result.year).first()
+    subject = Subject.objects.filter(code="TOAN").first()
+    if class_group is None or subject is None or "hieutruong" not in users or not TeachingAssignment.objects.filter(
+            class_group=class_group, subject=subject, teacher__user=users.get("gvbm")).exists():
+        return
+    principal = users["hieutruong"]
+    term = 2
+    locks = GradebookLock.objects.filter(
+        Q(level=LockLevel.SCHOOL) | Q(level=LockLevel.CLASS, class_group=class_group)
+        | Q(level=LockLevel.SUBJECT, class_group=class_group, subject=subject),
+        school_year=class_group.school_year, school_id=class_group.school_id, term=term)
+    for lock in locks:
+        services.lock_remove(lock=lock, reason=CORRECTION_REASON, by=principal)
+    services.edit_grant_create(school=class_group.school, class_group=class_group, subject=subject,
+                               reason=CORRECTION_REASON, days=30, by=principal)

@@ -29,12 +29,27 @@ def active_locks(*, class_group: ClassGroup, term: int, subject_id: int | None =
                                              school_id=class_group.school_id).select_related("subject"))
 
 
-def has_grant(*, class_group: ClassGroup, subject_id: int | None, now: dt.datetime) -> bool:
+def active_grant(*, class_group: ClassGroup, subject_id: int | None, now: dt.datetime) -> EditGrant | None:
+    """The principal's permission to edit this sheet after the deadline that lasts longest, if any."""
     return EditGrant.objects.filter(
         Q(class_group__isnull=True) | Q(class_group=class_group),
         Q(subject__isnull=True) | Q(subject_id=subject_id),
         school_year_id=class_group.school_year_id, school_id=class_group.school_id, expires_at__gt=now,
-    ).exists()
+    ).order_by("-expires_at").first()
+
+
+def grant_notice(*, class_group: ClassGroup, subject_id: int | None, now: dt.datetime | None = None) -> str:
+    """What a teacher editing after the deadline is told: until when, and why the principal allowed it."""
+    now = now or timezone.now()
+    deadline = entry_deadline(class_group.school_year_id, class_group.grade)
+    if not deadline or timezone.localtime(now).date() <= deadline:
+        return ""
+    grant = active_grant(class_group=class_group, subject_id=subject_id, now=now)
+    if grant is None:
+        return ""
+    until = timezone.localtime(grant.expires_at)
+    return (f"Đã quá hạn nhập dữ liệu ({format_vn_date(deadline)}); Hiệu trưởng cho phép sửa đến "
+            f"{until:%H:%M} {format_vn_date(until.date())}. Lý do: {grant.reason}")
 
 
 def edit_block_reason(*, class_group: ClassGroup, term: int, subject_id: int | None,
@@ -48,8 +63,8 @@ def edit_block_reason(*, class_group: ClassGroup, term: int, subject_id: int | N
         if any(lock.level == level for lock in locks):
             return f"{text}; muốn sửa cần Hiệu trưởng mở khoá (kèm lý do)."
     deadline = entry_deadline(class_group.school_year_id, class_group.grade)
-    if deadline and timezone.localtime(now).date() > deadline and not has_grant(
-            class_group=class_group, subject_id=subject_id, now=now):
+    if deadline and timezone.localtime(now).date() > deadline and active_grant(
+            class_group=class_group, subject_id=subject_id, now=now) is None:
         return (f"Đã quá hạn nhập dữ liệu ({format_vn_date(deadline)}); muốn sửa cần Hiệu trưởng cho phép "
                 "(kèm lý do).")
     return None
