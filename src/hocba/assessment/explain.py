@@ -14,15 +14,14 @@ PERIODS = ("HK I", "HK II", "cả năm")
 _THRESHOLD_TEXT = {80: "8,0", 65: "6,5", 50: "5,0", 35: "3,5", 90: "9,0"}
 
 
-def _period_data(
-    ev: tt22.Evaluation, index: int, retested: bool = False
-) -> tuple[list[tuple[str, int]], list[str]]:
-    """(scored (name, tenths), names of comment subjects at Chưa đạt) for period 0, 1, 2."""
+def _after_retest_data(ev: tt22.Evaluation) -> tuple[list[tuple[str, int]], list[str]]:
+    """(scored (name, tenths), names of comment subjects at Chưa đạt) for the year, each re-tested subject
+    with its re-test result."""
     scored: list[tuple[str, int]] = []
     failed: list[str] = []
-    used = set(ev.retested) if retested else ()
+    used = set(ev.retested)
     for i, (subject, values) in enumerate(zip(ev.prepared.subjects, ev.values, strict=True)):
-        value = subject.retest if subject.retest is not None and i in used else values[index]
+        value = subject.retest if subject.retest is not None and i in used else values[2]
         if isinstance(subject, tt22.PreparedScored):
             scored.append((subject.name, value))
         elif not value:
@@ -31,7 +30,8 @@ def _period_data(
 
 
 def _periods_data(ev: tt22.Evaluation) -> tuple[tuple[list[tuple[str, int]], list[str]], ...]:
-    """:func:`_period_data` of HK I, HK II and the year (no re-test), in one pass over the subjects."""
+    """(scored (name, tenths), names of comment subjects at Chưa đạt) of HK I, HK II and the year (no
+    re-test), in one pass over the subjects."""
     s1: list[tuple[str, int]] = []
     s2: list[tuple[str, int]] = []
     scn: list[tuple[str, int]] = []
@@ -183,7 +183,7 @@ def _promotion_lines(ev: tt22.Evaluation) -> list[str]:
             )
         else:
             lines.append("Kiểm tra lại: " + "; ".join(_retest_value_text(ev, i) for i in ev.retested) + ".")
-            scored, failed = _period_data(ev, 2, retested=True)
+            scored, failed = _after_retest_data(ev)
             lines.append(
                 learning_sentence(
                     "Kết quả học tập sau kiểm tra lại",

@@ -184,9 +184,9 @@ def _insert_results(rows: list[tuple], *, period: str, now) -> None:
 def _copy_results(rows: list[tuple], *, period: str, now) -> None:
     """COPY the snapshots as lines of COPY's text format, built here in one pass (psycopg's
     ``write_row`` adapts and escapes every field of every row one by one: at city scale that costs
-    more than the encoding of the JSON). The JSON text (orjson's bytes) holds no tab, newline or
-    carriage return (JSON escapes them), so only its backslashes need doubling; the short text
-    columns are escaped in full."""
+    more than the encoding of the JSON). The JSON text (orjson's, or written from the stored cells by
+    ``closing_inputs``, on one line) holds no tab, newline or carriage return (JSON escapes them), so
+    only its backslashes need doubling; the short text columns are escaped in full."""
     table = StudentResult._meta.db_table
     tail = b"\t".join(_copy_field(value.encode()) for value in (period, ENGINE, now.isoformat()))
     encode = _dumps_bytes

@@ -38,33 +38,30 @@ def active_grant(*, class_group: ClassGroup, subject_id: int | None, now: dt.dat
     ).order_by("-expires_at").first()
 
 
-def grant_notice(*, class_group: ClassGroup, subject_id: int | None, now: dt.datetime | None = None) -> str:
-    """What a teacher editing after the deadline is told: until when, and why the principal allowed it."""
-    now = now or timezone.now()
-    deadline = entry_deadline(class_group.school_year_id, class_group.grade)
-    if not deadline or timezone.localtime(now).date() <= deadline:
-        return ""
-    grant = active_grant(class_group=class_group, subject_id=subject_id, now=now)
-    if grant is None:
-        return ""
-    until = timezone.localtime(grant.expires_at)
-    return (f"Đã quá hạn nhập dữ liệu ({format_vn_date(deadline)}); Hiệu trưởng cho phép sửa đến "
-            f"{until:%H:%M} {format_vn_date(until.date())}. Lý do: {grant.reason}")
-
-
-def edit_block_reason(*, class_group: ClassGroup, term: int, subject_id: int | None,
-                      now: dt.datetime | None = None) -> str | None:
-    """None when edits are allowed; else the Vietnamese reason shown to the teacher."""
+def edit_status(*, class_group: ClassGroup, term: int, subject_id: int | None,
+                now: dt.datetime | None = None) -> tuple[str | None, str]:
+    """(why edits are refused, in Vietnamese, or None; what a teacher editing after the deadline under the
+    principal's permission is told: until when and why, or "")."""
     now = now or timezone.now()
     locks = active_locks(class_group=class_group, term=term, subject_id=subject_id)
     for level, text in ((LockLevel.SCHOOL, "Hiệu trưởng đã khoá sổ học kì của trường"),
                         (LockLevel.CLASS, "Giáo viên chủ nhiệm đã khoá sổ học kì của lớp"),
                         (LockLevel.SUBJECT, "Giáo viên bộ môn đã chốt điểm môn này")):
         if any(lock.level == level for lock in locks):
-            return f"{text}; muốn sửa cần Hiệu trưởng mở khoá (kèm lý do)."
+            return f"{text}; muốn sửa cần Hiệu trưởng mở khoá (kèm lý do).", ""
     deadline = entry_deadline(class_group.school_year_id, class_group.grade)
-    if deadline and timezone.localtime(now).date() > deadline and active_grant(
-            class_group=class_group, subject_id=subject_id, now=now) is None:
-        return (f"Đã quá hạn nhập dữ liệu ({format_vn_date(deadline)}); muốn sửa cần Hiệu trưởng cho phép "
-                "(kèm lý do).")
-    return None
+    if not deadline or timezone.localtime(now).date() <= deadline:
+        return None, ""
+    late = f"Đã quá hạn nhập dữ liệu ({format_vn_date(deadline)})"
+    grant = active_grant(class_group=class_group, subject_id=subject_id, now=now)
+    if grant is None:
+        return f"{late}; muốn sửa cần Hiệu trưởng cho phép (kèm lý do).", ""
+    until = timezone.localtime(grant.expires_at)
+    return None, (f"{late}; Hiệu trưởng cho phép sửa đến {until:%H:%M} {format_vn_date(until.date())}. "
+                  f"Lý do: {grant.reason}")
+
+
+def edit_block_reason(*, class_group: ClassGroup, term: int, subject_id: int | None,
+                      now: dt.datetime | None = None) -> str | None:
+    """None when edits are allowed; else the Vietnamese reason shown to the teacher."""
+    return edit_status(class_group=class_group, term=term, subject_id=subject_id, now=now)[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hocba.gradebook.engine import term_result
-from hocba.gradebook.locks import edit_block_reason
+from hocba.gradebook.locks import edit_status
 from hocba.gradebook.models import HomeroomTermEntry, ScoreChange, StudentResult, SubjectTermScore
 from hocba.gradebook.sheet import SheetShape, sheet_shape
 from hocba.gradebook.values import display
@@ -35,6 +35,7 @@ class Sheet:
     shape: SheetShape
     rows: list[SheetRow]
     blocked: str | None = None
+    open_until: str = ""  # after the deadline, under the principal's permission: until when and why
     teacher_name: str = ""
     missing: dict[str, list[str]] = field(default_factory=dict)
 
@@ -61,9 +62,9 @@ def sheet_get(*, class_group: ClassGroup, subject: Subject, term: int) -> Sheet:
                              birth_date=enrolment.student.birth_date, cells=cells,
                              comment=r.comment if r else "", average=average))
     ta = TeachingAssignment.objects.filter(class_group=class_group, subject=subject).select_related("teacher").first()
-    return Sheet(class_group=class_group, subject=subject, term=term, shape=shape, rows=rows,
-                 blocked=edit_block_reason(class_group=class_group, term=term, subject_id=subject.pk),
-                 teacher_name=ta.teacher.full_name if ta else "")
+    blocked, open_until = edit_status(class_group=class_group, term=term, subject_id=subject.pk)
+    return Sheet(class_group=class_group, subject=subject, term=term, shape=shape, rows=rows, blocked=blocked,
+                 open_until=open_until, teacher_name=ta.teacher.full_name if ta else "")
 
 
 def sheet_missing(*, class_group: ClassGroup, subject: Subject, term: int) -> dict[str, list[str]]:

@@ -23,7 +23,7 @@ from hocba.core.errors import DomainError, PermissionDeniedError, StaleWriteErro
 from hocba.core.permissions import roles_for, scope_of
 from hocba.gradebook import page_selectors, selectors, services
 from hocba.gradebook import permissions as perms
-from hocba.gradebook.locks import edit_block_reason, entry_deadline, grant_notice
+from hocba.gradebook.locks import edit_block_reason, entry_deadline
 from hocba.gradebook.models import CONDUCT_LEVELS, ClosingRun, EditGrant, GradebookLock, Period, Source
 from hocba.gradebook.sheet import sheet_shape
 from hocba.gradebook.values import display
@@ -131,7 +131,6 @@ def _grid_context(request, class_group: ClassGroup, subject: Subject, term: int)
         readonly_reason = "Bạn chỉ được xem sổ điểm này; giáo viên dạy môn nhập điểm."
     else:
         readonly_reason = ""
-    open_until = "" if readonly_reason else grant_notice(class_group=class_group, subject_id=subject.pk)
     fields = list(zip(sheet.shape.fields, sheet.shape.headers, strict=True))
     rows = [{"row": row, "cells": [(f, h, row.shown(f)) for f, h in fields], "average": display(row.average)}
             for row in sheet.rows]
@@ -140,7 +139,8 @@ def _grid_context(request, class_group: ClassGroup, subject: Subject, term: int)
     return {
         "sheet": sheet, "class_group": class_group, "subject": subject, "term": term,
         "term_name": TERM_NAMES[term], "fields": fields, "rows": rows, "editable": not readonly_reason,
-        "readonly_reason": readonly_reason, "open_until": open_until, "can_edit": can_edit, "finalised": finalised,
+        "readonly_reason": readonly_reason, "open_until": "" if readonly_reason else sheet.open_until,
+        "can_edit": can_edit, "finalised": finalised,
         "average_label": "ĐTBmhk" if sheet.shape.mode == "score" else "Kết quả",
         "can_homeroom": perms.may_view_sheet(request.user, class_group),
         "history_url": reverse("gradebook:cell_history", kwargs={
