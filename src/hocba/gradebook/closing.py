@@ -20,10 +20,9 @@ from django.utils import timezone
 
 from hocba.core.audit import audit_record
 from hocba.gradebook import engine
-from hocba.gradebook.closing_inputs import Catalogue, StudentInput, build, build_inputs, for_period
+from hocba.gradebook.closing_inputs import Catalogue, StudentInput, build, for_period
 from hocba.gradebook.fields import dumps_bytes as _dumps_bytes
 from hocba.gradebook.models import StudentResult
-from hocba.gradebook.sheet import sheet_shape
 from hocba.org.models import ClassGroup
 
 ENGINE = "tt22"
@@ -210,4 +209,4 @@ def _copy_field(value: bytes) -> bytes:
     return value
 
 
-__all__ = ["build_inputs", "close_classes", "sheet_shape"]
+__all__ = ["close_classes"]

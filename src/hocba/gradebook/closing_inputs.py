@@ -61,13 +61,6 @@ class Catalogue:
                     for c in CurriculumEntry.objects.filter(school_year=None)})
 
 
-def build_inputs(class_groups: list[ClassGroup], catalogue: Catalogue | None = None,
-                 ) -> dict[int, list[tuple[int, dict]]]:
-    """class id → [(student id, engine input dict)] in the engine's JSON contract."""
-    return {class_id: [(student_id, as_dict(student)) for student_id, student, _prepared in items]
-            for class_id, items in build(class_groups, catalogue or Catalogue.load(), "year").items()}
-
-
 def as_dict(student: StudentInput) -> dict:
     return loads(orjson.dumps(student)) if isinstance(student, orjson.Fragment) else student
 
@@ -213,6 +206,7 @@ def _lean(cg: ClassGroup, student_id: int, plan: list[_Subject], batch: _Batch, 
             r2 = cells.get((class_id, student_id, s.subject_id, 2))
             if r1 is None or (r2 is None and not first_term):
                 return None
+            term_json = _score_term if s.scored else _comment_term
             raw1, x1 = _tx(r1[4])
             if len(x1) > s.kept:  # the contract keeps the first ``kept``: the checked path cuts the list
                 return None
@@ -222,7 +216,9 @@ def _lean(cg: ClassGroup, student_id: int, plan: list[_Subject], batch: _Batch, 
                 raw2, x2 = _tx(r2[4])
                 if len(x2) > s.kept:
                     return None
-                hk2 = None
+                if first_term:  # term II as entered so far: only its JSON is needed, every mark known
+                    _known(x2, _SCORE_JSON if s.scored else _COMMENT_JSON)
+                hk2 = term_json(raw2, r2[5], r2[6])
             retest_json = ""
             retest = None
             if retests and s.code in retests:
@@ -234,31 +230,16 @@ def _lean(cg: ClassGroup, student_id: int, plan: list[_Subject], batch: _Batch, 
                 if len(x1) != s.required or (not first_term and len(x2) != s.required):
                     return None  # incomplete: the engine's checked path says which mark is missing
                 p1 = (tuple(map(tenth, x1)), tenth(r1[5]), tenth(r1[6]))
-                if first_term:
-                    p2 = p1
-                    if hk2 is None:  # term II as entered so far: only its JSON is needed
-                        _known(x2, _SCORE_JSON)
-                        hk2 = _score_term(raw2, r2[5], r2[6])
-                else:
-                    p2 = (tuple(map(tenth, x2)), tenth(r2[5]), tenth(r2[6]))
-                    hk2 = _score_term(raw2, r2[5], r2[6])
+                p2 = p1 if first_term else (tuple(map(tenth, x2)), tenth(r2[5]), tenth(r2[6]))
                 prepared.append(engine.PreparedScored(s.name, *p1, *p2, retest))
-                hk1 = _score_term(raw1, r1[5], r1[6])
             else:
                 if len(x1) > s.required or (not first_term and len(x2) > s.required):
                     return None
                 c1 = engine.comment_term(list(map(passed, x1)), passed(r1[5]), passed(r1[6]), s.required)
-                if first_term:
-                    c2 = c1
-                    if hk2 is None:
-                        _known(x2, _COMMENT_JSON)
-                        hk2 = _comment_term(raw2, r2[5], r2[6])
-                else:
-                    c2 = engine.comment_term(list(map(passed, x2)), passed(r2[5]), passed(r2[6]), s.required)
-                    hk2 = _comment_term(raw2, r2[5], r2[6])
+                c2 = c1 if first_term else engine.comment_term(list(map(passed, x2)), passed(r2[5]),
+                                                               passed(r2[6]), s.required)
                 prepared.append(engine.PreparedComment(s.name, c1[0], c2[0], retest, c1[1], c2[1]))
-                hk1 = _comment_term(raw1, r1[5], r1[6])
-            parts.append(f'{s.prefix}"hk1":{hk1},"hk2":{hk2}{retest_json}}}')
+            parts.append(f'{s.prefix}"hk1":{term_json(raw1, r1[5], r1[6])},"hk2":{hk2}{retest_json}}}')
     except (KeyError, TypeError):  # a missing mark (None), Đ in a score subject, a value not canonical
         return None
     conduct1 = _LEVELS.get(h1[0])

@@ -22,6 +22,8 @@ from hocba.people.models import Enrolment, Guardianship, Position, Student, Teac
 FORMAT = "hocba.record/1"
 IDENTITY_REQUIRED = {"full_name": "Họ và tên", "birth_date": "Ngày sinh", "birth_place": "Nơi sinh",
                      "sex": "Giới tính", "ethnicity": "Dân tộc", "residence": "Chỗ ở hiện tại"}
+
+
 def record_level(grade: int) -> str:
     """Which book a grade's year belongs to: THCS (grades 6–9) or THPT (10–12)."""
     return "THCS" if grade <= 9 else "THPT"

@@ -45,7 +45,6 @@ from hocba.signing.models import Signature, SigningBatch, SignRole
 SECRET_TTL_SECONDS = 6 * 3600
 #: records signed per round (progress is saved after each round)
 CHUNK = 100
-ACTIVE = SigningBatch.ACTIVE
 
 
 # --- the secret ----------------------------------------------------------------------------
@@ -138,7 +137,7 @@ def signing_batch_start(*, school: School | None = None, class_group: ClassGroup
     with transaction.atomic():
         # Two starts at the same moment queue on the school's row, so the second sees the first batch.
         School.objects.select_for_update().filter(pk=scope.school.pk).first()
-        active = SigningBatch.objects.filter(school=scope.school, role=role, status__in=ACTIVE)
+        active = SigningBatch.objects.filter(school=scope.school, role=role, status__in=SigningBatch.ACTIVE)
         if scope.class_group is not None:
             active = active.filter(class_group=scope.class_group)
         if active.exists():
@@ -209,7 +208,7 @@ def signing_batch_run(batch_id: int, on_progress: Callable[[SigningBatch], None]
     """Run a queued batch in this process (called by the background task)."""
     batch = SigningBatch.objects.select_related("signer", "certificate", "school", "class_group", "started_by") \
         .get(pk=batch_id)
-    if batch.status not in ACTIVE:
+    if batch.status not in SigningBatch.ACTIVE:
         return batch
     SigningBatch.objects.filter(pk=batch.pk).update(status=SigningBatch.Status.RUNNING)
     messages: list[str] = []

@@ -481,13 +481,13 @@ def access_log(*, version: RecordVersion, kind: str, what: str) -> AccessEvent:
                                       what=what[:200], at=timezone.now())
 
 
-# --- share links --------------------------------------------------------------------------
-
 def access_log_read(*, user, version: RecordVersion, what: str) -> AccessEvent:
     """Log a signed-in user's read of a record where its family sees it, as staff or as family."""
     kind = AccessKind.STAFF if roles_for(user, "records:record:view") & STAFF_ROLES else AccessKind.FAMILY
     return access_log(version=version, kind=kind, what=what)
 
+
+# --- share links --------------------------------------------------------------------------
 
 def share_link_create(*, year_record: YearRecord, by, days: int, note: str = "") -> ShareLink:
     """A new share link (token: 32 bytes from :mod:`secrets`, 256 bits) valid for ``days`` days."""
