@@ -74,6 +74,14 @@ def test_long_names_keep_their_rows_auto_sized():
     assert all(view["identity_rows_one_line"][:5])
 
 
+def _assert_same_as_auto_rows(fast, record, monkeypatch):
+    """The record rendered with every row auto-sized draws the same pages and signature boxes."""
+    _all_auto(monkeypatch)
+    slow = Renderer().render(record)
+    assert _pages(fast) == _pages(slow)
+    assert fast.signature_boxes == slow.signature_boxes
+
+
 @needs_poppler
 @pytest.mark.parametrize(
     "level, seed, version", [("THCS", 1, 1), ("THPT", 2, 1), ("THPT", 3, 2)], ids=["thcs", "thpt", "thpt-v2"]
@@ -82,10 +90,7 @@ def test_fixed_one_line_rows_draw_the_same_pages_as_auto_rows(level, seed, versi
     record = sample_record(level, seed=seed, version=version)
     fast = Renderer().render(record)
     assert all(render.view_model(record)["subject_rows_one_line"])  # the fast path is taken
-    _all_auto(monkeypatch)
-    slow = Renderer().render(record)
-    assert _pages(fast) == _pages(slow)
-    assert fast.signature_boxes == slow.signature_boxes
+    _assert_same_as_auto_rows(fast, record, monkeypatch)
 
 
 @needs_poppler
@@ -99,10 +104,7 @@ def test_a_wrapped_row_grows_as_before(monkeypatch):
     text = pdf_text(fast.pdf, page=2)
     assert "Hoạt động trải nghiệm" in text and "nhà trường" in text
     assert _table_bottom(renderer, record) < plain_bottom - 8  # one more line (y grows upwards)
-    _all_auto(monkeypatch)
-    slow = Renderer().render(record)
-    assert _pages(fast) == _pages(slow)
-    assert fast.signature_boxes == slow.signature_boxes
+    _assert_same_as_auto_rows(fast, record, monkeypatch)
 
 
 @needs_poppler
