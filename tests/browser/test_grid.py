@@ -217,11 +217,13 @@ def test_cell_history_opens_on_demand(world, live_server, sign_in):
     assert items.count() == 2
     assert "6,0" in items.nth(0).inner_text() and "6,5" in items.nth(0).inner_text()
     assert world.gvbm.teacher.full_name in items.nth(0).inner_text()
+    page.keyboard.press("Escape")
+    panel.wait_for(state="hidden")
 
 
 def test_locked_sheet_is_read_only_for_the_teacher(world, live_server, sign_in):
     services.school_term_lock(school=world.cls.school, school_year_id=world.cls.school_year_id, term=1,
-                              by=world.hieutruong)
+                              by=world.hieutruong, open_classes_confirmed=True)
     page = open_grid(sign_in, live_server, world)
     assert "Hiệu trưởng đã khoá sổ" in page.locator("#readonly-reason").inner_text()
     cell(page, 1, "tx1").click()

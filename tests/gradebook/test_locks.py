@@ -198,10 +198,18 @@ def test_the_school_lock_blocks_everyone_until_the_principal_unlocks_with_a_reas
     save(world, "gk", "6")
     with pytest.raises(PermissionDeniedError):
         services.school_term_lock(
-            school=world.cls.school, school_year_id=world.cls.school_year_id, term=1, by=world.gvcn
+            school=world.cls.school, school_year_id=world.cls.school_year_id, term=1, by=world.gvcn,
+            open_classes_confirmed=True,
         )
+    with pytest.raises(DomainError) as open_classes:
+        services.school_term_lock(
+            school=world.cls.school, school_year_id=world.cls.school_year_id, term=1, by=world.hieutruong
+        )
+    assert world.cls.name in open_classes.value.errors["Lớp chưa khoá sổ"]
+    assert not GradebookLock.objects.filter(level="school").exists()
     lock = services.school_term_lock(
-        school=world.cls.school, school_year_id=world.cls.school_year_id, term=1, by=world.hieutruong
+        school=world.cls.school, school_year_id=world.cls.school_year_id, term=1, by=world.hieutruong,
+        open_classes_confirmed=True,
     )
     with pytest.raises(DomainError) as exc:
         save(world, "gk", "7", expected="6")
@@ -296,3 +304,16 @@ def test_a_deadline_moved_to_yesterday_closes_entry(world, clock):
     assert "09/03/2026" in exc.value.message
     assert not SubjectTermScore.objects.filter(ck__isnull=False).exists()
     assert active_students(world.cls) == world.students
+
+
+def test_a_class_that_closed_its_term_is_not_among_those_the_school_lock_warns_about(world):
+    fill_class(world.cls, terms=(1,))
+    for ta in TeachingAssignment.objects.filter(class_group=world.cls).select_related("subject"):
+        services.subject_finalise(class_group=world.cls, subject=ta.subject, term=1,
+                                  by=teacher_user(world.cls, ta.subject.code))
+    services.class_term_close(class_group=world.cls, term=1, by=world.gvcn)
+    with pytest.raises(DomainError) as open_classes:
+        services.school_term_lock(school=world.cls.school, school_year_id=world.cls.school_year_id, term=1,
+                                  by=world.hieutruong)
+    listed = open_classes.value.errors["Lớp chưa khoá sổ"]
+    assert world.cls.name not in listed and listed  # the school's other classes are still open

@@ -176,9 +176,19 @@ def test_finalise_is_refused_with_the_missing_cells_listed(world):
 
 def test_a_school_lock_makes_the_grid_read_only_and_refuses_saves(world):
     principal = client_for(world.hieutruong)
-    response = principal.post(reverse("gradebook:school_lock",
-                                      kwargs={"school_id": world.cls.school_id, "term": 1}))
+    locks_page = reverse("gradebook:school_locks", kwargs={"school_id": world.cls.school_id, "term": 1})
+    lock_url = reverse("gradebook:school_lock", kwargs={"school_id": world.cls.school_id, "term": 1})
+    homeroom = reverse("gradebook:homeroom", kwargs={"class_id": world.cls.pk, "term": 1})
+    assert ">Khoá sổ lớp</button>" in client_for(world.gvcn).get(homeroom).content.decode()
+    warned = principal.get(locks_page).content.decode()
+    assert "lớp chưa khoá sổ lớp" in warned and world.cls.name in warned and 'name="confirm"' in warned
+    refused = principal.post(lock_url, follow=True).content.decode()
+    assert "chưa khoá sổ lớp học kì này" in refused and world.cls.name in refused
+    assert not GradebookLock.objects.filter(level="school").exists()
+    response = principal.post(lock_url, {"confirm": "1"})
     assert response.status_code == 302
+    # The homeroom teacher is no longer offered a class close that the school lock makes pointless.
+    assert ">Khoá sổ lớp</button>" not in client_for(world.gvcn).get(homeroom).content.decode()
     html = client_for(world.gvbm).get(sheet_url(world)).content.decode()
     assert "Hiệu trưởng đã khoá sổ học kì của trường" in html
     assert all("readonly" in c for c in inputs(html))
@@ -193,7 +203,7 @@ def test_a_school_lock_makes_the_grid_read_only_and_refuses_saves(world):
 
 def test_unlock_needs_a_reason_and_is_audited(world):
     lock = services.school_term_lock(school=world.cls.school, school_year_id=world.cls.school_year_id, term=1,
-                                     by=world.hieutruong)
+                                     by=world.hieutruong, open_classes_confirmed=True)
     principal = client_for(world.hieutruong)
     url = reverse("gradebook:lock_remove",
                   kwargs={"school_id": world.cls.school_id, "term": 1, "lock_id": lock.pk})
@@ -211,7 +221,7 @@ def test_unlock_needs_a_reason_and_is_audited(world):
 
 def test_locks_page_lists_classes_and_locks_with_unlock_only_for_the_principal(world):
     services.school_term_lock(school=world.cls.school, school_year_id=world.cls.school_year_id, term=1,
-                              by=world.hieutruong)
+                              by=world.hieutruong, open_classes_confirmed=True)
     url = reverse("gradebook:school_locks", kwargs={"school_id": world.cls.school_id, "term": 1})
     html = client_for(world.hieutruong).get(url).content.decode()
     assert world.cls.name in html and "Hiệu trưởng khoá sổ trường" in html and ">Mở khoá</button>" in html
@@ -405,6 +415,9 @@ def test_a_bad_excel_file_is_refused_with_each_bad_cell_and_nothing_saved(world)
                       {"file": SimpleUploadedFile("x.xlsx", other)})
     assert wrong.status_code == 422 and "không phải sổ đang mở" in wrong.content.decode()
     assert not SubjectTermScore.objects.exists()
+    # The refusal is shown at the import's address; opening that address again leads back to the grid.
+    again = gvbm.get(sheet_url(world, "gradebook:sheet_import"))
+    assert again.status_code == 302 and again["Location"] == sheet_url(world)
 
 
 def test_class_summary_export_for_the_homeroom_teacher(world):

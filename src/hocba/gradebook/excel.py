@@ -562,8 +562,8 @@ def _import_rows(
         )
     if errors:
         raise _refuse(
-            f"Tệp chưa được nhập: {len(errors)} ô/dòng không hợp lệ, chưa lưu gì. Sửa các ô dưới đây rồi "
-            "nhập lại.",
+            f"Tệp chưa được nhập, chưa lưu gì: có {len(errors)} lỗi, liệt kê dưới đây theo dòng và cột. "
+            "Sửa rồi nhập lại.",
             errors,
         )
 

@@ -333,11 +333,29 @@ def class_term_close(*, class_group: ClassGroup, term: int, by) -> GradebookLock
     return lock
 
 
-def school_term_lock(*, school, school_year_id: int, term: int, by) -> GradebookLock:
+def school_term_lock(*, school, school_year_id: int, term: int, by,
+                     open_classes_confirmed: bool = False) -> GradebookLock:
+    """Khoá sổ toàn trường. While some class has not closed its term, the lock is refused with those classes
+    listed unless the principal confirms: after the lock their subject teachers can no longer finalise and
+    the homeroom teachers can no longer enter, until the principal unlocks."""
     if not perms.may_lock_school(by, school.pk):
         raise PermissionDeniedError("Chỉ Hiệu trưởng được khoá sổ toàn trường.")
+    open_classes = _classes_not_closed(school_id=school.pk, school_year_id=school_year_id, term=term)
+    if open_classes and not open_classes_confirmed:
+        raise DomainError(
+            f"Còn {len(open_classes)} lớp chưa khoá sổ lớp học kì này. Khoá sổ toàn trường bây giờ thì giáo viên "
+            "các lớp đó không chốt điểm, không nhập tiếp được nữa cho tới khi Hiệu trưởng mở khoá; "
+            "nếu vẫn muốn khoá, hãy xác nhận.",
+            {"Lớp chưa khoá sổ": open_classes})
     return _lock(class_group=None, school_id=school.pk, year_id=school_year_id, term=term, level=LockLevel.SCHOOL,
                  subject=None, by=by)
+
+
+def _classes_not_closed(*, school_id: int, school_year_id: int, term: int) -> list[str]:
+    closed = GradebookLock.objects.filter(school_id=school_id, school_year_id=school_year_id, term=term,
+                                          level=LockLevel.CLASS).values("class_group_id")
+    return list(ClassGroup.objects.filter(school_id=school_id, school_year_id=school_year_id)
+                .exclude(pk__in=closed).order_by("grade", "name").values_list("name", flat=True))
 
 
 def lock_remove(*, lock: GradebookLock, reason: str, by) -> None:

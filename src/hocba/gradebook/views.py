@@ -23,8 +23,8 @@ from hocba.core.errors import DomainError, PermissionDeniedError, StaleWriteErro
 from hocba.core.permissions import roles_for, scope_of
 from hocba.gradebook import page_selectors, selectors, services
 from hocba.gradebook import permissions as perms
-from hocba.gradebook.locks import edit_block_reason, entry_deadline
-from hocba.gradebook.models import CONDUCT_LEVELS, ClosingRun, EditGrant, GradebookLock, Period, Source
+from hocba.gradebook.locks import active_locks, edit_block_reason, entry_deadline
+from hocba.gradebook.models import CONDUCT_LEVELS, ClosingRun, EditGrant, GradebookLock, LockLevel, Period, Source
 from hocba.gradebook.sheet import sheet_shape
 from hocba.gradebook.values import display
 from hocba.org.models import ClassGroup, School, Subject, TeachingAssignment
@@ -226,11 +226,15 @@ def sheet_export(request, class_id: int, subject_id: int, term: int):
 
 
 @requires("gradebook:sheet:edit")
-@require_POST
 def sheet_import(request, class_id: int, subject_id: int, term: int):
-    """Import this sheet from .xlsx: all or nothing; every bad cell listed (row, column, reason)."""
+    """Import this sheet from .xlsx: all or nothing; every bad cell listed (row, column, reason).
+
+    A refused import is shown at this address; opening it again (a reload, a bookmark) leads back to the grid.
+    """
     from hocba.gradebook import excel
 
+    if request.method != "POST":
+        return redirect("gradebook:sheet", class_id=class_id, subject_id=subject_id, term=term)
     class_group, subject = _sheet_objects(request.user, class_id, subject_id, term)
     upload = request.FILES.get("file")
     try:
@@ -275,10 +279,12 @@ def _homeroom_context(request, class_group: ClassGroup, term: int) -> dict:
     else:
         readonly_reason = ""
     subjects = [{"ta": ta, "short": page_selectors.short_name(ta.subject)} for ta in data["subjects"]]
-    closed = GradebookLock.objects.filter(class_group=class_group, term=term, level="class").exists()
+    levels = {lock.level for lock in active_locks(class_group=class_group, term=term)}
+    closed = LockLevel.CLASS in levels
     return {"class_group": class_group, "term": term, "term_name": TERM_NAMES[term], "rows": data["rows"],
             "subjects": subjects, "progress": data["progress"], "editable": not readonly_reason,
             "readonly_reason": readonly_reason, "can_edit": can_edit, "closed": closed,
+            "school_locked": LockLevel.SCHOOL in levels,
             "conduct_levels": CONDUCT_LEVELS,
             "finalised_count": sum(1 for p in data["progress"] if p["finalised"])}
 
@@ -341,6 +347,7 @@ def school_locks(request, school_id: int, term: int):
         "school": school, "year": year, "term": term, "term_name": TERM_NAMES[term], "locks": locks,
         "grants": grants, "classes": classes, "deadlines": [(g, d) for g, d in deadlines if d],
         "school_locked": any(lock.level == "school" for lock in locks),
+        "open_classes": [row["class_group"].name for row in classes if not row["closed"]],
         "can_lock": perms.may_lock_school(request.user, school.pk),
         "can_unlock": perms.may_remove_lock(request.user, school.pk),
         "subjects": Subject.objects.filter(assignments__class_group__school=school,
@@ -364,7 +371,8 @@ def school_lock(request, school_id: int, term: int):
     school = get_object_or_404(School, pk=school_id)
     year = current_school_year()
     try:
-        services.school_term_lock(school=school, school_year_id=year.pk, term=term, by=request.user)
+        services.school_term_lock(school=school, school_year_id=year.pk, term=term, by=request.user,
+                                  open_classes_confirmed=request.POST.get("confirm") == "1")
     except DomainError as exc:
         _flash_error(request, exc)
     else:

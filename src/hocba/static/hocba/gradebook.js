@@ -442,11 +442,16 @@
         open.addEventListener("mousedown", function (e) { e.preventDefault(); });  // keep the cell focused
         open.addEventListener("click", function () { openHistory(grid, grid.current); });
       }
+      var panel = document.getElementById("history-panel");
+      var closeHistory = function () {
+        panel.hidden = true;
+        if (grid.current) { grid.current.focus(); }
+      };
       var close = document.getElementById("history-close");
-      if (close) {
-        close.addEventListener("click", function () {
-          document.getElementById("history-panel").hidden = true;
-          if (grid.current) { grid.current.focus(); }
+      if (close) { close.addEventListener("click", closeHistory); }
+      if (panel) {  // Esc closes the history panel too (in a cell it also drops what was typed there)
+        document.addEventListener("keydown", function (e) {
+          if (e.key === "Escape" && !panel.hidden) { closeHistory(); }
         });
       }
     }
