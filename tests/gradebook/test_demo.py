@@ -119,3 +119,26 @@ def test_the_demo_subject_teacher_can_correct_a_mark_in_the_reopened_sheet(seede
     with pytest.raises(DomainError, match="khoá sổ học kì của lớp"):  # term I of the same sheet stays closed
         services.score_update(class_group=cls, subject=toan, student_id=row.student_id, term=1, field="ck",
                               raw="5,0", expected=None, by=gvbm)
+
+
+def test_the_subject_teachers_list_says_which_sheet_is_open_for_the_correction_and_until_when(seeded):
+    import re
+
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from hocba.gradebook.models import EditGrant
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="gvbm"))
+    html = client.get(reverse("gradebook:my_sheets")).content.decode()
+    cls = ClassGroup.objects.get(homeroom_teacher__user__username="gvcn")
+    rows = {re.search(r"<td>([^<]+)</td><td>Toán</td>", row).group(1): row
+            for row in re.findall(r"<tr>\s*<td>.*?</tr>", html, flags=re.S) if "<td>Toán</td>" in row}
+    until = timezone.localtime(EditGrant.objects.get().expires_at)
+    reopened = rows.pop(cls.name)
+    assert "Xem HK I" in reopened and "Nhập điểm HK II" in reopened
+    assert f"Mở sửa đến {until:%d/%m/%Y}" in reopened
+    assert rows and all("Xem HK I" in r and "Xem HK II" in r and "Mở sửa" not in r for r in rows.values())

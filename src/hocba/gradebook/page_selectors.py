@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 
 from hocba.core.models import Role
 from hocba.core.permissions import roles_for, scope_of
+from hocba.gradebook.locks import sheet_states
 from hocba.gradebook.models import ClosingRun, GradebookLock, LockLevel, SubjectTermScore
 from hocba.gradebook.sheet import sheet_shape
 from hocba.org.models import ClassGroup, School, SchoolYear, TeachingAssignment
@@ -53,12 +54,14 @@ def sheet_links(assignments: list[TeachingAssignment]) -> list[SheetLink]:
             sum(1 for v in r["tx"] if v is not None) + (r["gk"] is not None) + (r["ck"] is not None))
     finalised = set(GradebookLock.objects.filter(class_group_id__in=class_ids, level=LockLevel.SUBJECT)
                     .values_list("class_group_id", "subject_id", "term"))
+    states = sheet_states([(a.class_group, a.subject_id) for a in assignments])
     out = []
     for a in assignments:
         shape = sheet_shape(class_group=a.class_group, subject=a.subject)
         expected = students.get(a.class_group_id, 0) * (shape.tx_count + 2)
         terms = [{"term": t, "filled": min(filled[(a.class_group_id, a.subject_id, t)], expected),
-                  "expected": expected, "finalised": (a.class_group_id, a.subject_id, t) in finalised}
+                  "expected": expected, "finalised": (a.class_group_id, a.subject_id, t) in finalised,
+                  "state": states[(a.class_group_id, a.subject_id, t)]}
                  for t in (1, 2)]
         out.append(SheetLink(class_group=a.class_group, subject=a.subject, teacher_name=a.teacher.full_name,
                              terms=terms))
