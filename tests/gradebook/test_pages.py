@@ -331,6 +331,27 @@ def test_class_close_computes_results_shown_on_the_homeroom_page(world):
     assert len(learning) == len(world.students) and all(learning)
 
 
+def test_the_homeroom_page_says_which_results_are_older_than_a_correction(world):
+    fill_class(world.cls, terms=(1,))
+    for ta in TeachingAssignment.objects.filter(class_group=world.cls).select_related("subject"):
+        services.subject_finalise(class_group=world.cls, subject=ta.subject, term=1,
+                                  by=teacher_user(world.cls, ta.subject.code))
+    services.class_term_close(class_group=world.cls, term=1, by=world.gvcn)
+    url = reverse("gradebook:homeroom", kwargs={"class_id": world.cls.pk, "term": 1})
+    html = client_for(world.gvcn).get(url).content.decode()
+    assert "KQHT: kết quả học tập của lần tổng kết lúc" in html and 'id="results-stale"' not in html
+    for lock in GradebookLock.objects.filter(class_group=world.cls, term=1).exclude(level="subject",
+                                                                                     subject__code="VAN"):
+        services.lock_remove(lock=lock, reason="Sửa điểm phúc khảo môn Toán", by=world.hieutruong)
+    student = Student.objects.get(pk=world.students[1])
+    row = SubjectTermScore.objects.get(class_group=world.cls, subject=world.toan, term=1, student=student)
+    services.score_update(class_group=world.cls, subject=world.toan, student_id=student.pk, term=1, field="ck",
+                          raw="2" if row.ck != "2.0" else "3", expected=row.ck, by=world.gvbm)
+    html = client_for(world.gvcn).get(url).content.decode()
+    stale = re.search(r'<div class="banner locked" id="results-stale">(.*?)</div>', html, flags=re.S).group(1)
+    assert "Điểm của 1 học sinh đã sửa sau lần tổng kết" in stale and student.full_name in stale
+
+
 # --- closing -----------------------------------------------------------------------------
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from hocba.gradebook.engine import term_result
@@ -10,7 +11,7 @@ from hocba.gradebook.models import HomeroomTermEntry, ScoreChange, StudentResult
 from hocba.gradebook.sheet import SheetShape, sheet_shape
 from hocba.gradebook.values import display
 from hocba.org.models import ClassGroup, Subject, TeachingAssignment
-from hocba.people.models import ACTIVE_STATUSES, Enrolment
+from hocba.people.models import ACTIVE_STATUSES, Enrolment, Student
 
 
 @dataclass
@@ -144,6 +145,29 @@ def homeroom_sheet(*, class_group: ClassGroup, term: int) -> dict:
             "learning": learning.get(e.student_id, ""),
         })
     return {"rows": rows, "subjects": subjects, "progress": class_progress(class_group=class_group, term=term)}
+
+
+@dataclass(frozen=True)
+class Staleness:
+    """How a class's stored results for a period stand against its scores: when the last closing ran, and
+    the students with a score changed since their own result was computed (a correction after closing)."""
+
+    closed_at: dt.datetime | None
+    changed: list[Student]
+
+
+def results_staleness(*, class_group: ClassGroup, period: str) -> Staleness:
+    """The snapshots of ``period`` (hk1, hk2, year) against the score rows they were computed from."""
+    computed = dict(StudentResult.objects.filter(class_group=class_group, period=period)
+                    .values_list("student_id", "computed_at"))
+    if not computed:
+        return Staleness(None, [])
+    terms = {"hk1": (1,), "hk2": (2,), "year": (1, 2)}[period]
+    changed_ids = {student_id for student_id, at in SubjectTermScore.objects.filter(
+        class_group=class_group, term__in=terms, updated_at__isnull=False).values_list("student_id", "updated_at")
+        if student_id in computed and at > computed[student_id]}
+    changed = sorted(Student.objects.filter(pk__in=changed_ids), key=lambda s: (s.sort_name, s.pk))
+    return Staleness(max(computed.values()), changed)
 
 
 def cell_history(*, class_group: ClassGroup, subject: Subject, term: int, student_id: int, field: str) -> list:

@@ -286,6 +286,7 @@ def _homeroom_context(request, class_group: ClassGroup, term: int) -> dict:
             "readonly_reason": readonly_reason, "can_edit": can_edit, "closed": closed,
             "school_locked": LockLevel.SCHOOL in levels,
             "conduct_levels": CONDUCT_LEVELS,
+            "staleness": selectors.results_staleness(class_group=class_group, period=f"hk{term}"),
             "finalised_count": sum(1 for p in data["progress"] if p["finalised"])}
 
 
