@@ -142,3 +142,17 @@ def test_the_subject_teachers_list_says_which_sheet_is_open_for_the_correction_a
     assert "Xem HK I" in reopened and "Nhập điểm HK II" in reopened
     assert f"Mở sửa đến {until:%d/%m/%Y}" in reopened
     assert rows and all("Xem HK I" in r and "Xem HK II" in r and "Mở sửa" not in r for r in rows.values())
+
+
+def test_the_seeded_locks_name_who_locked_them(seeded):
+    from hocba.gradebook.models import GradebookLock
+
+    locks = GradebookLock.objects.select_related("class_group__homeroom_teacher", "subject")
+    assert locks.filter(level="class", locked_by__isnull=False).exists()
+    assert locks.filter(level="subject", locked_by__isnull=False).exists()
+    for lock in locks:
+        if lock.level == "class":
+            assert lock.locked_by_id == lock.class_group.homeroom_teacher.user_id
+        elif lock.level == "subject":
+            teacher = TeachingAssignment.objects.get(class_group=lock.class_group, subject=lock.subject).teacher
+            assert lock.locked_by_id == teacher.user_id

@@ -141,10 +141,15 @@ def _seed_school(classes: list[ClassGroup], rng: random.Random, tx_counts: dict)
     ):
         enrolled[cg_id].append(sid)
     subjects: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for cg_id, subject_id, mode in TeachingAssignment.objects.filter(class_group_id__in=ids).values_list(
-        "class_group_id", "subject_id", "subject__mode"
+    teacher_users: dict[tuple[int, int], int | None] = {}  # who finalised each subject: its teacher
+    for cg_id, subject_id, mode, user_id in TeachingAssignment.objects.filter(class_group_id__in=ids).values_list(
+        "class_group_id", "subject_id", "subject__mode", "teacher__user_id"
     ):
         subjects[cg_id].append((subject_id, mode))
+        teacher_users[(cg_id, subject_id)] = user_id
+    homeroom_users = dict(  # who closed each class: its homeroom teacher
+        ClassGroup.objects.filter(pk__in=ids).values_list("pk", "homeroom_teacher__user_id")
+    )
     now = timezone.now()
     stamp = connection.ops.adapt_datetimefield_value(now)
     scores: list[tuple] = []
@@ -203,8 +208,8 @@ def _seed_school(classes: list[ClassGroup], rng: random.Random, tx_counts: dict)
                 scores = []
         for term in (1, 2):
             for subject_id, _mode in subjects[cg.pk]:
-                locks.append(_lock(cg, term, LockLevel.SUBJECT, subject_id, now))
-            locks.append(_lock(cg, term, LockLevel.CLASS, None, now))
+                locks.append(_lock(cg, term, LockLevel.SUBJECT, subject_id, now, teacher_users[(cg.pk, subject_id)]))
+            locks.append(_lock(cg, term, LockLevel.CLASS, None, now, homeroom_users.get(cg.pk)))
     n_rows += len(scores)
     _insert_scores(scores)
     HomeroomTermEntry.objects.bulk_create(homeroom, batch_size=BATCH)
@@ -228,7 +233,7 @@ def _insert_scores(rows: list[tuple]) -> None:
             cursor.executemany(sql, rows[start : start + BATCH * 5])
 
 
-def _lock(cg: ClassGroup, term: int, level: str, subject_id: int | None, now) -> GradebookLock:
+def _lock(cg: ClassGroup, term: int, level: str, subject_id: int | None, now, by_id: int | None) -> GradebookLock:
     key = GradebookLock.make_key(
         year_id=cg.school_year_id, term=term, school_id=cg.school_id, class_id=cg.pk, subject_id=subject_id
     )
@@ -240,7 +245,7 @@ def _lock(cg: ClassGroup, term: int, level: str, subject_id: int | None, now) ->
         class_group_id=cg.pk,
         subject_id=subject_id,
         key=key,
-        locked_by=None,
+        locked_by_id=by_id,
         locked_at=now,
     )
 

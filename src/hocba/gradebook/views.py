@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
+from django.db.models import F
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -337,8 +338,11 @@ def school_locks(request, school_id: int, term: int):
     school = _school_for_board(request.user, school_id)
     year = current_school_year()
     locks = list(GradebookLock.objects.filter(school=school, school_year=year, term=term)
-                 .select_related("class_group", "subject", "locked_by")
-                 .order_by("level", "class_group__name"))
+                 .select_related("class_group", "subject", "locked_by__teacher")
+                 .order_by(F("class_group__grade").asc(nulls_first=True), "class_group__name", "level",
+                           "subject__display_order"))
+    for lock in locks:
+        lock.locked_by_name = person_name(lock.locked_by)
     grants = list(EditGrant.objects.filter(school=school, school_year=year, expires_at__gt=timezone.now())
                   .select_related("class_group", "subject", "granted_by"))
     classes = page_selectors.school_lock_status(school=school, year=year, term=term)
