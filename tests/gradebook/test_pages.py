@@ -379,6 +379,25 @@ def test_closing_button_runs_and_the_status_reports_progress(world, inline_tasks
     assert [r["id"] for r in so.get(reverse("gradebook:closing_status")).json()["runs"]] == [run.pk]
 
 
+def test_the_closing_page_says_how_many_classes_have_closed_each_term(world):
+    from hocba.org.models import ClassGroup
+
+    n = ClassGroup.objects.filter(school=world.cls.school, school_year=world.cls.school_year).count()
+    url = reverse("gradebook:closing")
+    before = client_for(world.hieutruong).get(url).content.decode()
+    assert f"Lớp đã khoá sổ: HK I 0/{n} · HK II 0/{n} — lớp chưa khoá sổ được tính từ điểm hiện có" in before
+    fill_class(world.cls, terms=(1,))
+    for ta in TeachingAssignment.objects.filter(class_group=world.cls).select_related("subject"):
+        services.subject_finalise(class_group=world.cls, subject=ta.subject, term=1,
+                                  by=teacher_user(world.cls, ta.subject.code))
+    services.class_term_close(class_group=world.cls, term=1, by=world.gvcn)
+    after = client_for(world.hieutruong).get(url).content.decode()
+    assert f"HK I 1/{n} · HK II 0/{n}" in after
+    city = client_for(type(world.gvbm).objects.get(username="so")).get(url).content.decode()
+    total = ClassGroup.objects.filter(school_year=world.cls.school_year).count()
+    assert f"HK I 1/{total} · HK II 0/{total}" in city
+
+
 def test_closing_for_the_city_is_the_departments_only(world, inline_tasks):
     refused = client_for(world.hieutruong).post(reverse("gradebook:closing_start"), {"period": "hk1"},
                                                 follow=True)

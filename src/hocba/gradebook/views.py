@@ -453,8 +453,11 @@ def closing(request):
     schools, city = page_selectors.closing_scope(user=request.user)
     year = current_school_year()
     runs = page_selectors.closing_runs(user=request.user, year=year)
+    readiness = page_selectors.closing_readiness(
+        schools=list(School.objects.all()) if city else schools, year=year)
     return render(request, "gradebook/closing.html", {
-        "schools": schools, "city": city, "year": year, "periods": Period.choices,
+        "schools": [(school, readiness[school.pk]) for school in schools], "city": readiness[None] if city else None,
+        "year": year, "periods": Period.choices,
         "runs": [(_run_json(r), r) for r in runs]})
 
 

@@ -417,6 +417,7 @@
         list.appendChild(more);
       }
       card.setAttribute("data-finished", run.finished ? "1" : "0");
+      card.setAttribute("data-status", run.status);
     }
     function poll() {
       var cards = active();
