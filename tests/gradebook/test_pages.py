@@ -348,7 +348,7 @@ def test_the_homeroom_page_says_which_results_are_older_than_a_correction(world)
     services.score_update(class_group=world.cls, subject=world.toan, student_id=student.pk, term=1, field="ck",
                           raw="2" if row.ck != "2.0" else "3", expected=row.ck, by=world.gvbm)
     html = client_for(world.gvcn).get(url).content.decode()
-    stale = re.search(r'<div class="banner locked" id="results-stale">(.*?)</div>', html, flags=re.S).group(1)
+    stale = re.search(r'<div class="banner stale" id="results-stale">(.*?)</div>', html, flags=re.S).group(1)
     assert "Điểm của 1 học sinh đã sửa sau lần tổng kết" in stale and student.full_name in stale
 
 
