@@ -10,8 +10,9 @@ class GradebookConfig(AppConfig):
 
     def ready(self) -> None:
         from hocba.demo.seed import SEED_EXTENSIONS
-        from hocba.gradebook import permissions  # noqa: F401  (registers the gradebook rules)
+        from hocba.gradebook import links, permissions  # noqa: F401  (permissions registers the gradebook rules)
         from hocba.gradebook.demo import seed_gradebook
 
         if seed_gradebook not in SEED_EXTENSIONS:
             SEED_EXTENSIONS.append(seed_gradebook)
+        links.register()  # the class and school pages' links to the gradebook pages

@@ -48,6 +48,11 @@ def may_edit_homeroom(user, class_group) -> bool:
         class_group.pk in scope_of(user).homeroom_class_ids
 
 
+def may_view_school_locks(user, school_id: int) -> bool:
+    """The school board sees the school's locks page (each class's status; only the principal acts)."""
+    return school_id in scope_of(user).schools_for(roles_for(user, "gradebook:sheet:view"))
+
+
 def may_lock_school(user, school_id: int) -> bool:
     return _school_roles(user, "gradebook:school:lock", school_id)
 

@@ -21,7 +21,6 @@ from django.views.decorators.http import require_POST
 from hocba.core.access import requires
 from hocba.core.context_processors import register_nav
 from hocba.core.errors import DomainError, PermissionDeniedError, StaleWriteError
-from hocba.core.permissions import roles_for, scope_of
 from hocba.gradebook import page_selectors, selectors, services
 from hocba.gradebook import permissions as perms
 from hocba.gradebook.locks import active_locks, edit_block_reason, entry_deadline
@@ -64,7 +63,7 @@ def _class_for_homeroom(user, class_id: int, term: int) -> ClassGroup:
 
 def _school_for_board(user, school_id: int) -> School:
     school = get_object_or_404(School, pk=school_id)
-    if school.pk not in scope_of(user).schools_for(roles_for(user, "gradebook:sheet:view")):
+    if not perms.may_view_school_locks(user, school.pk):
         raise PermissionDeniedError("Chỉ Ban giám hiệu của trường được xem trang khoá sổ.")
     return school
 

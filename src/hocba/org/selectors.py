@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 
 from hocba.core.errors import PermissionDeniedError
+from hocba.core.links import PageLink, page_link_list
 from hocba.core.permissions import restrict
 from hocba.core.text import search_key
 from hocba.org.models import ClassGroup, School, SchoolYear, TeachingAssignment
@@ -55,4 +56,10 @@ def class_get(*, user, pk: int) -> ClassGroup:
 
 
 def class_assignments(*, class_group: ClassGroup) -> QuerySet:
-    return TeachingAssignment.objects.filter(class_group=class_group).select_related("subject", "teacher")
+    # Through the related manager each assignment carries ``class_group`` without a query of its own.
+    return class_group.assignments.select_related("subject", "teacher")
+
+
+def class_assignment_rows(*, user, class_group: ClassGroup) -> list[tuple[TeachingAssignment, list[PageLink]]]:
+    """The class's teaching assignments, each with the links to its gradebook sheets the user may open."""
+    return [(a, page_link_list(user=user, kind="teaching", obj=a)) for a in class_assignments(class_group=class_group)]

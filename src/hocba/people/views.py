@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 
 from hocba.core.access import forbidden, paginate, requires
 from hocba.core.errors import DomainError
+from hocba.core.links import page_link_list
 from hocba.core.permissions import can
 from hocba.people import selectors, services
 from hocba.people.forms import StudentCorrectionForm
@@ -28,6 +29,7 @@ def student_detail(request, pk: int):
         "enrolments": selectors.student_enrolments(student=student),
         "guardians": selectors.student_guardians(student=student) if full else [],
         "may_change": can(request.user, "people:student:change", student),
+        "links": page_link_list(user=request.user, kind="student", obj=student),
     }
     return render(request, "people/student_detail.html", context)
 

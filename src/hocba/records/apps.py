@@ -9,4 +9,6 @@ class RecordsConfig(AppConfig):
     verbose_name = "Học bạ"
 
     def ready(self) -> None:
-        from hocba.records import permissions  # noqa: F401  (registers the records rules)
+        from hocba.records import links, permissions  # noqa: F401  (importing permissions registers the records rules)
+
+        links.register()  # the class and student pages' links to the records pages

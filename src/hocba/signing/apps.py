@@ -11,10 +11,11 @@ class SigningConfig(AppConfig):
     def ready(self) -> None:
         from hocba.demo.seed import SEED_EXTENSIONS
         from hocba.gradebook.demo import seed_correction_window
-        from hocba.signing import permissions  # noqa: F401  (registers the signing rules)
+        from hocba.signing import links, permissions  # noqa: F401  (importing permissions registers the signing rules)
         from hocba.signing.demo import seed_records, seed_signing
 
         # Records need the PKI to be signed; the demo's correction window opens after they are signed.
         for extension in (seed_signing, seed_records, seed_correction_window):
             if extension not in SEED_EXTENSIONS:
                 SEED_EXTENSIONS.append(extension)
+        links.register()  # the class and school pages' links to the signing pages

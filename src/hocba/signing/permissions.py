@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hocba.core.models import Role
-from hocba.core.permissions import RULES
+from hocba.core.permissions import RULES, roles_for, scope_of
 
 R = Role
 RULES.update({
@@ -19,3 +19,16 @@ RULES.update({
     "signing:certificate:progress": frozenset({R.DEPARTMENT_OFFICER, R.COMMUNE_OFFICER, R.SCHOOL_ADMIN,
                                                R.PRINCIPAL}),
 })
+
+
+def may_view_class(user, class_group) -> bool:
+    """A class's signing page: the school board, the class's homeroom teacher and its subject teachers."""
+    roles = roles_for(user, "signing:record:view")
+    scope = scope_of(user)
+    return (class_group.school_id in scope.schools_for(roles) or class_group.pk in scope.homeroom_class_ids
+            or class_group.pk in scope.taught_class_ids)
+
+
+def may_view_school(user, school_id: int) -> bool:
+    """A school's signing page (the principal's batch and its progress): the school board."""
+    return school_id in scope_of(user).schools_for(roles_for(user, "signing:record:view"))

@@ -21,6 +21,7 @@ from hocba.records.models import YearRecord
 from hocba.signing import batch as batches
 from hocba.signing import pki, services, workflow
 from hocba.signing.models import BackendKind, Certificate, Signature, SignRole, SubjectConfirmation
+from hocba.signing.permissions import may_view_class, may_view_school
 
 #: All staff of every school must hold a certificate by this date (the Department's plan).
 PROVISIONING_DEADLINE = dt.date(2025, 12, 16)
@@ -28,13 +29,6 @@ MAX_UPLOAD = 20 * 1024 * 1024
 
 
 # --- a class --------------------------------------------------------------------------------
-
-def _may_view_class(user, class_group) -> bool:
-    roles = roles_for(user, "signing:record:view")
-    scope = scope_of(user)
-    return (class_group.school_id in scope.schools_for(roles) or class_group.pk in scope.homeroom_class_ids
-            or class_group.pk in scope.taught_class_ids)
-
 
 def class_rows(class_group) -> list[dict]:
     """Every active student: the current version, confirmations done/missing, signatures, status."""
@@ -75,7 +69,7 @@ def _class_batch_json(class_group):
 @requires("signing:record:view")
 def class_page(request, class_id: int):
     class_group = class_get(user=request.user, pk=class_id)
-    if not _may_view_class(request.user, class_group):
+    if not may_view_class(request.user, class_group):
         return forbidden(request)
     scope = scope_of(request.user)
     rows = class_rows(class_group)
@@ -96,7 +90,7 @@ def class_page(request, class_id: int):
 @requires("signing:record:view")
 def class_status(request, class_id: int):
     class_group = class_get(user=request.user, pk=class_id)
-    if not _may_view_class(request.user, class_group):
+    if not may_view_class(request.user, class_group):
         return JsonResponse({"message": "Bạn không có quyền truy cập trang này."}, status=403)
     return JsonResponse(_class_batch_json(class_group))
 
@@ -144,8 +138,7 @@ def class_sign(request, class_id: int):
 # --- a school -------------------------------------------------------------------------------
 
 def _school_for(request, school_id: int) -> School | None:
-    roles = roles_for(request.user, "signing:record:view")
-    if school_id not in scope_of(request.user).schools_for(roles):
+    if not may_view_school(request.user, school_id):
         return None
     return get_object_or_404(School, pk=school_id)
 

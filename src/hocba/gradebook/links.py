@@ -1,0 +1,48 @@
+"""Links to the sổ điểm (gradebook) pages from the class and school pages (see core.links).
+
+Each link is shown under the same rule as its page's view checks: the homeroom page and the
+subject grids with ``may_view_sheet``, the school's locks page with ``may_view_school_locks``,
+the closing page with ``may_run_closing``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.urls import reverse
+
+from hocba.core.links import PageLink, register_page_links
+from hocba.gradebook import permissions as perms
+
+#: term number → its short name on buttons and in table cells.
+TERMS = {1: "HK I", 2: "HK II"}
+
+
+def class_links(user, class_group) -> Iterator[PageLink]:
+    """The class's homeroom page per term: its homeroom teacher and the school board."""
+    if perms.may_view_sheet(user, class_group):
+        for term, name in TERMS.items():
+            yield PageLink(f"Sổ điểm {name}", reverse("gradebook:homeroom", args=[class_group.pk, term]))
+
+
+def teaching_links(user, assignment) -> Iterator[PageLink]:
+    """One subject's grid per term: its subject teacher, the homeroom teacher, the school board."""
+    if perms.may_view_sheet(user, assignment.class_group, assignment.subject_id):
+        for term, name in TERMS.items():
+            yield PageLink(name, reverse("gradebook:sheet",
+                                         args=[assignment.class_group_id, assignment.subject_id, term]))
+
+
+def school_links(user, school) -> Iterator[PageLink]:
+    """Khoá sổ per term (the school board; only the principal locks there) and Tổng kết."""
+    if perms.may_view_school_locks(user, school.pk):
+        for term, name in TERMS.items():
+            yield PageLink(f"Khoá sổ toàn trường {name}", reverse("gradebook:school_locks", args=[school.pk, term]))
+    if perms.may_run_closing(user, school.pk):
+        yield PageLink("Tổng kết", reverse("gradebook:closing"))
+
+
+def register() -> None:
+    register_page_links("class", class_links)
+    register_page_links("teaching", teaching_links)
+    register_page_links("school", school_links)
