@@ -22,6 +22,7 @@ from hocba.signing import batch as batches
 from hocba.signing import pki, services, workflow
 from hocba.signing.models import BackendKind, Certificate, Signature, SignRole, SubjectConfirmation
 from hocba.signing.permissions import may_view_class, may_view_school
+from hocba.signing.provisioning import provisioning_status
 
 #: All staff of every school must hold a certificate by this date (the Department's plan).
 PROVISIONING_DEADLINE = dt.date(2025, 12, 16)
@@ -211,15 +212,14 @@ def certificates(request):
     schools = restrict(School.objects.all(), request.user, "signing:certificate:progress").order_by("name")
     manage_ids = scope_of(request.user).schools_for(roles_for(request.user, "signing:certificate:manage"))
     rows = provisioning(schools)
-    today = timezone.localdate()
+    totals = {"have": sum(r["have"] for r in rows), "total": sum(r["total"] for r in rows)}
     teachers = Teacher.objects.filter(school_id__in=manage_ids).order_by("full_name") if manage_ids else []
     return render(request, "signing/certificates.html", {
-        "rows": rows, "deadline": PROVISIONING_DEADLINE, "days_left": (PROVISIONING_DEADLINE - today).days,
-        "overdue": today > PROVISIONING_DEADLINE, "days_over": (today - PROVISIONING_DEADLINE).days,
+        "rows": rows, "deadline": PROVISIONING_DEADLINE, "totals": totals,
+        "status": provisioning_status(**totals, today=timezone.localdate(), deadline=PROVISIONING_DEADLINE),
         "may_manage": bool(manage_ids), "teachers": teachers,
         "manage_schools": School.objects.filter(pk__in=manage_ids).order_by("name"),
-        "backends": BackendKind.choices,
-        "totals": {"have": sum(r["have"] for r in rows), "total": sum(r["total"] for r in rows)}})
+        "backends": BackendKind.choices})
 
 
 @require_POST
