@@ -225,7 +225,7 @@ def _seed_school(*, school: School, year: SchoolYear, n_students: int, rng: rand
                         personal_id=make_personal_id(PROVINCE_CODE, birth, sex, pid_counter.next()),
                         moet_code=f"31{n:08d}", birth_place="Thành phố Hải Phòng",
                         ethnicity=rng.choice(names.ETHNICITIES), residence=names.address(rng, school.commune.name),
-                        register_number=f"{n % 10000:04d}/{school.level if school.level != 'MULTI' else 'THCS'}")
+                        register_number=f"{n % 10000:04d}")  # the book prints "…/THCS" itself
             _person_keys(s)
             student_objs.append(s)
             student_class.append(cg)
