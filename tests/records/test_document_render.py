@@ -38,6 +38,14 @@ def pdf_text(pdf: bytes, page: int | None = None) -> str:
     return _run("pdftotext", "-layout", "-enc", "UTF-8", *pages, "-", "-", data=pdf).decode("utf-8")
 
 
+def box_text(pdf: bytes, box) -> str:
+    """The words printed inside a signature box, on one line."""
+    crop = ["-x", str(round(box.x1)), "-y", str(round(A4[1] - box.y2)),
+            "-W", str(round(box.x2 - box.x1)), "-H", str(round(box.y2 - box.y1))]
+    page = ["-f", str(box.page_index + 1), "-l", str(box.page_index + 1)]
+    return " ".join(_run("pdftotext", *page, *crop, "-enc", "UTF-8", "-", "-", data=pdf).decode("utf-8").split())
+
+
 def page_image(pdf: bytes, page: int, dpi: int):
     from PIL import Image
 
@@ -211,7 +219,8 @@ def test_signature_boxes_are_on_the_form_and_apart(which, request, renderer):
 
 @needs_poppler
 def test_signature_boxes_are_where_the_empty_rectangles_are_drawn(thcs):
-    """Rasterise each box's page: the outline is drawn exactly on the reported edges, the inside is blank."""
+    """Rasterise each box's page: the outline is drawn exactly on the reported edges; the inside of a
+    signature field is blank, the other boxes of the paper form carry their small note in the middle."""
     _, rendered = thcs
     dpi = 144
     scale = dpi / 72
@@ -231,9 +240,24 @@ def test_signature_boxes_are_where_the_empty_rectangles_are_drawn(thcs):
         inside = [
             image.getpixel(px(box.x1 + (box.x2 - box.x1) * fx, box.y1 + (box.y2 - box.y1) * fy))
             for fx in (0.2, 0.5, 0.8)
-            for fy in (0.2, 0.5, 0.8)
+            for fy in ((0.1, 0.9) if role in SECONDARY_ROLES else (0.2, 0.5, 0.8))
         ]
         assert min(inside) > 245, f"{role}: the box is not empty"
+
+
+@needs_poppler
+def test_the_paper_forms_other_signature_boxes_say_where_the_digital_signature_is(thcs):
+    """A digital record is signed once per signer, on the summary page; the boxes of trang 1 and of the
+    results page stay unsigned, and say so instead of looking like a missing signature."""
+    _, rendered = thcs
+    boxes = rendered.signature_boxes
+    for role, signer, place in (("identity_principal", "Hiệu trưởng", "Phê duyệt của Hiệu trưởng"),
+                                ("results_homeroom", "giáo viên chủ nhiệm", "Nhận xét của giáo viên chủ nhiệm"),
+                                ("results_principal", "Hiệu trưởng", "Phê duyệt của Hiệu trưởng")):
+        assert box_text(rendered.pdf, boxes[role]) == (
+            f"Học bạ số: {signer} ký số một lần, ở mục {place}; chữ ký số có giá trị cho cả học bạ."), role
+    for role in PRIMARY_ROLES:  # the signature fields stay empty for the signatures' appearances
+        assert box_text(rendered.pdf, boxes[role]) == "", role
 
 
 def test_rendering_is_deterministic_and_does_not_leak_between_records(renderer):

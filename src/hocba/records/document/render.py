@@ -42,7 +42,8 @@ GRADES = {"THCS": 4, "THPT": 3}
 PRIMARY_ROLES = ("homeroom", "principal", "seal")
 """The PAdES signature fields: homeroom teacher, principal (or deputy), school seal (summary page)."""
 SECONDARY_ROLES = ("identity_principal", "results_homeroom", "results_principal")
-"""The other blocks of the paper form (trang 1 principal, results-page confirmations)."""
+"""The other blocks of the paper form (trang 1 principal, results-page confirmations): never signed (each
+signature covers every page), each says where the signer's digital signature is."""
 PDF_STANDARD = "a-3b"
 QR_BORDER = 2  # modules of quiet zone around the QR code
 #: The renderer's data files are rewritten for every record: in memory (tmpfs) when the system has one
