@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.shortcuts import render
 
 from hocba.core.access import paginate, public, requires, signed_in
+from hocba.core.audit_labels import ACTION_LABELS, audit_entry_view
 from hocba.core.models import AuditEntry, Role
 from hocba.core.permissions import restrict, scope_of
 from hocba.core.selectors import home_summary
@@ -24,7 +25,10 @@ def audit_list(request):
     action = request.GET.get("action", "").strip()
     if action:
         qs = qs.filter(action__startswith=action)
-    return render(request, "core/audit_list.html", {"page": paginate(request, qs), "action": action})
+    page = paginate(request, qs)
+    return render(request, "core/audit_list.html", {
+        "page": page, "rows": [(e, audit_entry_view(e)) for e in page], "action": action,
+        "known_actions": sorted(ACTION_LABELS.items())})
 
 
 login_view = public(auth_views.LoginView.as_view(template_name="core/login.html", redirect_authenticated_user=True))
