@@ -149,11 +149,13 @@ def homeroom_sheet(*, class_group: ClassGroup, term: int) -> dict:
 
 @dataclass(frozen=True)
 class Staleness:
-    """How a class's stored results for a period stand against its scores: when the last closing ran, and
-    the students with a score changed since their own result was computed (a correction after closing)."""
+    """How a class's stored results for a period stand against its scores: when the last closing ran, each
+    student's result time, and the students with a score changed since their own result was computed (a
+    correction after closing)."""
 
     closed_at: dt.datetime | None
     changed: list[Student]
+    computed: dict[int, dt.datetime] = field(default_factory=dict)  # student id → when their result was computed
 
 
 def results_staleness(*, class_group: ClassGroup, period: str) -> Staleness:
@@ -167,7 +169,7 @@ def results_staleness(*, class_group: ClassGroup, period: str) -> Staleness:
         class_group=class_group, term__in=terms, updated_at__isnull=False).values_list("student_id", "updated_at")
         if student_id in computed and at > computed[student_id]}
     changed = sorted(Student.objects.filter(pk__in=changed_ids), key=lambda s: (s.sort_name, s.pk))
-    return Staleness(max(computed.values()), changed)
+    return Staleness(max(computed.values()), changed, computed)
 
 
 def cell_history(*, class_group: ClassGroup, subject: Subject, term: int, student_id: int, field: str) -> list:

@@ -213,6 +213,16 @@ def compose_document(*, student: Student, class_group: ClassGroup, result: Stude
 VOLATILE = ("version", "supersedes_sha256", "composed_at", "signing", "corrections", "verification")
 
 
+def compose_again(*, student: Student, class_group: ClassGroup, result: StudentResult | None, current,
+                  now: dt.datetime | None = None, context: ClassContext | None = None) -> dict:
+    """The document the current version (a RecordVersion) would become if composed now: same code, number,
+    corrections and predecessor; compare with :func:`content_of` to know whether anything changed."""
+    return compose_document(student=student, class_group=class_group, result=result,
+                            verification_code=current.verification_code, version=current.number, now=now,
+                            corrections=current.document.get("corrections", []),
+                            supersedes_sha256=current.document.get("supersedes_sha256"), context=context)
+
+
 def content_of(document: dict) -> dict:
     return {k: v for k, v in document.items() if k not in VOLATILE}
 

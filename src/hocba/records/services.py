@@ -15,6 +15,7 @@ from hocba.records import archive
 from hocba.records.compose import (
     ClassContext,
     NotComposable,
+    compose_again,
     compose_document,
     content_of,
     record_level,
@@ -119,10 +120,8 @@ def record_compose(*, student: Student, class_group: ClassGroup, by=None, contex
             record.save(update_fields=["current_version"])
             outcome = "created"
         else:
-            document = compose_document(student=student, class_group=class_group, result=result,
-                                        verification_code=current.verification_code, version=current.number,
-                                        now=now, corrections=current.document.get("corrections", []),
-                                        supersedes_sha256=current.document.get("supersedes_sha256"), context=context)
+            document = compose_again(student=student, class_group=class_group, result=result, current=current,
+                                     now=now, context=context)
             if content_of(document) == content_of(current.document):
                 return ComposeOutcome("unchanged", current)
             if current.status == RecordStatus.COMPOSED:
