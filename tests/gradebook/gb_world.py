@@ -133,6 +133,15 @@ def fill_class(class_group: ClassGroup, terms=(1, 2), conduct: str = "Tốt") ->
     )
 
 
+def finalise_all(class_group: ClassGroup, term: int) -> None:
+    """Every subject teacher of the class finalises their subject for the term."""
+    from hocba.gradebook import services
+
+    for ta in TeachingAssignment.objects.filter(class_group=class_group).select_related("subject"):
+        services.subject_finalise(class_group=class_group, subject=ta.subject, term=term,
+                                  by=teacher_user(class_group, ta.subject.code))
+
+
 @dataclass
 class World:
     """The demo THCS grade-9 class of ``gvcn``, where ``gvbm`` teaches Toán."""

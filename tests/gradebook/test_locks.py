@@ -16,9 +16,16 @@ from hocba.gradebook.models import (
     StudentResult,
     SubjectTermScore,
 )
-from hocba.org.models import TeachingAssignment
 from tests.gradebook import gb_world
-from tests.gradebook.gb_world import HANOI, active_students, fill_class, fill_sheet, teacher_user, user
+from tests.gradebook.gb_world import (
+    HANOI,
+    active_students,
+    fill_class,
+    fill_sheet,
+    finalise_all,
+    teacher_user,
+    user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,13 +45,6 @@ def save(w, field, raw, expected=None, *, subject=None, by=None, term=1, student
         expected=expected,
         by=by or w.gvbm,
     )
-
-
-def finalise_all(w, term):
-    for ta in TeachingAssignment.objects.filter(class_group=w.cls).select_related("subject"):
-        services.subject_finalise(
-            class_group=w.cls, subject=ta.subject, term=term, by=teacher_user(w.cls, ta.subject.code)
-        )
 
 
 # --- the subject teacher finalises --------------------------------------------------------
@@ -103,7 +103,7 @@ def test_only_the_subject_teacher_finalises(world):
 def test_class_close_needs_every_subject_finalised_and_every_conduct(world):
     fill_class(world.cls, terms=(1,))
     HomeroomTermEntry.objects.filter(class_group=world.cls, student_id=world.students[3]).update(conduct="")
-    finalise_all(world, 1)
+    finalise_all(world.cls, 1)
     GradebookLock.objects.filter(subject__code="VAN").delete()  # Văn not finalised yet
     with pytest.raises(DomainError) as exc:
         services.class_term_close(class_group=world.cls, term=1, by=world.gvcn)
@@ -116,7 +116,7 @@ def test_class_close_needs_every_subject_finalised_and_every_conduct(world):
 
 def test_class_close_locks_the_class_and_computes_every_students_result(world):
     fill_class(world.cls, terms=(1,))
-    finalise_all(world, 1)
+    finalise_all(world.cls, 1)
     with pytest.raises(PermissionDeniedError):
         services.class_term_close(class_group=world.cls, term=1, by=world.gvbm)
     lock = services.class_term_close(class_group=world.cls, term=1, by=world.gvcn)
@@ -308,9 +308,7 @@ def test_a_deadline_moved_to_yesterday_closes_entry(world, clock):
 
 def test_a_class_that_closed_its_term_is_not_among_those_the_school_lock_warns_about(world):
     fill_class(world.cls, terms=(1,))
-    for ta in TeachingAssignment.objects.filter(class_group=world.cls).select_related("subject"):
-        services.subject_finalise(class_group=world.cls, subject=ta.subject, term=1,
-                                  by=teacher_user(world.cls, ta.subject.code))
+    finalise_all(world.cls, 1)
     services.class_term_close(class_group=world.cls, term=1, by=world.gvcn)
     with pytest.raises(DomainError) as open_classes:
         services.school_term_lock(school=world.cls.school, school_year_id=world.cls.school_year_id, term=1,

@@ -16,7 +16,7 @@ from hocba.gradebook.sheet import sheet_shape
 from hocba.org.models import TeachingAssignment
 from hocba.people.models import Student
 from tests.gradebook import gb_world
-from tests.gradebook.gb_world import circular22_average, fill_class, teacher_user
+from tests.gradebook.gb_world import circular22_average, fill_class, finalise_all, teacher_user
 
 clock, world = gb_world.clock, gb_world.world  # fixtures
 
@@ -320,9 +320,7 @@ def test_class_close_is_refused_with_what_is_missing(world):
 
 def test_class_close_computes_results_shown_on_the_homeroom_page(world):
     fill_class(world.cls, terms=(1,))
-    for ta in TeachingAssignment.objects.filter(class_group=world.cls).select_related("subject"):
-        services.subject_finalise(class_group=world.cls, subject=ta.subject, term=1,
-                                  by=teacher_user(world.cls, ta.subject.code))
+    finalise_all(world.cls, 1)
     url = reverse("gradebook:class_close", kwargs={"class_id": world.cls.pk, "term": 1})
     response = client_for(world.gvcn).post(url, follow=True)
     html = response.content.decode()
@@ -333,9 +331,7 @@ def test_class_close_computes_results_shown_on_the_homeroom_page(world):
 
 def test_the_homeroom_page_says_which_results_are_older_than_a_correction(world):
     fill_class(world.cls, terms=(1,))
-    for ta in TeachingAssignment.objects.filter(class_group=world.cls).select_related("subject"):
-        services.subject_finalise(class_group=world.cls, subject=ta.subject, term=1,
-                                  by=teacher_user(world.cls, ta.subject.code))
+    finalise_all(world.cls, 1)
     services.class_term_close(class_group=world.cls, term=1, by=world.gvcn)
     url = reverse("gradebook:homeroom", kwargs={"class_id": world.cls.pk, "term": 1})
     html = client_for(world.gvcn).get(url).content.decode()
@@ -387,9 +383,7 @@ def test_the_closing_page_says_how_many_classes_have_closed_each_term(world):
     before = client_for(world.hieutruong).get(url).content.decode()
     assert f"Lớp đã khoá sổ: HK I 0/{n} · HK II 0/{n} — lớp chưa khoá sổ được tính từ điểm hiện có" in before
     fill_class(world.cls, terms=(1,))
-    for ta in TeachingAssignment.objects.filter(class_group=world.cls).select_related("subject"):
-        services.subject_finalise(class_group=world.cls, subject=ta.subject, term=1,
-                                  by=teacher_user(world.cls, ta.subject.code))
+    finalise_all(world.cls, 1)
     services.class_term_close(class_group=world.cls, term=1, by=world.gvcn)
     after = client_for(world.hieutruong).get(url).content.decode()
     assert f"HK I 1/{n} · HK II 0/{n}" in after
