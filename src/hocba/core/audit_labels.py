@@ -64,6 +64,8 @@ ACTION_LABELS: dict[str, str] = {
     "signing:certificate:register": "Đăng ký chứng thư số",
     "signing:trust_root:add": "Thêm chứng thư gốc tin cậy",
     "verification:family_accounts:create": "Tạo tài khoản gia đình",
+    "verification:login_code:on": "Bật mã xác nhận đăng nhập qua thư điện tử",
+    "verification:login_code:off": "Tắt mã xác nhận đăng nhập qua thư điện tử",
 }
 
 OBJECT_LABELS: dict[str, str] = {

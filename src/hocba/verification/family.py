@@ -7,13 +7,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import secrets
+import smtplib
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from hocba.core.audit import audit_record
@@ -23,8 +26,11 @@ from hocba.people.models import ACTIVE_STATUSES, Enrolment, Guardianship, Studen
 from hocba.records.models import RecordVersion, YearRecord
 from hocba.verification.models import AccessEvent, FamilyAccount, ShareLink
 
+logger = logging.getLogger(__name__)
+
 OTP_MINUTES = 10
 OTP_MAX_ATTEMPTS = 5
+OTP_SETUP_MAILS_PER_HOUR = 5  # codes mailed to prove an address, per account (a signed-in account cannot mail-bomb)
 _PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # noqa: S105  (letters of generated passwords)
 
 
@@ -66,6 +72,49 @@ def account_classes(*, user):
     schools = scope_of(user).schools_for(roles_for(user, "verification:account:create"))
     return restrict(ClassGroup.objects.all(), user, "org:class:view").filter(
         school_id__in=schools, school_year__is_current=True).select_related("school").order_by("name")
+
+
+
+@dataclass(frozen=True)
+class AccountClassRow:
+    """One class on the family accounts page: how many of its students and parents have an account."""
+
+    class_group: ClassGroup
+    students: int
+    students_with_account: int
+    guardians: int
+    guardians_with_account: int
+
+    @property
+    def complete(self) -> bool:
+        """Every student and parent of a class with students has an account."""
+        return 0 < self.students == self.students_with_account and self.guardians_with_account == self.guardians
+
+
+def account_class_list(*, user) -> list[AccountClassRow]:
+    """:func:`account_classes` with their account counts, in three queries whatever the number of classes.
+
+    Counts the people :func:`family_accounts_create` would give an account: the class's active
+    students and every guardian of theirs (a guardian of two children in the class counts once).
+    """
+    classes = list(account_classes(user=user))
+    ids = [c.pk for c in classes]
+    students = {row["class_group_id"]: row for row in
+                Enrolment.objects.filter(class_group_id__in=ids, status__in=ACTIVE_STATUSES)
+                .values("class_group_id")
+                .annotate(total=Count("student_id", distinct=True),
+                          with_account=Count("student_id", distinct=True, filter=Q(student__user__isnull=False)))}
+    guardians = {row["student__enrolments__class_group_id"]: row for row in
+                 Guardianship.objects.filter(student__enrolments__class_group_id__in=ids,
+                                             student__enrolments__status__in=ACTIVE_STATUSES)
+                 .values("student__enrolments__class_group_id")
+                 .annotate(total=Count("guardian_id", distinct=True),
+                           with_account=Count("guardian_id", distinct=True, filter=Q(guardian__user__isnull=False)))}
+    empty = {"total": 0, "with_account": 0}
+    return [AccountClassRow(class_group=c, students=students.get(c.pk, empty)["total"],
+                            students_with_account=students.get(c.pk, empty)["with_account"],
+                            guardians=guardians.get(c.pk, empty)["total"],
+                            guardians_with_account=guardians.get(c.pk, empty)["with_account"]) for c in classes]
 
 
 def family_accounts_create(*, class_group: ClassGroup, by) -> list[CreatedAccount]:
@@ -111,45 +160,113 @@ def password_set(*, user, password: str) -> None:
 
 
 def email_otp_set(*, user, enabled: bool) -> None:
+    with transaction.atomic():
+        account = _account_for(user)
+        account.email_otp = enabled
+        account.save(update_fields=["email_otp"])
+        audit_record(actor=user, action="verification:login_code:on" if enabled else "verification:login_code:off",
+                     object_type="user", object_id=user.pk)
+
+
+def _account_for(user) -> FamilyAccount:
     account, _ = FamilyAccount.objects.get_or_create(
         user=user, defaults={"must_change_password": False, "created_at": timezone.now()})
-    account.email_otp = enabled
-    account.save(update_fields=["email_otp"])
+    return account
 
 
-def _otp_digest(user_id: int, code: str) -> str:
+def _otp_digest(user_id: int, code: str, email: str = "") -> str:
+    """The stored form of a code; a code that proves an address is bound to that address."""
     from django.conf import settings
 
-    return hmac.new(settings.SECRET_KEY.encode(), f"{user_id}:{code}".encode(), hashlib.sha256).hexdigest()
+    message = f"{user_id}:{email}:{code}" if email else f"{user_id}:{code}"
+    return hmac.new(settings.SECRET_KEY.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
-def otp_send(*, user) -> bool:
-    """E-mail a fresh 6-digit code valid for 10 minutes; False when the user has no e-mail address."""
-    if not user.email:
-        return False
+def _code_new(*, user, email: str = "") -> str:
+    """A fresh 6-digit code valid for 10 minutes; only its digest is kept (it replaces any earlier code)."""
     code = f"{secrets.randbelow(10**6):06d}"
-    FamilyAccount.objects.filter(user=user).update(otp_hash=_otp_digest(user.pk, code), otp_attempts=0,
+    _account_for(user)
+    FamilyAccount.objects.filter(user=user).update(otp_hash=_otp_digest(user.pk, code, email), otp_attempts=0,
                                                    otp_expires_at=timezone.now() + dt.timedelta(minutes=OTP_MINUTES))
-    send_mail("Mã xác nhận đăng nhập Học bạ số",
-              f"Mã xác nhận của bạn là {code}. Mã có hiệu lực trong {OTP_MINUTES} phút. "
-              "Nếu bạn không đăng nhập, hãy bỏ qua thư này và đổi mật khẩu.",
-              None, [user.email])
+    return code
+
+
+def _code_mail(*, to: str, subject: str, body: str) -> bool:
+    """Send one message; False (and a log line) when the mail server refuses or cannot be reached."""
+    try:
+        send_mail(subject, body, None, [to])
+    except (smtplib.SMTPException, OSError):
+        logger.warning("Không gửi được thư mã xác nhận", exc_info=True)
+        return False
     return True
 
 
-def otp_check(*, user, code: str) -> bool:
+def otp_send(*, user) -> bool:
+    """E-mail a fresh 6-digit login code valid for 10 minutes; False when the user has no e-mail address
+    or the mail could not be sent."""
+    if not user.email:
+        return False
+    code = _code_new(user=user)
+    return _code_mail(to=user.email, subject="Mã xác nhận đăng nhập Học bạ số",
+                      body=f"Mã xác nhận của bạn là {code}. Mã có hiệu lực trong {OTP_MINUTES} phút. "
+                           "Nếu bạn không đăng nhập, hãy bỏ qua thư này và đổi mật khẩu.")
+
+
+def _code_check(*, user, code: str, email: str = "") -> bool:
     """True once for the right code before it expires; at most 5 attempts per code."""
     account = family_account_of(user)
     if account is None or not account.otp_hash or account.otp_expires_at is None:
         return False
     if account.otp_expires_at < timezone.now() or account.otp_attempts >= OTP_MAX_ATTEMPTS:
         return False
-    ok = hmac.compare_digest(account.otp_hash, _otp_digest(user.pk, (code or "").strip()))
+    ok = hmac.compare_digest(account.otp_hash, _otp_digest(user.pk, (code or "").strip(), email))
     if ok:
         FamilyAccount.objects.filter(pk=account.pk).update(otp_hash="", otp_expires_at=None)
     else:
         FamilyAccount.objects.filter(pk=account.pk).update(otp_attempts=account.otp_attempts + 1)
     return ok
+
+
+def otp_check(*, user, code: str) -> bool:
+    """True once for the right login code before it expires; at most 5 attempts per code."""
+    return _code_check(user=user, code=code)
+
+
+class TooManyCodes(Exception):
+    """More than :data:`OTP_SETUP_MAILS_PER_HOUR` address-proving codes asked for within the hour."""
+
+
+def email_otp_setup_start(*, user, email: str) -> bool:
+    """First step of turning the login code on (or moving it to another address): mail a code to ``email``.
+
+    Nothing changes until the code comes back (:func:`email_otp_setup_confirm`), so a mistyped address
+    cannot lock the family out. False when the mail could not be sent; :class:`TooManyCodes` past the
+    hourly limit.
+    """
+    key = f"hocba:otp-setup:{user.pk}:{int(timezone.now().timestamp() // 3600)}"
+    cache.add(key, 0, timeout=3600 + 60)
+    if cache.incr(key) > OTP_SETUP_MAILS_PER_HOUR:
+        raise TooManyCodes
+    code = _code_new(user=user, email=email)
+    return _code_mail(to=email, subject="Xác nhận địa chỉ thư nhận mã đăng nhập Học bạ số",
+                      body=f"Mã xác nhận của bạn là {code}. Nhập mã này trên trang “Bảo mật tài khoản” trong "
+                           f"{OTP_MINUTES} phút để bật mã xác nhận khi đăng nhập. Nếu không phải bạn yêu cầu, "
+                           "hãy bỏ qua thư này.")
+
+
+def email_otp_setup_confirm(*, user, email: str, code: str) -> bool:
+    """The code mailed to ``email`` came back: login codes go to ``email`` from now on. False for a wrong,
+    expired or exhausted code (nothing changes)."""
+    with transaction.atomic():
+        if not _code_check(user=user, code=code, email=email):
+            return False
+        before = user.email
+        user.email = email
+        user.save(update_fields=["email"])
+        FamilyAccount.objects.filter(user=user).update(email_otp=True)
+        audit_record(actor=user, action="verification:login_code:on", object_type="user", object_id=user.pk,
+                     before={"email": before}, after={"email": email})
+    return True
 
 
 # --- reads ---------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from functools import wraps
 import segno
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.forms import SetPasswordForm
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,6 +23,7 @@ from hocba.verification import family, ratelimit, services
 from hocba.verification.models import AccessKind, ShareLink
 
 OTP_SESSION_KEY = "hocba_family_otp_ok"
+OTP_SETUP_SESSION_KEY = "hocba_otp_setup_email"  # the address a setup code was mailed to, until confirmed
 
 
 def _limited(request):
@@ -236,33 +237,94 @@ def otp_verify(request):
         family.otp_send(user=request.user)
     elif not request.session.get("hocba_otp_sent"):
         request.session["hocba_otp_sent"] = True
-        if not family.otp_send(user=request.user):
+        if not request.user.email:
             messages.error(request, "Tài khoản chưa có địa chỉ thư điện tử; hãy liên hệ nhà trường.")
+        elif not family.otp_send(user=request.user):
+            messages.error(request, "Chưa gửi được thư chứa mã xác nhận; hãy thử lại sau ít phút.")
     return render(request, "verification/otp.html", {"form": OtpForm(), "next": _next(request)})
+
+
+class SecurityForm(forms.Form):
+    email_otp = forms.BooleanField(label="Mỗi lần đăng nhập, gửi thêm một mã xác nhận tới thư điện tử của tôi",
+                                   required=False)
+    email = forms.EmailField(label="Địa chỉ thư điện tử nhận mã", required=False, max_length=254,
+                             error_messages={"invalid": "Địa chỉ thư điện tử không hợp lệ. Hãy nhập đủ dạng "
+                                                        "ten@tenmien, ví dụ nguyenvana@gmail.com."})
+
+    def clean(self):
+        data = super().clean()
+        if data.get("email_otp") and not data.get("email") and "email" not in self.errors:
+            self.add_error("email", "Hãy nhập địa chỉ thư điện tử để nhận mã xác nhận.")
+        return data
 
 
 @requires("verification:family:portal")
 @family_gate
 def security(request):
-    """Turn the e-mailed one-time code on or off."""
+    """Turn the e-mailed login code on (after proving the address with a code sent there) or off."""
     account = family.family_account_of(request.user)
+    enabled = bool(account and account.email_otp)
+    pending = request.session.get(OTP_SETUP_SESSION_KEY, "")
+    form = SecurityForm(initial={"email_otp": enabled or bool(pending), "email": pending or request.user.email})
     if request.method == "POST":
-        enabled = request.POST.get("email_otp") == "on"
-        if enabled and not request.user.email:
-            messages.error(request, "Cần có địa chỉ thư điện tử để nhận mã xác nhận; hãy liên hệ nhà trường.")
-        else:
-            family.email_otp_set(user=request.user, enabled=enabled)
-            request.session[OTP_SESSION_KEY] = True
-            messages.success(request, "Đã lưu cài đặt bảo mật.")
-        return redirect("verification:security")
-    return render(request, "verification/security.html", {"account": account})
+        action = request.POST.get("action", "save")
+        if action == "confirm" and pending:
+            code_form = OtpForm(request.POST)
+            if code_form.is_valid() and family.email_otp_setup_confirm(
+                    user=request.user, email=pending, code=code_form.cleaned_data["code"]):
+                del request.session[OTP_SETUP_SESSION_KEY]
+                request.session[OTP_SESSION_KEY] = True
+                messages.success(request, f"Đã bật mã xác nhận: từ lần đăng nhập sau, mã sẽ được gửi tới {pending}.")
+            else:
+                messages.error(request, "Mã xác nhận không đúng hoặc đã hết hạn. Hãy xem lại thư, "
+                                        "hoặc bấm “Gửi lại mã”.")
+            return redirect("verification:security")
+        if action == "resend" and pending:
+            _setup_code_send(request, pending)
+            return redirect("verification:security")
+        if action == "cancel":
+            request.session.pop(OTP_SETUP_SESSION_KEY, None)
+            messages.success(request, "Đã huỷ; cài đặt bảo mật không thay đổi.")
+            return redirect("verification:security")
+        form = SecurityForm(request.POST)
+        if form.is_valid():
+            request.session.pop(OTP_SETUP_SESSION_KEY, None)
+            email = get_user_model().objects.normalize_email(form.cleaned_data["email"])
+            if not form.cleaned_data["email_otp"]:
+                if enabled:
+                    family.email_otp_set(user=request.user, enabled=False)
+                messages.success(request, "Đã lưu: đăng nhập chỉ cần tên đăng nhập và mật khẩu, không gửi mã "
+                                          "xác nhận.")
+            elif enabled and email == request.user.email:
+                messages.success(request, f"Đã lưu: mã xác nhận vẫn được gửi tới {email}.")
+            else:
+                _setup_code_send(request, email)
+            return redirect("verification:security")
+    return render(request, "verification/security.html", {
+        "form": form, "enabled": enabled, "pending": pending, "code_form": OtpForm()})
+
+
+def _setup_code_send(request, email: str) -> None:
+    try:
+        sent = family.email_otp_setup_start(user=request.user, email=email)
+    except family.TooManyCodes:
+        messages.error(request, f"Đã gửi {family.OTP_SETUP_MAILS_PER_HOUR} mã trong một giờ; hãy thử lại sau. "
+                                "Cài đặt bảo mật chưa thay đổi.")
+        return
+    if sent:
+        request.session[OTP_SETUP_SESSION_KEY] = email
+        messages.success(request, f"Đã gửi một mã gồm 6 chữ số tới {email}. Nhập mã đó dưới đây để bật "
+                                  "mã xác nhận khi đăng nhập.")
+    else:
+        messages.error(request, f"Chưa gửi được thư tới {email}. Hãy kiểm tra lại địa chỉ hoặc thử lại sau "
+                                "ít phút; cài đặt bảo mật chưa thay đổi.")
 
 
 # --- family accounts (school admin) ------------------------------------------------------------
 
 @requires("verification:account:create")
 def accounts(request):
-    return render(request, "verification/accounts.html", {"classes": family.account_classes(user=request.user)})
+    return render(request, "verification/accounts.html", {"rows": family.account_class_list(user=request.user)})
 
 
 @require_POST

@@ -1,0 +1,99 @@
+"""How the family pages look in a real Chromium: a checkbox beside its words, a days box that shows "14".
+
+The pages are rendered by the test client and shown to the browser with the app's own stylesheets (no live
+server: the seeded city stays in the test's transaction).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+
+import pytest
+from django.contrib.staticfiles import finders
+
+CHROMIUM = os.environ.get("HOCBA_CHROMIUM", "/usr/bin/chromium")  # as tests/browser/conftest.py
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run"]
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not os.path.exists(CHROMIUM) and os.environ.get("HOCBA_REQUIRE_BROWSER") != "1",
+                                 reason=f"{CHROMIUM} không có (apt-get install -y chromium)")]
+
+ORIGIN = "http://hocba.test"
+
+
+def measure(response, script: str, arg: str):
+    """Show the rendered page (with the app's stylesheets) in Chromium at 1366 × 900 and run ``script(arg)``.
+
+    The browser starts only once the page is rendered: Playwright keeps an event loop in this thread while
+    it runs, and the fixtures (signing a record) must not see it.
+    """
+    from playwright.sync_api import sync_playwright
+
+    assert response.status_code == 200
+    html = response.content
+
+    def serve(route):
+        path = route.request.url.removeprefix(ORIGIN).split("?")[0]
+        found = finders.find(path.removeprefix("/static/")) if path.startswith("/static/") else None
+        if path == "/page/":
+            route.fulfill(body=html, content_type="text/html; charset=utf-8")
+        elif found:
+            with open(found, "rb") as f:
+                route.fulfill(body=f.read(), content_type=mimetypes.guess_type(found)[0] or "text/plain")
+        else:
+            route.fulfill(status=404, body=b"")
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="vi-VN")
+            page.route(f"{ORIGIN}/**", serve)
+            page.goto(f"{ORIGIN}/page/")
+            return page.evaluate(script, arg)
+        finally:
+            browser.close()
+
+
+CHECKBOX_AND_WORDS = """(selector) => {
+  const box = document.querySelector(selector);
+  const label = box.closest('label');
+  const walker = document.createTreeWalker(label, NodeFilter.SHOW_TEXT);
+  let node;
+  while ((node = walker.nextNode()) && !node.textContent.trim()) {}
+  const range = document.createRange();
+  const start = node.textContent.search(/\\S/);
+  range.setStart(node, start);
+  range.setEnd(node, start + 1);
+  const a = box.getBoundingClientRect(), b = range.getBoundingClientRect();
+  return {box: {left: a.left, right: a.right, top: a.top, bottom: a.bottom, width: a.width},
+          word: {left: b.left, top: b.top, bottom: b.bottom}, text: label.textContent.trim()};
+}"""
+
+
+def test_the_login_code_checkbox_sits_at_the_start_of_its_line(student, login):
+    for username in ("hocsinh", "phuhuynh"):
+        where = measure(login(username).get("/gia-dinh/bao-mat/"), CHECKBOX_AND_WORDS,
+                        "input[type=checkbox][name=email_otp]")
+        box, word = where["box"], where["word"]
+        assert where["text"].startswith("Mỗi lần đăng nhập")
+        assert box["width"] < 30  # a box, not a bar across the card
+        assert box["top"] < word["bottom"] and word["top"] < box["bottom"]  # on the line of its words
+        assert 0 <= word["left"] - box["right"] < 20  # just before them
+
+
+FITS = """(selector) => {
+  const input = document.querySelector(selector);
+  const style = getComputedStyle(input);
+  const canvas = document.createElement('canvas').getContext('2d');
+  canvas.font = style.font;
+  const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return {value: input.value, room, text: canvas.measureText(input.value).width};
+}"""
+
+
+def test_the_share_link_days_box_shows_fourteen_beside_its_arrows(signed, login):
+    fit = measure(login("phuhuynh").get("/gia-dinh/"), FITS, "input[name=days]")
+    spin_buttons = 16  # Chromium's up/down arrows inside a number box
+    assert fit["value"] == "14" and fit["room"] >= fit["text"] + spin_buttons, fit
+    assert fit["room"] < 10 * fit["text"], fit  # still a small box for a small number
