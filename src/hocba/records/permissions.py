@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from hocba.core.models import Role
-from hocba.core.permissions import NOTHING, RULES, Scope, register_scope_filter, roles_for, scope_of
+from hocba.core.permissions import NOTHING, RULES, STAFF_ROLES, Scope, register_scope_filter, roles_for, scope_of
 
 R = Role
 RULES.update({
@@ -33,6 +33,12 @@ def _year_record_filter(scope: Scope, roles: frozenset[Role]) -> Q:
 
 
 register_scope_filter("records.yearrecord", _year_record_filter)
+
+
+def offers_record_json(user) -> bool:
+    """The book page offers the machine-readable JSON beside the PDF to school staff only: to a family it
+    means nothing (they have the PDF, and the family portal; other systems read the record through the API)."""
+    return bool(roles_for(user, "records:record:view") & STAFF_ROLES)
 
 
 def may_view_class_records(user, class_group) -> bool:

@@ -11,7 +11,7 @@ from hocba.core.access import forbidden, requires
 from hocba.core.audit import audit_record
 from hocba.org.selectors import class_get
 from hocba.records import archive, selectors, services
-from hocba.records.permissions import may_compose_class, may_view_class_records
+from hocba.records.permissions import may_compose_class, may_view_class_records, offers_record_json
 from hocba.verification.services import access_log_read
 
 
@@ -25,7 +25,8 @@ def book(request, student_id: int):
         if record.current_version is not None:
             access_log_read(user=request.user, version=record.current_version,
                             what="Xem sổ học bạ trên trang quản lý của nhà trường")
-    return render(request, "records/book.html", {"student": student, "records": records})
+    return render(request, "records/book.html", {"student": student, "records": records,
+                                                 "offer_json": offers_record_json(request.user)})
 
 
 def _download(request, version_id: int, kind: str):
