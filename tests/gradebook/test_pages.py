@@ -369,6 +369,7 @@ def test_closing_button_runs_and_the_status_reports_progress(world, inline_tasks
     assert status["done"] == status["total"] == run.total > 0
     page = principal.get(response["Location"]).content.decode()
     assert f'data-run="{run.pk}"' in page and "Hoàn thành" in page
+    assert f'href="{reverse("org:school_detail", args=[world.cls.school_id])}">Các lớp của trường</a>' in page
     # Another school's principal (none in the demo) and teachers cannot follow it; the Department can.
     assert client_for(world.gvcn).get(reverse("gradebook:closing_status")).status_code == 403
     so = client_for(type(world.gvbm).objects.get(username="so"))
