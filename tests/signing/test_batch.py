@@ -7,7 +7,7 @@ import threading
 import pytest
 from django.db import connection
 
-from hocba.core.errors import DomainError
+from hocba.core.errors import DomainError, PermissionDeniedError
 from hocba.people.models import Teacher
 from hocba.records import archive
 from hocba.records.models import RecordStatus, RecordVersion
@@ -70,10 +70,23 @@ def test_principal_signs_the_whole_school_after_the_homeroom_teacher(composed):
     assert batch.status == SigningBatch.Status.DONE and batch.failed == 0 and batch.done == batch.total > 0
     assert not awaiting(role=SignRole.PRINCIPAL, school=composed.school).exists()
     version = current_versions(composed)[0]
+    assert version.status == RecordStatus.SIGNING  # approved, not yet sealed: not complete
+    report = validate_pdf(archive.archive_get(version.signed_pdf_sha256), pki.trust_roots())
+    assert report.all_valid and not report.complete and report.empty_signature_fields == ["hocba_seal"]
+    assert [s.modification_level for s in report.signatures] == ["form_filling", "none"]
+    # The school's seal, applied by the principal for the whole school, completes every record.
+    assert awaiting(role=SignRole.SEAL, school=composed.school).count() == len(current_versions(composed))
+    with pytest.raises(PermissionDeniedError):
+        signing_batch_start(school=composed.school, role=SignRole.SEAL, by=gvcn, secret=SECRET)
+    sealed = signing_batch_start(school=composed.school, role=SignRole.SEAL, by=ht, secret=SECRET, run_inline=True)
+    assert sealed.status == SigningBatch.Status.DONE and sealed.failed == 0 and sealed.done == sealed.total > 0
+    assert sealed.signer.user == ht  # who applied it; the certificate is the school's
+    version = current_versions(composed)[0]
     assert version.status == RecordStatus.SEALED
     report = validate_pdf(archive.archive_get(version.signed_pdf_sha256), pki.trust_roots())
-    assert report.all_valid, report.problems
-    assert [s.modification_level for s in report.signatures] == ["form_filling", "none"]
+    assert report.all_valid and report.complete, report.problems
+    assert [s.field_name for s in report.signatures] == ["hocba_homeroom", "hocba_principal", "hocba_seal"]
+    assert Signature.objects.get(version=version, role=SignRole.SEAL).signer_name == composed.school.name
 
 
 @pytest.mark.django_db

@@ -73,6 +73,18 @@ def test_principal_signs_the_school_with_progress(composed, login, immediate_tas
     assert batch.status == SigningBatch.Status.DONE and batch.done == len(current_versions(composed))
     status = ht.get(reverse("signing:school_status", args=[composed.school_id])).json()
     assert status["status"] == "done" and status["failed"] == 0 and status["total"] == batch.done
+    # Then the school's seal, from the same page, completes the records ("Đã ký đủ").
+    n = len(current_versions(composed))
+    page = ht.get(url).content.decode()
+    assert f"<strong>{n}</strong> học bạ đã có chữ ký của Hiệu trưởng, đang chờ đóng dấu" in page
+    assert "Đóng dấu toàn trường" in page and "Đóng dấu toàn trường" not in login("bgh").get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        done = ht.post(reverse("signing:school_sign", args=[composed.school_id]), {"secret": SECRET, "role": "seal"},
+                       follow=True)
+    assert f"Đã bắt đầu đóng dấu {n} học bạ" in done.content.decode()
+    assert SigningBatch.objects.get(role=SignRole.SEAL).done == n
+    assert all(v.status == "sealed" for v in current_versions(composed))
+    assert ht.get(reverse("signing:school_status", args=[composed.school_id])).json()["role"] == "seal"
 
 
 def test_certificates_page_shows_progress_and_registers_an_upload(city, login):

@@ -97,12 +97,16 @@ class _Scope:
     class_group: ClassGroup | None
 
 
+#: Roles signed for a whole school at once (the principal's approval, then the school's seal).
+SCHOOL_ROLES = (SignRole.PRINCIPAL, SignRole.SEAL)
+
+
 def _scope(role: str, school, class_group) -> _Scope:
     if role == SignRole.HOMEROOM:
         if class_group is None:
             raise DomainError("Ký hàng loạt của giáo viên chủ nhiệm cần chọn lớp.")
         return _Scope(class_group.school, class_group)
-    if role == SignRole.PRINCIPAL:
+    if role in SCHOOL_ROLES:
         if school is None:
             raise DomainError("Ký hàng loạt của Hiệu trưởng cần chọn trường.")
         return _Scope(school, None)
@@ -111,7 +115,9 @@ def _scope(role: str, school, class_group) -> _Scope:
 
 def signing_batch_start(*, school: School | None = None, class_group: ClassGroup | None = None, role: str, by,
                         secret: str, run_inline: bool = False) -> SigningBatch:
-    """Queue a batch: ``role`` = homeroom (a class) or principal (a school), signed by ``by`` with ``secret``.
+    """Queue a batch: ``role`` = homeroom (a class), principal or seal (a school), signed by ``by`` with
+    ``secret`` (for the seal: the principal or an authorised deputy applies the school's organisation
+    certificate, with that certificate's secret).
 
     Checked before anything is queued: who signs (the class's homeroom teacher; the school's principal
     or an authorised deputy), that something awaits, the certificate (expired, not yet valid, revoked,
@@ -119,13 +125,14 @@ def signing_batch_start(*, school: School | None = None, class_group: ClassGroup
     batch of the same scope is queued or running. ``run_inline=True`` runs it in this process (CLI, tests).
     """
     scope = _scope(role, school, class_group)
-    candidates = awaiting(role=role, school=scope.school if role == SignRole.PRINCIPAL else None,
+    candidates = awaiting(role=role, school=scope.school if role in SCHOOL_ROLES else None,
                           class_group=scope.class_group)
     first = candidates.select_related("year_record__class_group", "year_record__school").first()
     if first is None:
         raise DomainError("Không có học bạ nào đang chờ ký ở vai trò này.")
     identity = workflow.signer_for(version=first, role=role, by=by)
-    if identity.teacher is None:
+    applier = identity.teacher or workflow.teacher_of(by)  # the seal's certificate is the school's
+    if applier is None:
         raise PermissionDeniedError("Không xác định được người ký.")
     if role == SignRole.HOMEROOM and not any(not workflow.missing_confirmations(v) for v in candidates):
         missing = sorted({s for v in candidates for s in workflow.missing_confirmations(v)})
@@ -143,7 +150,7 @@ def signing_batch_start(*, school: School | None = None, class_group: ClassGroup
         if active.exists():
             raise DomainError("Đang có một lượt ký hàng loạt cho phạm vi này; hãy chờ lượt đó xong.")
         batch = SigningBatch.objects.create(
-            role=role, school=scope.school, class_group=scope.class_group, signer=identity.teacher,
+            role=role, school=scope.school, class_group=scope.class_group, signer=applier,
             certificate=identity.certificate, total=candidates.count(), started_by=by, created_at=timezone.now(),
             secret_token=seal_secret(secret))
         audit_record(actor=by, action="signing:batch:start", object_type="signing_batch", object_id=batch.pk,
@@ -218,11 +225,12 @@ def signing_batch_run(batch_id: int, on_progress: Callable[[SigningBatch], None]
         secret = open_secret(batch.secret_token)
         SigningBatch.objects.filter(pk=batch.pk).update(secret_token="")  # the task holds it now
         role = batch.role
-        candidates = list(awaiting(role=role, school=batch.school if role == SignRole.PRINCIPAL else None,
+        candidates = list(awaiting(role=role, school=batch.school if role in SCHOOL_ROLES else None,
                                    class_group=batch.class_group)
                           .select_related("year_record__student", "year_record__class_group", "year_record__school"))
         SigningBatch.objects.filter(pk=batch.pk).update(total=len(candidates))
-        problems = workflow.certificate_problems(batch.certificate, teacher=batch.signer)
+        problems = workflow.certificate_problems(batch.certificate,
+                                                 teacher=None if role == SignRole.SEAL else batch.signer)
         if problems:
             raise DomainError("Không ký được với chứng thư số này: " + " ".join(problems))
         if not candidates:
@@ -250,7 +258,8 @@ def signing_batch_run(batch_id: int, on_progress: Callable[[SigningBatch], None]
             base = version.signed_pdf_sha256 or version.pdf_sha256
             bases[version.pk] = base
             jobs.append(pades.SignJob(key=version.pk, pdf=b"", box=box, role_label=identity.role_label,
-                                      signer_name=identity.teacher.full_name if identity.teacher else None))
+                                      signer_name=identity.teacher.full_name if identity.teacher
+                                      else batch.school.name))
         _progress(batch, done, failed, messages, on_progress)
         backend = workflow.open_backend(batch.certificate, secret)
         del secret
@@ -297,10 +306,14 @@ def _progress(batch: SigningBatch, done: int, failed: int, messages: list[str], 
         on_progress(batch)
 
 
-def latest_batch(*, school: School, class_group: ClassGroup | None = None, role: str | None = None):
+def latest_batch(*, school: School, class_group: ClassGroup | None = None, role: str | None = None,
+                 school_level: bool = False):
+    """The latest batch of the school (of the class when given; of the school itself with ``school_level``)."""
     qs = SigningBatch.objects.filter(school=school)
     if class_group is not None:
         qs = qs.filter(class_group=class_group)
+    elif school_level:
+        qs = qs.filter(class_group__isnull=True)
     if role is not None:
         qs = qs.filter(role=role)
     return qs.order_by("-created_at", "-pk").first()

@@ -154,12 +154,19 @@ def school_page(request, school_id: int):
     for name in waiting.values_list("year_record__class_group__name", flat=True):
         per_class[name] = per_class.get(name, 0) + 1
     homeroom_waiting = batches.awaiting(role=SignRole.HOMEROOM, school=school).count()
+    seal_waiting = batches.awaiting(role=SignRole.SEAL, school=school).count()
     may_sign = bool(scope_of(request.user).schools_for(roles_for(request.user, "signing:record:sign_principal"))
                     & {school.pk})
     return render(request, "signing/school.html", {
         "school": school, "waiting": sum(per_class.values()), "per_class": sorted(per_class.items()),
-        "homeroom_waiting": homeroom_waiting, "may_sign": may_sign,
-        "batch": batches.latest_batch(school=school, role=SignRole.PRINCIPAL)})
+        "homeroom_waiting": homeroom_waiting, "seal_waiting": seal_waiting, "may_sign": may_sign,
+        "has_seal": Certificate.objects.filter(school=school, is_seal=True, revoked=False).exists(),
+        "batch": _school_batch(school)})
+
+
+def _school_batch(school):
+    """The school's latest batch of its own (the principal's approval or the seal; not a class's)."""
+    return batches.latest_batch(school=school, class_group=None, role=None, school_level=True)
 
 
 @requires("signing:record:view")
@@ -167,24 +174,27 @@ def school_status(request, school_id: int):
     school = _school_for(request, school_id)
     if school is None:
         return JsonResponse({"message": "Bạn không có quyền truy cập trang này."}, status=403)
-    return JsonResponse(batches.batch_status(batches.latest_batch(school=school, role=SignRole.PRINCIPAL)))
+    return JsonResponse(batches.batch_status(_school_batch(school)))
 
 
 @require_POST
 @requires("signing:record:sign_principal")
 def school_sign(request, school_id: int):
-    """"Ký toàn trường": the principal (or an authorised deputy) signs every record awaiting them."""
+    """"Ký toàn trường": the principal (or an authorised deputy) signs every record awaiting them; "Đóng dấu
+    toàn trường" (``role=seal``): they apply the school's seal to every record they have signed."""
     roles = roles_for(request.user, "signing:record:sign_principal")
     if school_id not in scope_of(request.user).schools_for(roles):
         return forbidden(request)
     school = get_object_or_404(School, pk=school_id)
     try:
-        batch = batches.signing_batch_start(school=school, role=SignRole.PRINCIPAL, by=request.user,
+        role = SignRole.SEAL if request.POST.get("role") == SignRole.SEAL else SignRole.PRINCIPAL
+        batch = batches.signing_batch_start(school=school, role=role, by=request.user,
                                             secret=request.POST.get("secret", ""))
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Đã bắt đầu ký {batch.total} học bạ của {school.name}.")
+        what = "đóng dấu" if role == SignRole.SEAL else "ký"
+        messages.success(request, f"Đã bắt đầu {what} {batch.total} học bạ của {school.name}.")
     return redirect("signing:school", school_id=school.pk)
 
 

@@ -2,7 +2,7 @@
 
 Order: every subject teacher confirms their subject rows (bound to the version's JSON hash) →
 the homeroom teacher signs → the principal, or a deputy authorised in the system ("KT. HIỆU
-TRƯỞNG"), approves and signs → optionally the school's organisation certificate seals. Each
+TRƯỞNG"), approves and signs → the school's organisation certificate seals. Each
 signature is a PAdES signature added as an incremental update, time-stamped (B-T) and with
 revocation data embedded when reachable (B-LT); each field locks the others (FieldMDP).
 """
@@ -47,14 +47,14 @@ class SignerIdentity:
     certificate: Certificate
 
 
-def _teacher_of(user) -> Teacher | None:
+def teacher_of(user) -> Teacher | None:
     return Teacher.objects.filter(user=user).first() if getattr(user, "pk", None) else None
 
 
 def signer_for(*, version: RecordVersion, role: str, by) -> SignerIdentity:
     """The identity and certificate ``by`` signs with for ``role``, or PermissionDeniedError."""
     record = version.year_record
-    teacher = _teacher_of(by)
+    teacher = teacher_of(by)
     school_id = record.school_id
     if role == SignRole.HOMEROOM:
         if teacher is None or record.class_group.homeroom_teacher_id != teacher.pk:
@@ -113,7 +113,7 @@ def subjects_of(*, version: RecordVersion, teacher: Teacher) -> list[str]:
 
 def subject_confirm(*, version: RecordVersion, by, subject_names: list[str] | None = None) -> list[str]:
     """The subject teacher confirms their rows of the version (audited, bound to its JSON hash)."""
-    teacher = _teacher_of(by)
+    teacher = teacher_of(by)
     if teacher is None:
         raise PermissionDeniedError("Chỉ giáo viên bộ môn được xác nhận điểm môn học.")
     mine = subjects_of(version=version, teacher=teacher)
@@ -194,7 +194,9 @@ def _store_signature(*, version: RecordVersion, role: str, identity: SignerIdent
         version.year_record.school.name, role_label=identity.role_label, certificate=identity.certificate,
         signed_at=now, pdf_sha256=sha, field_name=field_name(role))
     version.signed_pdf_sha256 = sha
-    version.status = RecordStatus.SEALED if role in (SignRole.PRINCIPAL, SignRole.SEAL) else RecordStatus.SIGNING
+    # Complete ("Đã ký đủ") once the school has sealed: the seal's field is prepared in every record's PDF, and
+    # verification counts a record without it as not fully signed.
+    version.status = RecordStatus.SEALED if role == SignRole.SEAL else RecordStatus.SIGNING
     version.save(update_fields=["signed_pdf_sha256", "status"])
     entry = {"action": "records:signature:add", "object_type": "record_version", "object_id": version.pk,
              "school_id": version.year_record.school_id,
