@@ -163,7 +163,8 @@ def test_a_correction_after_signing_makes_a_new_version_with_its_correction_list
     # Toán has 4 TX: HK II = (4×8 + 2×8 + 3×10) / 9 = 8,67 → 8,7; year = (8,0 + 2×8,7) / 3 = 8,47 → 8,5.
     assert {("Học kì II", "Toán", "8,0", "8,7"), ("Cả năm", "Toán", "8,0", "8,5")} <= changes
     math_rows = [c for c in second.corrections if c["subject"] == "Toán"]
-    assert all(c["by"] == "gvbm" and c["reason"] == "Sửa điểm nhập nhầm sau hạn" for c in math_rows)
+    gvbm_name = staff["gvbm"].teacher.full_name  # the record prints the teacher's name, not the login
+    assert all(c["by"] == gvbm_name and c["reason"] == "Sửa điểm nhập nhầm sau hạn" for c in math_rows)
     # The signed first version is untouched and still retrievable byte for byte.
     assert archive.archive_get(first.pdf_sha256) == first_pdf
     assert YearRecord.objects.get(student=student).current_version_id == second.pk

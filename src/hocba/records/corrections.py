@@ -48,14 +48,14 @@ def build_corrections(*, old: dict, new: dict, student_id: int, class_id: int, s
                       since: dt.datetime, today: dt.date) -> list[dict]:
     authors: dict[str, str] = {}
     for change in (ScoreChange.objects.filter(row__student_id=student_id, row__class_group_id=class_id, at__gt=since)
-                   .select_related("row__subject").order_by("at")):
-        authors[change.row.subject.name] = change.by_label
+                   .select_related("row__subject", "by__teacher").order_by("at")):
+        authors[change.row.subject.name] = _person(change.by, change.by_label)
     unlock = (AuditEntry.objects.filter(action__in=UNLOCK_ACTIONS, school_id=school_id, at__gt=since)
-              .order_by("-seq").first())
+              .select_related("actor__teacher").order_by("-seq").first())
     reason = (unlock.after or {}).get("reason", "") if unlock else ""
     out = []
     for label, subject, before, after in diff_documents(old, new):
-        by = authors.get(subject) or (unlock.actor_label if unlock else "")
+        by = authors.get(subject) or (_person(unlock.actor, unlock.actor_label) if unlock else "")
         out.append({"field": label, "subject": subject, "old": before, "new": after,
                     "by": by or NO_AUTHOR, "reason": reason or NO_REASON, "date": format_vn_date(today)})
     return out
@@ -66,3 +66,12 @@ UNLOCK_ACTIONS = ("gradebook:lock:remove", "gradebook:grant:create")
 #: Shown, rather than hidden, when a change reached the record without the usual trail.
 NO_AUTHOR = "Không xác định (sửa ngoài sổ điểm)"
 NO_REASON = "Không có lý do được ghi nhận"
+
+
+def _person(user, label: str) -> str:
+    """Who made a change as the record prints it: the teacher's full name, else the account's name, else the
+    login kept with the change (the account may since have been removed)."""
+    teacher = getattr(user, "teacher", None) if user is not None else None
+    if teacher is not None:
+        return teacher.full_name
+    return (user.get_full_name() if user is not None else "") or label
