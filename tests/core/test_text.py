@@ -160,3 +160,10 @@ def test_sort_key_order_is_total_and_transitive(a, b, c):
 @given(names)
 def test_sort_key_ignores_case_and_normal_form(a):
     assert sort_key(a.upper()) == sort_key(nfd(a)) == sort_key(a)
+
+
+def test_a_refusal_lists_its_items_separated_as_a_reader_expects():
+    from hocba.core.errors import DomainError
+
+    refused = DomainError("Chưa đủ xác nhận của giáo viên bộ môn.", {"Môn chưa xác nhận": ["Công nghệ", "Tin học"]})
+    assert str(refused) == "Chưa đủ xác nhận của giáo viên bộ môn. (Môn chưa xác nhận: Công nghệ, Tin học)"

@@ -17,7 +17,7 @@ class DomainError(Exception):
     def __str__(self) -> str:
         if not self.errors:
             return self.message
-        details = "; ".join(f"{k}: {' '.join(v)}" for k, v in self.errors.items())
+        details = "; ".join(f"{k}: {', '.join(v)}" for k, v in self.errors.items())
         return f"{self.message} ({details})"
 
 

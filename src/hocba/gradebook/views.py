@@ -435,7 +435,7 @@ def edit_grant_revoke(request, school_id: int, term: int, grant_id: int):
     except DomainError as exc:
         _flash_error(request, exc)
     else:
-        messages.success(request, "Đã thu hồi quyền sửa sau hạn; từ giờ không ai sửa được nữa.")
+        messages.success(request, "Đã thu hồi quyền sửa sau hạn; từ giờ sửa điểm lại cần Hiệu trưởng cho phép.")
     return _back_to_locks(school_id, term)
 
 
