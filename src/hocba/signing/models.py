@@ -3,7 +3,7 @@
 Signing order of a year record version (Circular 22 form, digital equivalent): every subject
 teacher confirms their subject rows (:class:`SubjectConfirmation`, bound to the version's JSON
 hash), then the homeroom teacher signs, then the principal (or an authorised deputy, "KT. HIỆU
-TRƯỞNG") approves and signs, then optionally the school's organisation certificate seals.
+TRƯỞNG") approves and signs, then the school's organisation certificate seals (the record is complete then).
 """
 
 from __future__ import annotations
