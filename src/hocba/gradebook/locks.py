@@ -50,12 +50,18 @@ def edit_status(*, class_group: ClassGroup, term: int, subject_id: int | None,
                 now: dt.datetime | None = None) -> tuple[str | None, str]:
     """(why edits are refused, in Vietnamese, or None; what a teacher editing after the deadline under the
     principal's permission is told: until when and why, or "")."""
+    return edit_reading(class_group=class_group, term=term, subject_id=subject_id, now=now)[1:]
+
+
+def edit_reading(*, class_group: ClassGroup, term: int, subject_id: int | None,
+                 now: dt.datetime | None = None) -> tuple[set[str], str | None, str]:
+    """:func:`edit_status` with the levels of the locks it read (a page that also shows which locks hold)."""
     now = now or timezone.now()
     levels = {lock.level for lock in active_locks(class_group=class_group, term=term, subject_id=subject_id)}
     deadline = entry_deadline(class_group.school_year_id, class_group.grade)
     late = bool(deadline) and timezone.localtime(now).date() > deadline
     grant = active_grant(class_group=class_group, subject_id=subject_id, now=now) if late and not levels else None
-    return status_of(levels=levels, deadline=deadline if late else None, grant=grant)
+    return (levels, *status_of(levels=levels, deadline=deadline if late else None, grant=grant))
 
 
 _LOCK_TEXTS = ((LockLevel.SCHOOL, "Hiệu trưởng đã khoá sổ học kì của trường"),

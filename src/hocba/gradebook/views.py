@@ -23,7 +23,7 @@ from hocba.core.context_processors import register_nav
 from hocba.core.errors import DomainError, PermissionDeniedError, StaleWriteError
 from hocba.gradebook import page_selectors, selectors, services
 from hocba.gradebook import permissions as perms
-from hocba.gradebook.locks import active_locks, edit_block_reason, entry_deadline
+from hocba.gradebook.locks import edit_reading, entry_deadline
 from hocba.gradebook.models import CONDUCT_LEVELS, ClosingRun, EditGrant, GradebookLock, LockLevel, Period, Source
 from hocba.gradebook.sheet import sheet_shape
 from hocba.gradebook.values import display
@@ -271,7 +271,7 @@ def class_summary_export(request, class_id: int, term: int):
 def _homeroom_context(request, class_group: ClassGroup, term: int) -> dict:
     data = selectors.homeroom_sheet(class_group=class_group, term=term)
     can_edit = perms.may_edit_homeroom(request.user, class_group)
-    blocked = edit_block_reason(class_group=class_group, term=term, subject_id=None)
+    levels, blocked, _notice = edit_reading(class_group=class_group, term=term, subject_id=None)
     if blocked:
         readonly_reason = blocked
     elif not can_edit:
@@ -279,7 +279,6 @@ def _homeroom_context(request, class_group: ClassGroup, term: int) -> dict:
     else:
         readonly_reason = ""
     subjects = [{"ta": ta, "short": page_selectors.short_name(ta.subject)} for ta in data["subjects"]]
-    levels = {lock.level for lock in active_locks(class_group=class_group, term=term)}
     closed = LockLevel.CLASS in levels
     return {"class_group": class_group, "term": term, "term_name": TERM_NAMES[term], "rows": data["rows"],
             "subjects": subjects, "progress": data["progress"], "editable": not readonly_reason,
@@ -452,8 +451,7 @@ def closing(request):
     schools, city = page_selectors.closing_scope(user=request.user)
     year = current_school_year()
     runs = page_selectors.closing_runs(user=request.user, year=year)
-    readiness = page_selectors.closing_readiness(
-        schools=list(School.objects.all()) if city else schools, year=year)
+    readiness = page_selectors.closing_readiness(schools=schools, year=year, city=city)
     return render(request, "gradebook/closing.html", {
         "schools": [(school, readiness[school.pk]) for school in schools], "city": readiness[None] if city else None,
         "year": year, "periods": Period.choices,
