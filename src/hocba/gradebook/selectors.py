@@ -153,9 +153,13 @@ class Staleness:
     student's result time, and the students with a score changed since their own result was computed (a
     correction after closing)."""
 
-    closed_at: dt.datetime | None
     changed: list[Student]
     computed: dict[int, dt.datetime] = field(default_factory=dict)  # student id → when their result was computed
+
+    @property
+    def closed_at(self) -> dt.datetime | None:
+        """When the last closing of the period ran (None: never)."""
+        return max(self.computed.values(), default=None)
 
 
 def results_staleness(*, class_group: ClassGroup, period: str) -> Staleness:
@@ -163,13 +167,13 @@ def results_staleness(*, class_group: ClassGroup, period: str) -> Staleness:
     computed = dict(StudentResult.objects.filter(class_group=class_group, period=period)
                     .values_list("student_id", "computed_at"))
     if not computed:
-        return Staleness(None, [])
+        return Staleness([])
     terms = {"hk1": (1,), "hk2": (2,), "year": (1, 2)}[period]
     changed_ids = {student_id for student_id, at in SubjectTermScore.objects.filter(
         class_group=class_group, term__in=terms, updated_at__isnull=False).values_list("student_id", "updated_at")
         if student_id in computed and at > computed[student_id]}
     changed = sorted(Student.objects.filter(pk__in=changed_ids), key=lambda s: (s.sort_name, s.pk))
-    return Staleness(max(computed.values()), changed, computed)
+    return Staleness(changed, computed)
 
 
 def cell_history(*, class_group: ClassGroup, subject: Subject, term: int, student_id: int, field: str) -> list:

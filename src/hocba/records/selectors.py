@@ -6,8 +6,11 @@ from django.db.models import Prefetch
 
 from hocba.core.errors import PermissionDeniedError
 from hocba.core.permissions import restrict
+from hocba.gradebook.models import Period, StudentResult
+from hocba.gradebook.selectors import results_staleness
 from hocba.org.models import ClassGroup
 from hocba.people.models import ACTIVE_STATUSES, Enrolment, Student
+from hocba.records.compose import ClassContext, NotComposable, compose_again, content_of
 from hocba.records.models import CompositionFailure, RecordVersion, YearRecord
 
 
@@ -59,9 +62,6 @@ def _would_change(*, class_group: ClassGroup, candidates: list[tuple[Student, Re
     among those whose year result was computed after the version."""
     if not candidates:
         return set()
-    from hocba.gradebook.models import Period, StudentResult
-    from hocba.records.compose import ClassContext, NotComposable, compose_again, content_of
-
     ids = [student.pk for student, _ in candidates]
     context = ClassContext.load(class_group, ids)
     results = {r.student_id: r for r in StudentResult.objects.filter(class_group=class_group, period=Period.YEAR,
@@ -81,8 +81,6 @@ def _would_change(*, class_group: ClassGroup, candidates: list[tuple[Student, Re
 def class_records(*, class_group: ClassGroup) -> list[dict]:
     """Every active student of the class with their record's status or the reason it failed, and whether
     the record is out of date against the gradebook (:func:`out_of_date`)."""
-    from hocba.gradebook.selectors import results_staleness
-
     staleness = results_staleness(class_group=class_group, period="year")
     changed = {s.pk for s in staleness.changed}
     enrolments = list(Enrolment.objects.filter(class_group=class_group, status__in=ACTIVE_STATUSES)
