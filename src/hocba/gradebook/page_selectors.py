@@ -118,19 +118,19 @@ def closing_scope(*, user) -> tuple[list[School], bool]:
     return list(School.objects.filter(pk__in=school_ids)), city
 
 
-def closing_readiness(*, schools: list[School], year: SchoolYear | None) -> dict[int | None, dict]:
-    """How far the classes are before a closing: per school (and None: all of them), the number of classes
-    and of classes whose homeroom teacher closed term I and term II, in two queries."""
-    ids = [s.pk for s in schools]
-    classes = dict(ClassGroup.objects.filter(school_id__in=ids, school_year=year).values_list("school_id")
-                   .annotate(n=Count("id")).values_list("school_id", "n"))
-    closed: Counter = Counter(GradebookLock.objects.filter(school_id__in=ids, school_year=year,
-                                                           level=LockLevel.CLASS)
+def closing_readiness(*, schools: list[School], year: SchoolYear | None, city: bool = False) -> dict[int | None, dict]:
+    """How far the classes are before a closing: per school, and for the whole city (key None) when ``city``,
+    the number of classes and of classes whose homeroom teacher closed term I and term II, in two queries."""
+    where = {"school_year": year} if city else {"school_year": year, "school_id__in": [s.pk for s in schools]}
+    classes = dict(ClassGroup.objects.filter(**where).values_list("school_id").annotate(n=Count("id"))
+                   .values_list("school_id", "n"))
+    closed: Counter = Counter(GradebookLock.objects.filter(level=LockLevel.CLASS, **where)
                               .values_list("school_id", "term"))
-    out: dict[int | None, dict] = {s: {"classes": classes.get(s, 0), "closed": {t: closed[(s, t)] for t in (1, 2)}}
-                                   for s in ids}
-    out[None] = {"classes": sum(classes.values()),
-                 "closed": {t: sum(closed[(s, t)] for s in ids) for t in (1, 2)}}
+    out: dict[int | None, dict] = {
+        s.pk: {"classes": classes.get(s.pk, 0), "closed": {t: closed[(s.pk, t)] for t in (1, 2)}} for s in schools}
+    if city:
+        out[None] = {"classes": sum(classes.values()),
+                     "closed": {t: sum(n for (_, term), n in closed.items() if term == t) for t in (1, 2)}}
     return out
 
 
