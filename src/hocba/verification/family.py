@@ -185,9 +185,11 @@ def _otp_digest(user_id: int, code: str, email: str = "") -> str:
 def _code_new(*, user, email: str = "") -> str:
     """A fresh 6-digit code valid for 10 minutes; only its digest is kept (it replaces any earlier code)."""
     code = f"{secrets.randbelow(10**6):06d}"
-    _account_for(user)
-    FamilyAccount.objects.filter(user=user).update(otp_hash=_otp_digest(user.pk, code, email), otp_attempts=0,
-                                                   otp_expires_at=timezone.now() + dt.timedelta(minutes=OTP_MINUTES))
+    with transaction.atomic():
+        _account_for(user)
+        FamilyAccount.objects.filter(user=user).update(
+            otp_hash=_otp_digest(user.pk, code, email), otp_attempts=0,
+            otp_expires_at=timezone.now() + dt.timedelta(minutes=OTP_MINUTES))
     return code
 
 
