@@ -54,6 +54,7 @@ ACTION_LABELS: dict[str, str] = {
     "records:book:view": "Xem học bạ",
     "records:signature:add": "Ký số học bạ",
     "records:subject:confirm": "Xác nhận điểm môn học trên học bạ",
+    "records:subject:confirm_carried": "Giữ xác nhận môn không thay đổi sang phiên bản sửa chữa",
     "records:version:created": "Lập học bạ",
     "records:version:updated": "Lập lại học bạ (chưa ký)",
     "records:version:new_version": "Lập phiên bản học bạ mới (sửa chữa)",

@@ -23,6 +23,7 @@ from hocba.records.compose import (
 )
 from hocba.records.corrections import build_corrections
 from hocba.records.models import CompositionFailure, RecordStatus, RecordVersion, YearRecord
+from hocba.records.signals import version_superseded
 
 
 def render(document: dict):
@@ -159,6 +160,7 @@ def _new_version(*, record, current, student, class_group, result, now, by, cont
     RecordVersion.objects.filter(pk=current.pk).update(status=RecordStatus.SUPERSEDED, superseded_at=now)
     record.current_version = version
     record.save(update_fields=["current_version"])
+    version_superseded.send(sender=RecordVersion, new=version, old=current, by=by)
     return version
 
 

@@ -81,13 +81,19 @@ SIGN_ORDER = (SignRole.HOMEROOM, SignRole.PRINCIPAL, SignRole.SEAL)
 
 
 class SubjectConfirmation(models.Model):
-    """A subject teacher confirms their subject rows of a version (audited, bound to its hash)."""
+    """A subject teacher confirms their subject rows of a version (audited, bound to its hash).
+
+    ``carried_from`` is set when a correction's new version kept the confirmation of a row that did
+    not change (the teacher confirmed exactly these values on the earlier version; ``signing.carry``).
+    """
 
     version = models.ForeignKey("records.RecordVersion", on_delete=models.PROTECT, related_name="confirmations")
     subject_name = models.CharField(max_length=120)
     teacher = models.ForeignKey("people.Teacher", on_delete=models.PROTECT, related_name="+")
     json_sha256 = models.CharField(max_length=64)
     confirmed_at = models.DateTimeField()
+    carried_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("giữ từ xác nhận"))
 
     class Meta:
         verbose_name = _("xác nhận của giáo viên bộ môn")

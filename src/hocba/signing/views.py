@@ -42,20 +42,24 @@ def class_rows(class_group) -> list[dict]:
     for s in Signature.objects.filter(version_id__in=version_ids).order_by("signed_at"):
         sigs.setdefault(s.version_id, []).append(s)
     confirmed: dict[int, set[str]] = {}
+    carried: dict[int, set[str]] = {}  # confirmations kept from the version a correction replaced
     for c in SubjectConfirmation.objects.filter(version_id__in=version_ids).select_related("version"):
         if c.json_sha256 == c.version.json_sha256:
             confirmed.setdefault(c.version_id, set()).add(c.subject_name)
+            if c.carried_from_id:
+                carried.setdefault(c.version_id, set()).add(c.subject_name)
     rows = []
     for n, e in enumerate(enrolments, start=1):
         record = records.get(e.student_id)
         version = record.current_version if record else None
-        row = {"number": n, "student": e.student, "version": version, "confirmed": [], "missing": [],
+        row = {"number": n, "student": e.student, "version": version, "confirmed": [], "missing": [], "carried": [],
                "signatures": []}
         if version is not None:
             names = [s["name"] for s in version.document.get("subjects", []) if s.get("term1") != "Miễn"]
             done = confirmed.get(version.pk, set())
             row["confirmed"] = [s for s in names if s in done]
             row["missing"] = [s for s in names if s not in done]
+            row["carried"] = [s for s in names if s in carried.get(version.pk, ())]
             row["subject_total"] = len(names)
             row["signatures"] = sigs.get(version.pk, [])
         rows.append(row)
