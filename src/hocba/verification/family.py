@@ -296,6 +296,45 @@ def family_records(*, user) -> list[YearRecord]:
                 .order_by("student__sort_name", "grade"))
 
 
+@dataclass(frozen=True)
+class CorrectionLine:
+    """One corrected value as the family reads it: which subject and column, old → new, when, by whom, why."""
+
+    what: str  # "Toán — Học kì II", or the item alone ("Rèn luyện cả năm")
+    old: str
+    new: str
+    date: str
+    by: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class VersionCorrections:
+    """Đã sửa chữa: what a version after the first changed in the one it replaces (the PDF's corrections page)."""
+
+    number: int
+    replaces: int
+    lines: tuple[CorrectionLine, ...]
+
+
+EMPTY_VALUE = "trống"  # an old or new value that was not filled in
+
+
+def version_corrections(*, version: RecordVersion) -> VersionCorrections | None:
+    """The corrections of ``version`` for the family pages; None for a first version.
+
+    Reads the list stored with the version (:func:`hocba.records.corrections.build_corrections`), no query.
+    The teacher's name is shown because the signed PDF the family downloads prints it too.
+    """
+    if version.number <= 1:
+        return None
+    lines = tuple(CorrectionLine(what=f"{c['subject']} — {c['field']}" if c.get("subject") else c.get("field", ""),
+                                 old=c.get("old") or EMPTY_VALUE, new=c.get("new") or EMPTY_VALUE,
+                                 date=c.get("date", ""), by=c.get("by", ""), reason=c.get("reason", ""))
+                  for c in version.corrections or [])
+    return VersionCorrections(number=version.number, replaces=version.number - 1, lines=lines)
+
+
 def family_record_get(*, user, record_id: int) -> YearRecord | None:
     scope = scope_of(user)
     ids = scope.own_student_ids | scope.child_student_ids

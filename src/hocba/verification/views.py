@@ -127,6 +127,7 @@ def family_home(request):
         events = list(record.access_events.all())
         rows.append({"record": record, "versions": [(v, [(s, status.get(v.pk, {}).get(s.field_name))
                                                          for s in v.signatures.all()]) for v in versions],
+                     "corrections": [c for v in versions if (c := family.version_corrections(version=v))],
                      "links": list(record.share_links.all()), "events": events[:20], "event_total": len(events),
                      "event_counts": Counter(e.get_kind_display() for e in events).most_common()})
     return render(request, "verification/family.html", {
