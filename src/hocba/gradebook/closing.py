@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from hocba.core.audit import audit_record
 from hocba.gradebook import engine
 from hocba.gradebook.closing_inputs import Catalogue, StudentInput, build, for_period
 from hocba.gradebook.fields import dumps_bytes as _dumps_bytes
-from hocba.gradebook.models import StudentResult
+from hocba.gradebook.models import ResultCount, StudentResult
 from hocba.org.models import ClassGroup
 
 ENGINE = "tt22"
@@ -154,10 +155,21 @@ def _close_unit_now(class_ids: list[int], period: str, now, catalogue: Catalogue
 
 
 def _store(batch_ids: list[int], rows: list[tuple], *, period: str, now) -> None:
-    """Replace the batch's snapshots for the period, in one transaction."""
+    """Replace the batch's snapshots for the period, and their counts per class, in one transaction."""
     with transaction.atomic():
         StudentResult.objects.filter(class_group_id__in=batch_ids, period=period).delete()
         _insert_results(rows, period=period, now=now)
+        ResultCount.objects.filter(class_group_id__in=batch_ids, period=period).delete()
+        ResultCount.objects.bulk_create(result_counts(rows, period=period))
+
+
+def result_counts(rows: list[tuple], *, period: str) -> list[ResultCount]:
+    """The snapshots' rows counted per class and combination of results (see :class:`ResultCount`)."""
+    counts = Counter((class_id, learning, conduct, outcome, bool(error))
+                     for class_id, _student, _inputs, _outputs, learning, conduct, outcome, error in rows)
+    return [ResultCount(class_group_id=class_id, period=period, learning=learning, conduct=conduct,
+                        outcome=outcome, failed=failed, students=n)
+            for (class_id, learning, conduct, outcome, failed), n in counts.items()]
 
 
 #: The columns of the COPY, in the order of its lines.

@@ -246,6 +246,32 @@ class StudentResult(models.Model):
         return f"{self.student_id} {self.period}: {self.learning}/{self.conduct}"
 
 
+class ResultCount(models.Model):
+    """How many students of a class got each combination of results in a closing (no name, no score).
+
+    Written by the closing with its snapshots, in the same transaction, so that the Department's and
+    the communes' numbers per school (``gradebook.aggregates``) read thousands of these small rows
+    instead of the city's 300,000 snapshots (~3 KB each). ``failed`` counts the students the engine
+    refused (their level fields are empty).
+    """
+
+    class_group = models.ForeignKey("org.ClassGroup", on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=4, choices=Period.choices)
+    learning = models.CharField(max_length=10, blank=True)
+    conduct = models.CharField(max_length=10, blank=True)
+    outcome = models.CharField(max_length=32, blank=True)
+    failed = models.BooleanField(default=False)
+    students = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("số học sinh theo kết quả")
+        verbose_name_plural = _("số học sinh theo kết quả")
+        indexes = [models.Index(fields=["class_group", "period"], name="result_count_class_period")]
+
+    def __str__(self) -> str:
+        return f"{self.class_group_id} {self.period}: {self.learning}/{self.conduct}/{self.outcome} × {self.students}"
+
+
 class ClosingRun(BackgroundRun):
     """A background closing of a term or the year for a school or the whole city, with progress.
 
