@@ -1,9 +1,9 @@
 """Access rules of the gradebook pages (merged into tests/core/test_access_matrix.py).
 
-Scores are individual data: the Department and communes do not open sheets (they read
-aggregates elsewhere); subject teachers open their own subject; the homeroom teacher the
-whole class; the school board the school. Closing is started by the principal or the school
-admin for a school and by the Department for the city.
+Scores are individual data: the Department and communes do not open sheets (they read the
+numbers per school on Tổng hợp sổ điểm, with the school board); subject teachers open their own
+subject; the homeroom teacher the whole class; the school board the school. Closing is started by
+the principal or the school admin for a school and by the Department for the city.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ PAGES = {
     "gradebook:school_locks": SCHOOL_BOARD,
     "gradebook:closing": {"so", "bgh", "hieutruong"},
     "gradebook:closing_status": {"so", "bgh", "hieutruong"},
+    "gradebook:aggregate_list": SCHOOL_BOARD | {"so", "xa"},
 }
 #: POST-only endpoints; tested with bodies in tests/gradebook/test_pages.py.
 API_WRITES = {

@@ -67,6 +67,7 @@ def school_targets(school) -> dict[str, str]:
         "Khoá sổ toàn trường HK I": reverse("gradebook:school_locks", args=[school.pk, 1]),
         "Khoá sổ toàn trường HK II": reverse("gradebook:school_locks", args=[school.pk, 2]),
         "Tổng kết": reverse("gradebook:closing"),
+        "Tổng hợp sổ điểm": f"{reverse('gradebook:aggregate_list')}#truong-{school.pk}",
         "Ký số học bạ toàn trường": reverse("signing:school", args=[school.pk]),
     }
 
@@ -134,7 +135,9 @@ def test_officer_sees_no_link_to_individual_records(login, home):
     assert buttons(get(client, reverse("people:student_detail", args=[student.pk]))) == []
     assert client.get(reverse("records:book", args=[student.pk])).status_code == 403
     assert buttons(get(client, reverse("org:class_detail", args=[cls.pk]))) == []
-    assert buttons(get(client, reverse("org:school_detail", args=[school.pk]))) == []
+    # The school's numbers (Tổng hợp sổ điểm: no name, no score) are the one link.
+    assert buttons(get(client, reverse("org:school_detail", args=[school.pk]))) == [
+        ("Tổng hợp sổ điểm", f"{reverse('gradebook:aggregate_list')}#truong-{school.pk}")]
 
 
 @pytest.mark.parametrize("username", ROLE_USERS)

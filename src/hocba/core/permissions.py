@@ -174,6 +174,15 @@ def _school_q(scope: Scope, roles: frozenset[Role], school_field: str, commune_f
     return q
 
 
+def school_in_scope(scope: Scope, roles: frozenset[Role], school) -> bool:
+    """:func:`_school_q` for one School already loaded, without a query (for links on its page)."""
+    if R.DEPARTMENT_OFFICER in roles and school.department_id in scope.department_ids:
+        return True
+    if R.COMMUNE_OFFICER in roles and school.commune_id in scope.commune_ids and school.level in ("THCS", "MULTI"):
+        return True
+    return school.pk in scope.schools_for(roles)
+
+
 def _school_filter(scope: Scope, roles: frozenset[Role]) -> Q:
     q = _school_q(scope, roles, "", "commune_id", "level")
     if roles & {R.HOMEROOM_TEACHER, R.SUBJECT_TEACHER}:

@@ -40,6 +40,8 @@ def school_links(user, school) -> Iterator[PageLink]:
             yield PageLink(f"Khoá sổ toàn trường {name}", reverse("gradebook:school_locks", args=[school.pk, term]))
     if perms.may_run_closing(user, school.pk):
         yield PageLink("Tổng kết", reverse("gradebook:closing"))
+    if perms.may_view_aggregates(user, school):
+        yield PageLink("Tổng hợp sổ điểm", f"{reverse('gradebook:aggregate_list')}#truong-{school.pk}")
 
 
 def register() -> None:

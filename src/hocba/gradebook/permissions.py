@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hocba.core.models import Role
-from hocba.core.permissions import RULES, roles_for, scope_of
+from hocba.core.permissions import RULES, roles_for, school_in_scope, scope_of
 
 R = Role
 RULES.update({
@@ -16,6 +16,9 @@ RULES.update({
     "gradebook:school:lock": frozenset({R.PRINCIPAL}),
     "gradebook:lock:remove": frozenset({R.PRINCIPAL}),
     "gradebook:closing:run": frozenset({R.PRINCIPAL, R.SCHOOL_ADMIN, R.DEPARTMENT_OFFICER}),
+    # Numbers per school, no name or score: the Department, the communes and the school board.
+    "gradebook:aggregate:view": frozenset({R.DEPARTMENT_OFFICER, R.COMMUNE_OFFICER, R.SCHOOL_ADMIN, R.PRINCIPAL,
+                                           R.DEPUTY_PRINCIPAL}),
 })
 
 
@@ -66,3 +69,8 @@ def may_run_closing(user, school_id: int | None) -> bool:
     if school_id is None:
         return R.DEPARTMENT_OFFICER in roles and bool(scope_of(user).department_ids)
     return _school_roles(user, "gradebook:closing:run", school_id)
+
+
+def may_view_aggregates(user, school) -> bool:
+    """The school's row of Tổng hợp sổ điểm (the Department, the school's commune, the school board)."""
+    return school_in_scope(scope_of(user), roles_for(user, "gradebook:aggregate:view"), school)

@@ -32,6 +32,7 @@ urlpatterns = [
     path(LOCKS + "cho-phep-sua/<int:grant_id>/thu-hoi/", views.edit_grant_revoke, name="edit_grant_revoke"),
     # Closing a term or the year (background work with a progress bar).
     path("so-diem/tong-ket/", views.closing, name="closing"),
+    path("so-diem/tong-hop/", views.aggregate_list, name="aggregate_list"),
     path("so-diem/tong-ket/bat-dau/", views.closing_start, name="closing_start"),
     path("so-diem/tong-ket/trang-thai/", views.closing_status, name="closing_status"),
 ]

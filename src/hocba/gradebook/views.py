@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from hocba.core.access import requires
 from hocba.core.context_processors import register_nav
 from hocba.core.errors import DomainError, PermissionDeniedError, StaleWriteError
-from hocba.gradebook import page_selectors, selectors, services
+from hocba.gradebook import aggregates, page_selectors, selectors, services
 from hocba.gradebook import permissions as perms
 from hocba.gradebook.locks import edit_reading, entry_deadline
 from hocba.gradebook.models import CONDUCT_LEVELS, ClosingRun, EditGrant, GradebookLock, LockLevel, Period, Source
@@ -488,11 +488,26 @@ def closing_status(request):
     return JsonResponse({"runs": [_run_json(r) for r in runs]})
 
 
+@requires("gradebook:aggregate:view")
+def aggregate_list(request):
+    """Tổng hợp sổ điểm: each school's entry, locks and results in numbers (no name, no score)."""
+    period = request.GET.get("ky", Period.YEAR)
+    if period not in Period.values:
+        period = Period.YEAR
+    year = current_school_year()
+    rows, total = aggregates.school_summaries(schools=aggregates.visible_schools(user=request.user), year=year,
+                                              period=period)
+    return render(request, "gradebook/aggregates.html", {
+        "rows": rows, "total": total, "year": year, "period": period, "periods": Period.choices,
+        "period_label": Period(period).label, "levels": aggregates.LEVELS})
+
+
 def _register_nav() -> None:
     from hocba.core.context_processors import NAV_ITEMS
 
     for label, name, perm in (("Sổ điểm", "gradebook:my_sheets", "gradebook:sheet:view"),
-                              ("Tổng kết", "gradebook:closing", "gradebook:closing:run")):
+                              ("Tổng kết", "gradebook:closing", "gradebook:closing:run"),
+                              ("Tổng hợp sổ điểm", "gradebook:aggregate_list", "gradebook:aggregate:view")):
         if not any(item[1] == name for item in NAV_ITEMS):
             register_nav(label, name, perm)
 
