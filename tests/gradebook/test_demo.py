@@ -82,19 +82,22 @@ def test_terms_and_year_are_closed_with_every_learning_level_a_retest_and_a_reta
 
 
 def test_both_terms_are_finalised_and_closed_but_one_sheet_reopened_for_a_correction(seeded):
-    """Every class closes both terms, except the sheet the demo principal reopened (gvbm's Toán, term II,
-    in gvcn's class), so that the demo can be typed in."""
+    """Every class closes both terms and every principal locks the school's terms, except what the demo
+    principal reopened (gvbm's Toán, term II, in gvcn's class, and so the school's term II), so that the
+    demo can be typed in."""
     reopened = ClassGroup.objects.get(homeroom_teacher__user__username="gvcn")
     for cg in ClassGroup.objects.all():
         for term in (1, 2):
             reason = edit_block_reason(class_group=cg, term=term, subject_id=None)
             if cg == reopened and term == 2:  # the class term is reopened, the homeroom entries stay past due
                 assert "quá hạn nhập dữ liệu" in reason
-            else:
+            elif cg.school_id == reopened.school_id and term == 2:  # the school lock was lifted for the correction
                 assert "khoá sổ học kì của lớp" in reason
+            else:
+                assert "Hiệu trưởng đã khoá sổ học kì của trường" in reason
     toan = Subject.objects.get(code="TOAN")
     assert edit_block_reason(class_group=reopened, term=2, subject_id=toan.pk) is None
-    assert "khoá sổ học kì của lớp" in edit_block_reason(class_group=reopened, term=1, subject_id=toan.pk)
+    assert "khoá sổ học kì của trường" in edit_block_reason(class_group=reopened, term=1, subject_id=toan.pk)
     for other in TeachingAssignment.objects.filter(class_group=reopened).exclude(subject=toan):
         assert "chốt điểm" in edit_block_reason(class_group=reopened, term=2, subject_id=other.subject_id)
     assert set(AuditEntry.objects.filter(action__in=("gradebook:lock:remove", "gradebook:grant:create"))
@@ -116,7 +119,7 @@ def test_the_demo_subject_teacher_can_correct_a_mark_in_the_reopened_sheet(seede
                                   raw=new.replace(".", ","), expected=row.ck, by=gvbm)
     assert saved.value == new
     assert ScoreChange.objects.get(row=row).by == gvbm
-    with pytest.raises(DomainError, match="khoá sổ học kì của lớp"):  # term I of the same sheet stays closed
+    with pytest.raises(DomainError, match="khoá sổ học kì của trường"):  # term I of the same sheet stays closed
         services.score_update(class_group=cls, subject=toan, student_id=row.student_id, term=1, field="ck",
                               raw="5,0", expected=None, by=gvbm)
 

@@ -6,8 +6,9 @@ students are weak (learning result Chưa đạt, so they re-test in the summer: 
 down) and a few are absent a lot (over 45 days: retained), so the demo shows every learning level,
 a re-test case and a retained case. The homeroom teacher's entries (conduct, a short comment,
 absences) and the year entries (the year comment, summer results) are filled too; then both
-terms are finalised and closed (subject and class locks) and the terms and the year are closed by
-the assessment engine (:func:`hocba.gradebook.closing.close_classes`, the StudentResult snapshots).
+terms are finalised and closed (subject and class locks, then each school's lock by its principal)
+and the terms and the year are closed by the assessment engine
+(:func:`hocba.gradebook.closing.close_classes`, the StudentResult snapshots).
 
 No per-cell service calls and no per-cell history: seeded data is not a teacher's change; one
 audit entry records the seeding. Set ``HOCBA_DEMO_GRADEBOOK = False`` (Django setting) to leave the
@@ -25,6 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from hocba.core.audit import audit_record
+from hocba.core.models import Role, RoleAssignment
 from hocba.gradebook.closing import close_classes
 from hocba.gradebook.models import (
     GradebookLock,
@@ -210,6 +212,11 @@ def _seed_school(classes: list[ClassGroup], rng: random.Random, tx_counts: dict)
             for subject_id, _mode in subjects[cg.pk]:
                 locks.append(_lock(cg, term, LockLevel.SUBJECT, subject_id, now, teacher_users[(cg.pk, subject_id)]))
             locks.append(_lock(cg, term, LockLevel.CLASS, None, now, homeroom_users.get(cg.pk)))
+    if classes:  # every class closed: the principal locks the school's terms
+        principal = (RoleAssignment.objects.filter(role=Role.PRINCIPAL, school_id=classes[0].school_id)
+                     .values_list("user_id", flat=True).first())
+        locks.extend(_lock(classes[0], term, LockLevel.SCHOOL, None, now, principal, whole_school=True)
+                     for term in (1, 2))
     n_rows += len(scores)
     _insert_scores(scores)
     HomeroomTermEntry.objects.bulk_create(homeroom, batch_size=BATCH)
@@ -233,16 +240,19 @@ def _insert_scores(rows: list[tuple]) -> None:
             cursor.executemany(sql, rows[start : start + BATCH * 5])
 
 
-def _lock(cg: ClassGroup, term: int, level: str, subject_id: int | None, now, by_id: int | None) -> GradebookLock:
+def _lock(cg: ClassGroup, term: int, level: str, subject_id: int | None, now, by_id: int | None,
+          whole_school: bool = False) -> GradebookLock:
+    """A lock of ``cg``'s subject, of ``cg``, or (``whole_school``) of ``cg``'s school, for the term."""
+    class_id = None if whole_school else cg.pk
     key = GradebookLock.make_key(
-        year_id=cg.school_year_id, term=term, school_id=cg.school_id, class_id=cg.pk, subject_id=subject_id
+        year_id=cg.school_year_id, term=term, school_id=cg.school_id, class_id=class_id, subject_id=subject_id
     )
     return GradebookLock(
         school_year_id=cg.school_year_id,
         term=term,
         level=level,
         school_id=cg.school_id,
-        class_group_id=cg.pk,
+        class_group_id=class_id,
         subject_id=subject_id,
         key=key,
         locked_by_id=by_id,
