@@ -199,6 +199,26 @@ def _class_filter(scope: Scope, roles: frozenset[Role]) -> Q:
     return q
 
 
+# Enrolments through which a school (its board, its teachers, its commune, the Department) sees a student: those
+# of the current school year, and a transfer out only while the student is not yet enrolled elsewhere (the school
+# that let the student go can still enrol them in another class, or answer for them until the new school takes
+# them). Once another school has the student (or, a year on, the next level does), the profile it keeps —
+# address, guardians — is no longer shown to the former school, nor writable by it; the former school keeps the
+# học bạ of its years (records are scoped by YearRecord, not by enrolment).
+_CURRENT = "enrolments__class_group__school_year__is_current"
+
+
+def _live_enrolment() -> Q:
+    from django.db.models import Exists, OuterRef
+
+    from hocba.people.models import Enrolment
+
+    enrolled_now = Exists(Enrolment.objects.filter(student_id=OuterRef("pk"), status__in=("studying", "transferred_in"),
+                                                   class_group__school_year__is_current=True))
+    return (Q(**{_CURRENT: True}, enrolments__status__in=("studying", "transferred_in", "dropped_out"))
+            | (Q(**{_CURRENT: True}, enrolments__status="transferred_out") & ~enrolled_now))
+
+
 def _student_filter(scope: Scope, roles: frozenset[Role]) -> Q:
     prefix = "enrolments__class_group__"
     q = _school_q(scope, roles, f"{prefix}school__", f"{prefix}school__commune_id", f"{prefix}school__level")
@@ -206,6 +226,7 @@ def _student_filter(scope: Scope, roles: frozenset[Role]) -> Q:
         q |= Q(enrolments__class_group_id__in=scope.homeroom_class_ids)
     if R.SUBJECT_TEACHER in roles:
         q |= Q(enrolments__class_group_id__in=scope.taught_class_ids)
+    q &= _live_enrolment()
     if R.STUDENT in roles:
         q |= Q(id__in=scope.own_student_ids)
     if R.GUARDIAN in roles:
