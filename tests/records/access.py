@@ -5,8 +5,9 @@ from __future__ import annotations
 SCHOOL_BOARD = {"bgh", "hieutruong", "phohieutruong"}
 
 PAGES = {
-    # The demo student's book: the school board, the class's teachers, the student and the guardian.
-    "records:book": SCHOOL_BOARD | {"gvcn", "gvbm", "hocsinh", "phuhuynh"},
+    # The demo student's book: the school board, the homeroom teacher, the student and the guardian (the record
+    # carries the whole profile, ethnicity included: not for a subject teacher, who sees the class's status).
+    "records:book": SCHOOL_BOARD | {"gvcn", "hocsinh", "phuhuynh"},
     "records:class_records": SCHOOL_BOARD | {"gvcn", "gvbm"},
 }
 API_WRITES = {"records:class_compose", "records:version_pdf", "records:version_json"}

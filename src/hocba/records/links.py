@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from hocba.core.links import PageLink, register_page_links
 from hocba.core.permissions import has_any
-from hocba.records.permissions import may_view_class_records
+from hocba.records.permissions import may_open_book, may_view_class_records
 
 
 def class_links(user, class_group) -> Iterator[PageLink]:
@@ -18,12 +18,9 @@ def class_links(user, class_group) -> Iterator[PageLink]:
 
 
 def student_links(user, student) -> Iterator[PageLink]:
-    """The student's book, for a user who may view the student (the student page checked that).
-
-    The book page shows the records the user's scope reaches, or an empty book to anyone who may view
-    the student, so holding ``records:record:view`` somewhere is all it adds (officers do not).
-    """
-    if has_any(user, "records:record:view"):
+    """The student's book, for a user who may open it (:func:`may_open_book`: the one link of the student page
+    that costs a query — a single object's page, not a list)."""
+    if has_any(user, "records:record:view") and may_open_book(user, student):
         yield PageLink("Xem học bạ", reverse("records:book", args=[student.pk]))
 
 

@@ -25,9 +25,9 @@ def book_get(*, user, student_id: int) -> tuple[Student, list[YearRecord]]:
         student = Student.objects.filter(pk=student_id).first()
         if student is None:
             raise PermissionDeniedError("Không tìm thấy học sinh hoặc bạn không có quyền xem.")
-        from hocba.core.permissions import can
+        from hocba.records.permissions import may_open_book
 
-        if not can(user, "people:student:view", student):
+        if not may_open_book(user, student):
             raise PermissionDeniedError("Không tìm thấy học sinh hoặc bạn không có quyền xem.")
         return student, []
     return records[0].student, records

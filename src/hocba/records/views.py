@@ -11,7 +11,12 @@ from hocba.core.access import forbidden, requires
 from hocba.core.audit import audit_record
 from hocba.org.selectors import class_get
 from hocba.records import archive, selectors, services
-from hocba.records.permissions import may_compose_class, may_view_class_records, offers_record_json
+from hocba.records.permissions import (
+    may_compose_class,
+    may_open_class_books,
+    may_view_class_records,
+    offers_record_json,
+)
 from hocba.verification.services import access_log_read
 
 
@@ -54,14 +59,15 @@ def version_json(request, version_id: int):
     return _download(request, version_id, "json")
 
 
-@requires("records:record:view")
+@requires("records:class:status")
 def class_records(request, class_id: int):
     class_group = class_get(user=request.user, pk=class_id)
     if not may_view_class_records(request.user, class_group):
         return forbidden(request)
     return render(request, "records/class_records.html", {
         "class_group": class_group, "rows": selectors.class_records(class_group=class_group),
-        "may_compose": may_compose_class(request.user, class_group)})
+        "may_compose": may_compose_class(request.user, class_group),
+        "may_open_books": may_open_class_books(request.user, class_group)})
 
 
 @require_POST

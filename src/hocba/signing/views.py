@@ -18,6 +18,7 @@ from hocba.org.models import School
 from hocba.org.selectors import class_get
 from hocba.people.models import ACTIVE_STATUSES, Enrolment, Teacher
 from hocba.records.models import YearRecord
+from hocba.records.permissions import may_open_class_books
 from hocba.signing import batch as batches
 from hocba.signing import pki, services, workflow
 from hocba.signing.models import BackendKind, Certificate, Signature, SignRole, SubjectConfirmation
@@ -86,6 +87,7 @@ def class_page(request, class_id: int):
         "missing_by_subject": sorted(missing.items()),
         "class_group": class_group, "rows": rows,
         "may_confirm": class_group.pk in scope.taught_class_ids,
+        "may_open_books": may_open_class_books(request.user, class_group),
         "may_sign": class_group.pk in scope.homeroom_class_ids,
         "batch": batches.latest_batch(school=class_group.school, class_group=class_group, role=SignRole.HOMEROOM),
         "signed_count": sum(1 for r in rows if any(s.role == SignRole.HOMEROOM for s in r["signatures"])),
