@@ -136,3 +136,23 @@ def test_the_pages_of_a_filtered_audit_log_keep_the_filter(login, city):
                                             "object_id": i, "school_id": school.pk} for i in range(60)])
     page = login("hieutruong").get(reverse("core:audit_list"), {"action": "records:book"}).content.decode()
     assert "action=records%3Abook&amp;page=2" in page
+
+
+def test_the_department_reads_that_a_profile_changed_but_not_the_sensitive_values(login):
+    """Ethnicity, policy category, address… are shown to the school board; the Department's city-wide log
+    names the change (which student, which fields) without the values."""
+    from hocba.people.models import Student
+    from hocba.people.services import student_update
+
+    student = Student.objects.filter(enrolments__class_group__homeroom_teacher__user__username="gvcn").first()
+    from django.contrib.auth import get_user_model
+
+    bgh = get_user_model().objects.get(username="bgh")
+    student_update(student=student, changes={"ethnicity": "Tày", "residence": "Số 47 phố Hàng Bài"}, by=bgh,
+                   expected_version=student.version)
+
+    officer = login("so").get(reverse("core:audit_list") + "?action=people:student:update").content.decode()
+    assert f"Học sinh #{student.pk}" in officer and "Dân tộc" in officer
+    assert "Tày" not in officer and "Số 47 phố Hàng Bài" not in officer and "(ẩn" in officer
+    board = login("hieutruong").get(reverse("core:audit_list") + "?action=people:student:update").content.decode()
+    assert "Tày" in board and "Số 47 phố Hàng Bài" in board

@@ -204,22 +204,44 @@ def _line(key: str, value: Any) -> Line:
     return Line(key, label, text)
 
 
-def change_lines(snapshot: Any) -> list[Line]:
-    """A before/after snapshot as "key: value" lines, in stored order; no lines for an empty one."""
+#: A student's profile values that only a reader of full profiles sees (the masked view shows name, birth date,
+#: sex and MOET code; ethnicity and policy category are sensitive data, SECURITY.md), and a guardian's details.
+PERSONAL_KEYS = frozenset({"personal_id", "birth_place", "ethnicity", "nationality", "policy_category", "residence",
+                           "register_number", "guardian", "relation", "occupation", "phone"})
+#: The actions whose snapshots hold such values.
+PERSONAL_ACTIONS = ("people:student:", "people:guardian:")
+HIDDEN = "(ẩn: chỉ người được xem hồ sơ đầy đủ của học sinh)"
+
+
+def change_lines(snapshot: Any, *, hide_personal: bool = False) -> list[Line]:
+    """A before/after snapshot as "key: value" lines, in stored order; no lines for an empty one.
+    ``hide_personal`` replaces the values of :data:`PERSONAL_KEYS` (the key stays: what changed, not to what)."""
     if snapshot is None or snapshot == {}:
         return []
     if not isinstance(snapshot, dict):
         return [_line("", snapshot)]
-    return [_line(str(key), value) for key, value in snapshot.items()]
+    return [Line(str(key), KEY_LABELS.get(str(key), str(key)), HIDDEN) if hide_personal and key in PERSONAL_KEYS
+            else _line(str(key), value) for key, value in snapshot.items()]
 
 
-def audit_entry_view(entry) -> EntryView:
-    """What the audit page shows of one :class:`~hocba.core.models.AuditEntry`."""
+def audit_entry_view(entry, *, hide_personal: bool = False) -> EntryView:
+    """What the audit page shows of one :class:`~hocba.core.models.AuditEntry`; ``hide_personal`` for a reader
+    who may not see the full profile of the entry's student (see :func:`hides_personal`)."""
+    hide = hide_personal and entry.action.startswith(PERSONAL_ACTIONS)
     return EntryView(
         action_label=action_label(entry.action),
         action_known=entry.action in ACTION_LABELS,
         object_label=object_label(entry.object_type, entry.object_id),
         source_label=SOURCE_LABELS.get(entry.source, entry.source),
-        before=change_lines(entry.before),
-        after=change_lines(entry.after),
+        before=change_lines(entry.before, hide_personal=hide),
+        after=change_lines(entry.after, hide_personal=hide),
     )
+
+
+def full_profile_schools(user) -> frozenset[int]:
+    """The schools where ``user`` reads students' full profiles as the school board: there the audit log shows
+    profile changes in full; anywhere else (the Department's city-wide log, an entry without a school) they are
+    hidden."""
+    from hocba.core.permissions import roles_for, scope_of
+
+    return scope_of(user).schools_for(roles_for(user, "people:student:view_full"))
