@@ -400,6 +400,21 @@ def test_closing_for_the_city_is_the_departments_only(world, inline_tasks):
     assert not ClosingRun.objects.exists()
 
 
+def test_a_form_field_naming_no_object_is_refused_in_vietnamese_not_a_server_error(world, inline_tasks):
+    from hocba.gradebook.models import EditGrant
+
+    principal = client_for(world.hieutruong)
+    grant_url = reverse("gradebook:edit_grant", kwargs={"school_id": world.cls.school_id, "term": 2})
+    page = principal.post(grant_url, {"class_group": "abc", "subject": world.toan.pk, "days": 3,
+                                      "reason": "Bổ sung điểm"}, follow=True)
+    assert page.status_code == 200 and "Lớp không hợp lệ: không có mục nào mang mã &#x27;abc&#x27;" in (
+        page.content.decode())
+    assert not EditGrant.objects.exists()
+    closing = principal.post(reverse("gradebook:closing_start"), {"school": "1x", "period": "hk1"}, follow=True)
+    assert closing.status_code == 200 and "Trường không hợp lệ" in closing.content.decode()
+    assert not ClosingRun.objects.exists()
+
+
 # --- Excel from the pages ------------------------------------------------------------------
 
 def _exported_with(client, url, value: str, *, row: int = 0) -> bytes:

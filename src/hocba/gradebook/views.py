@@ -366,6 +366,18 @@ def _flash_error(request, exc: DomainError) -> None:
     messages.error(request, str(exc))
 
 
+def _posted_object(request, field: str, label: str, queryset):
+    """The object a form field names by its id (None when left empty); a value that is not one of them is
+    refused with a Vietnamese message naming the field (never a server error)."""
+    raw = request.POST.get(field, "").strip()
+    if not raw:
+        return None
+    found = queryset.filter(pk=int(raw)).first() if raw.isdigit() else None
+    if found is None:
+        raise DomainError(f"{label} không hợp lệ: không có mục nào mang mã '{raw}'.")
+    return found
+
+
 @requires("gradebook:school:lock")
 @require_POST
 def school_lock(request, school_id: int, term: int):
@@ -404,16 +416,13 @@ def edit_grant(request, school_id: int, term: int):
     """Cho phép sửa sau hạn: open edits after the data-entry deadline for some days, with a reason."""
     _term(term)
     school = get_object_or_404(School, pk=school_id)
-    class_group = subject = None
-    if request.POST.get("class_group"):
-        class_group = get_object_or_404(ClassGroup, pk=request.POST["class_group"], school=school)
-    if request.POST.get("subject"):
-        subject = get_object_or_404(Subject, pk=request.POST["subject"])
     try:
         days = int(request.POST.get("days") or 0)
     except ValueError:
         days = 0
     try:
+        class_group = _posted_object(request, "class_group", "Lớp", ClassGroup.objects.filter(school=school))
+        subject = _posted_object(request, "subject", "Môn học", Subject.objects.all())
         services.edit_grant_create(school=school, class_group=class_group, subject=subject,
                                    reason=request.POST.get("reason", ""), days=days, by=request.user)
     except DomainError as exc:
@@ -462,10 +471,8 @@ def closing(request):
 @require_POST
 def closing_start(request):
     """Start a background closing of a school (or the city) for a term or the year."""
-    school = None
-    if request.POST.get("school"):
-        school = get_object_or_404(School, pk=request.POST["school"])
     try:
+        school = _posted_object(request, "school", "Trường", School.objects.all())
         run = services.closing_run_start(school=school, period=request.POST.get("period", ""),
                                          by=request.user)
     except DomainError as exc:
