@@ -183,6 +183,17 @@ def school_in_scope(scope: Scope, roles: frozenset[Role], school) -> bool:
     return school.pk in scope.schools_for(roles)
 
 
+def reaches_class(user, perm: str, class_group) -> bool:
+    """May ``user`` do ``perm`` on this class, from their scope alone (no query): as the school board of its
+    school, as its homeroom teacher or as one of its subject teachers — each only where ``perm``'s rule lists
+    that role."""
+    roles = roles_for(user, perm)
+    scope = scope_of(user)
+    return (class_group.school_id in scope.schools_for(roles)
+            or (R.HOMEROOM_TEACHER in roles and class_group.pk in scope.homeroom_class_ids)
+            or (R.SUBJECT_TEACHER in roles and class_group.pk in scope.taught_class_ids))
+
+
 def _school_filter(scope: Scope, roles: frozenset[Role]) -> Q:
     q = _school_q(scope, roles, "", "commune_id", "level")
     if roles & {R.HOMEROOM_TEACHER, R.SUBJECT_TEACHER}:

@@ -11,9 +11,9 @@ from hocba.core.permissions import (
     STAFF_ROLES,
     Scope,
     can,
+    reaches_class,
     register_scope_filter,
     roles_for,
-    scope_of,
 )
 
 R = Role
@@ -55,11 +55,7 @@ def offers_record_json(user) -> bool:
 
 def may_view_class_records(user, class_group) -> bool:
     """The school board, the class's homeroom teacher and its subject teachers see the class's record status."""
-    roles = roles_for(user, "records:class:status")
-    scope = scope_of(user)
-    return (class_group.school_id in scope.schools_for(roles)
-            or (R.HOMEROOM_TEACHER in roles and class_group.pk in scope.homeroom_class_ids)
-            or (R.SUBJECT_TEACHER in roles and class_group.pk in scope.taught_class_ids))
+    return reaches_class(user, "records:class:status", class_group)
 
 
 def may_open_book(user, student) -> bool:
@@ -71,15 +67,9 @@ def may_open_book(user, student) -> bool:
 
 def may_open_class_books(user, class_group) -> bool:
     """The class's students' books (the records themselves): the school board and the class's homeroom teacher."""
-    roles = roles_for(user, "records:record:view")
-    scope = scope_of(user)
-    return (class_group.school_id in scope.schools_for(roles)
-            or (R.HOMEROOM_TEACHER in roles and class_group.pk in scope.homeroom_class_ids))
+    return reaches_class(user, "records:record:view", class_group)
 
 
 def may_compose_class(user, class_group) -> bool:
     """The school board and the class's homeroom teacher compose the class's records."""
-    roles = roles_for(user, "records:record:compose")
-    scope = scope_of(user)
-    return (class_group.school_id in scope.schools_for(roles)
-            or (R.HOMEROOM_TEACHER in roles and class_group.pk in scope.homeroom_class_ids))
+    return reaches_class(user, "records:record:compose", class_group)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hocba.core.models import Role
-from hocba.core.permissions import RULES, roles_for, scope_of
+from hocba.core.permissions import RULES, reaches_class, roles_for, scope_of
 
 R = Role
 RULES.update({
@@ -23,10 +23,7 @@ RULES.update({
 
 def may_view_class(user, class_group) -> bool:
     """A class's signing page: the school board, the class's homeroom teacher and its subject teachers."""
-    roles = roles_for(user, "signing:record:view")
-    scope = scope_of(user)
-    return (class_group.school_id in scope.schools_for(roles) or class_group.pk in scope.homeroom_class_ids
-            or class_group.pk in scope.taught_class_ids)
+    return reaches_class(user, "signing:record:view", class_group)
 
 
 def may_view_school(user, school_id: int) -> bool:
