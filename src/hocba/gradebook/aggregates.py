@@ -94,24 +94,36 @@ def visible_schools(*, user) -> list[School]:
                 .order_by("sort_name"))
 
 
+def class_and_lock_counts(*, year: SchoolYear | None, school_ids: list[int] | None) -> tuple[Counter, Counter]:
+    """The year's classes per school, and its locks per (school, term, level): of these schools, or of the
+    whole city when ``school_ids`` is None. Two queries (the closing page's readiness reads them too)."""
+    where = {"school_year": year} if school_ids is None else {"school_year": year, "school_id__in": school_ids}
+    classes = Counter(dict(ClassGroup.objects.filter(**where).order_by().values_list("school_id")
+                           .annotate(n=Count("id"))))
+    locks = Counter({(school_id, term, level): n for school_id, term, level, n in (
+        GradebookLock.objects.filter(**where).order_by().values_list("school_id", "term", "level")
+        .annotate(n=Count("id")))})
+    return classes, locks
+
+
 def school_summaries(*, schools: list[School], year: SchoolYear | None,
                      period: str = Period.YEAR) -> tuple[list[SchoolSummary], SchoolSummary]:
     """Each school's summary for the year and the closing ``period`` (hk1, hk2, year), and their total."""
     ids = [s.pk for s in schools]
     rows = {s.pk: SchoolSummary(s) for s in schools}
-    classes = ClassGroup.objects.filter(school_year=year, school_id__in=ids)
-    for school_id, n in classes.order_by().values_list("school_id").annotate(n=Count("id")):
+    counted_classes, locks = class_and_lock_counts(year=year, school_ids=ids)
+    for school_id, n in counted_classes.items():
         rows[school_id].classes = n
+    levels = {LockLevel.SUBJECT: "finalised", LockLevel.CLASS: "closed", LockLevel.SCHOOL: "locked"}
+    for (school_id, term, level), n in locks.items():
+        getattr(rows[school_id], levels[level])[term] = n
+    classes = ClassGroup.objects.filter(school_year=year, school_id__in=ids)
     for school_id, n in (Enrolment.objects.filter(class_group__in=classes, status__in=ACTIVE_STATUSES).order_by()
                          .values_list("class_group__school_id").annotate(n=Count("id"))):
         rows[school_id].students = n
     for school_id, n in (TeachingAssignment.objects.filter(class_group__in=classes).order_by()
                          .values_list("class_group__school_id").annotate(n=Count("id"))):
         rows[school_id].sheets = n
-    levels = {LockLevel.SUBJECT: "finalised", LockLevel.CLASS: "closed", LockLevel.SCHOOL: "locked"}
-    for school_id, term, level, n in (GradebookLock.objects.filter(school_year=year, school_id__in=ids).order_by()
-                                      .values_list("school_id", "term", "level").annotate(n=Count("id"))):
-        getattr(rows[school_id], levels[level])[term] = n
     for school_id, learning, conduct, outcome, failed, n in (
             ResultCount.objects.filter(class_group__in=classes, period=period).order_by()
             .values_list("class_group__school_id", "learning", "conduct", "outcome", "failed")
@@ -132,4 +144,4 @@ def school_summaries(*, schools: list[School], year: SchoolYear | None,
     return [rows[s.pk] for s in schools], total
 
 
-__all__ = ["LEVELS", "Results", "SchoolSummary", "school_summaries", "visible_schools"]
+__all__ = ["LEVELS", "Results", "SchoolSummary", "class_and_lock_counts", "school_summaries", "visible_schools"]

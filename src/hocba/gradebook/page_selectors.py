@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 
 from hocba.core.models import Role
 from hocba.core.permissions import roles_for, scope_of
+from hocba.gradebook import aggregates
 from hocba.gradebook.locks import sheet_states
 from hocba.gradebook.models import ClosingRun, GradebookLock, LockLevel, SubjectTermScore
 from hocba.gradebook.sheet import sheet_shape
@@ -121,13 +122,11 @@ def closing_scope(*, user) -> tuple[list[School], bool]:
 def closing_readiness(*, schools: list[School], year: SchoolYear | None, city: bool = False) -> dict[int | None, dict]:
     """How far the classes are before a closing: per school, and for the whole city (key None) when ``city``,
     the number of classes and of classes whose homeroom teacher closed term I and term II, in two queries."""
-    where = {"school_year": year} if city else {"school_year": year, "school_id__in": [s.pk for s in schools]}
-    classes = dict(ClassGroup.objects.filter(**where).values_list("school_id").annotate(n=Count("id"))
-                   .values_list("school_id", "n"))
-    closed: Counter = Counter(GradebookLock.objects.filter(level=LockLevel.CLASS, **where)
-                              .values_list("school_id", "term"))
+    classes, locks = aggregates.class_and_lock_counts(year=year, school_ids=None if city else [s.pk for s in schools])
+    closed = Counter({(school_id, term): n for (school_id, term, level), n in locks.items()
+                      if level == LockLevel.CLASS})
     out: dict[int | None, dict] = {
-        s.pk: {"classes": classes.get(s.pk, 0), "closed": {t: closed[(s.pk, t)] for t in (1, 2)}} for s in schools}
+        s.pk: {"classes": classes[s.pk], "closed": {t: closed[(s.pk, t)] for t in (1, 2)}} for s in schools}
     if city:
         out[None] = {"classes": sum(classes.values()),
                      "closed": {t: sum(n for (_, term), n in closed.items() if term == t) for t in (1, 2)}}
