@@ -15,6 +15,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from hocba.core.permissions import roles_for, scope_of
+
 #: Action tag → what happened, in the words of a principal. Every tag the code writes is listed
 #: (tests/core/test_audit_labels.py checks the source for new ones).
 ACTION_LABELS: dict[str, str] = {
@@ -242,6 +244,4 @@ def full_profile_schools(user) -> frozenset[int]:
     """The schools where ``user`` reads students' full profiles as the school board: there the audit log shows
     profile changes in full; anywhere else (the Department's city-wide log, an entry without a school) they are
     hidden."""
-    from hocba.core.permissions import roles_for, scope_of
-
     return scope_of(user).schools_for(roles_for(user, "people:student:view_full"))

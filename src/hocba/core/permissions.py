@@ -222,12 +222,12 @@ _CURRENT = "enrolments__class_group__school_year__is_current"
 def _live_enrolment() -> Q:
     from django.db.models import Exists, OuterRef
 
-    from hocba.people.models import Enrolment
+    from hocba.people.models import ACTIVE_STATUSES, Enrolment, EnrolmentStatus
 
-    enrolled_now = Exists(Enrolment.objects.filter(student_id=OuterRef("pk"), status__in=("studying", "transferred_in"),
+    enrolled_now = Exists(Enrolment.objects.filter(student_id=OuterRef("pk"), status__in=ACTIVE_STATUSES,
                                                    class_group__school_year__is_current=True))
-    return (Q(**{_CURRENT: True}, enrolments__status__in=("studying", "transferred_in", "dropped_out"))
-            | (Q(**{_CURRENT: True}, enrolments__status="transferred_out") & ~enrolled_now))
+    return (Q(**{_CURRENT: True}, enrolments__status__in=(*ACTIVE_STATUSES, EnrolmentStatus.DROPPED_OUT))
+            | (Q(**{_CURRENT: True}, enrolments__status=EnrolmentStatus.TRANSFERRED_OUT) & ~enrolled_now))
 
 
 def _student_filter(scope: Scope, roles: frozenset[Role]) -> Q:

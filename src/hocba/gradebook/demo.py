@@ -215,8 +215,7 @@ def _seed_school(classes: list[ClassGroup], rng: random.Random, tx_counts: dict)
     if classes:  # every class closed: the principal locks the school's terms
         principal = (RoleAssignment.objects.filter(role=Role.PRINCIPAL, school_id=classes[0].school_id)
                      .values_list("user_id", flat=True).first())
-        locks.extend(_lock(classes[0], term, LockLevel.SCHOOL, None, now, principal, whole_school=True)
-                     for term in (1, 2))
+        locks.extend(_lock(classes[0], term, LockLevel.SCHOOL, None, now, principal) for term in (1, 2))
     n_rows += len(scores)
     _insert_scores(scores)
     HomeroomTermEntry.objects.bulk_create(homeroom, batch_size=BATCH)
@@ -240,10 +239,9 @@ def _insert_scores(rows: list[tuple]) -> None:
             cursor.executemany(sql, rows[start : start + BATCH * 5])
 
 
-def _lock(cg: ClassGroup, term: int, level: str, subject_id: int | None, now, by_id: int | None,
-          whole_school: bool = False) -> GradebookLock:
-    """A lock of ``cg``'s subject, of ``cg``, or (``whole_school``) of ``cg``'s school, for the term."""
-    class_id = None if whole_school else cg.pk
+def _lock(cg: ClassGroup, term: int, level: str, subject_id: int | None, now, by_id: int | None) -> GradebookLock:
+    """A lock of ``cg``'s subject, of ``cg``, or (level school) of ``cg``'s school, for the term."""
+    class_id = None if level == LockLevel.SCHOOL else cg.pk
     key = GradebookLock.make_key(
         year_id=cg.school_year_id, term=term, school_id=cg.school_id, class_id=class_id, subject_id=subject_id
     )
