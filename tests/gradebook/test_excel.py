@@ -358,3 +358,66 @@ def test_text_is_normalised_to_nfc(world):
     ws[f"{columns(ws)['Nhận xét']}{r}"] = unicodedata.normalize("NFD", "Học tốt   môn Toán")
     excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
     assert stored(world, world.students[0], "comment") == unicodedata.normalize("NFC", "Học tốt môn Toán")
+
+
+# --- what changed in the system after the export ------------------------------------------
+
+
+def system_edit(w, student_id, field, raw):
+    """A change made on the web grid by the subject teacher, after the file was exported."""
+    services.score_update(class_group=w.cls, subject=w.toan, student_id=student_id, term=1, field=field, raw=raw,
+                          expected=stored(w, student_id, field), by=w.gvbm)
+
+
+def test_import_keeps_a_mark_corrected_in_the_system_after_the_export(world):
+    fill(world.cls, world.toan, 1)
+    wb = export(world)
+    ws = wb.worksheets[0]
+    cols = columns(ws)
+    a, b = world.students[:2]
+    ws[f"{cols['TX1']}{row_of(ws, a)}"] = "9,5"  # the teacher's work in the file
+    system_edit(world, b, "gk", "2,0")  # meanwhile, a correction on the web
+    report = excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
+    assert stored(world, a, "tx1") == "9.5"
+    assert stored(world, b, "gk") == "2.0"  # not put back to the file's older value
+    assert report.changed_cells == 1
+    old_in_file = ws[f"{cols['GK']}{row_of(ws, b)}"].value
+    assert [(k.row, k.column, k.old, k.new) for k in report.kept] == [(row_of(ws, b), "GK", old_in_file, "2,0")]
+    assert "giữ 2,0" in "\n".join(excel.kept_lines(report))
+
+
+def test_import_of_a_cell_changed_in_both_places_is_refused_naming_the_newer_value(world):
+    fill(world.cls, world.toan, 1)
+    wb = export(world)
+    ws = wb.worksheets[0]
+    cols = columns(ws)
+    a, b = world.students[:2]
+    ws[f"{cols['GK']}{row_of(ws, a)}"] = "9,5"
+    ws[f"{cols['TX1']}{row_of(ws, b)}"] = "4,0"  # a good change: nothing may be saved either
+    system_edit(world, a, "gk", "2,0")
+    before = counts()
+    with pytest.raises(DomainError) as exc:
+        excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
+    assert "chưa lưu gì" in exc.value.message
+    [(where, [reason])] = exc.value.errors.items()
+    assert where == f"Dòng {row_of(ws, a)}, cột giữa kì"
+    assert "trong tệp là '9,5'" in reason and "sửa thành '2,0'" in reason and world.gvbm.username in reason
+    assert counts() == before
+    assert stored(world, a, "gk") == "2.0" and stored(world, b, "tx1") != "4.0"
+
+
+def test_the_same_file_imported_twice_is_harmless_but_not_over_a_later_web_change(world):
+    fill(world.cls, world.toan, 1)
+    wb = export(world)
+    ws = wb.worksheets[0]
+    cols = columns(ws)
+    a = world.students[0]
+    ws[f"{cols['CK']}{row_of(ws, a)}"] = "7,5"
+    excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
+    again = excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
+    assert again.changed_cells == 0 and again.kept == []
+    system_edit(world, a, "ck", "8,0")
+    with pytest.raises(DomainError) as exc:
+        excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
+    assert "sửa thành '8,0'" in next(iter(exc.value.errors.values()))[0]
+    assert stored(world, a, "ck") == "8.0"

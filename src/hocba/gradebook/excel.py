@@ -208,7 +208,7 @@ def sheet_export(*, class_group: ClassGroup, subject: Subject, term: int) -> byt
             "term": term,
             "tx_count": shape.tx_count,
             "mode": shape.mode,
-            "exported_at": timezone.now().isoformat(timespec="seconds"),
+            "exported_at": timezone.now().isoformat(timespec="microseconds"),
         },
     )
     return _to_bytes(wb)
@@ -311,7 +311,9 @@ class CellChange:
 
 @dataclass
 class SheetImportReport:
-    """What an accepted import did: the sheet it named and every changed cell."""
+    """What an accepted import did: the sheet it named, every changed cell, and the cells it left as the
+    system has them because they changed there after the file was exported (``kept``: ``old`` is the
+    file's value, ``new`` the system's)."""
 
     class_group: ClassGroup
     subject: Subject
@@ -319,6 +321,7 @@ class SheetImportReport:
     students: int
     changed_cells: int
     changes: list[CellChange] = field(default_factory=list)
+    kept: list[CellChange] = field(default_factory=list)
 
 
 @dataclass
@@ -327,6 +330,7 @@ class _Meta:
     subject: Subject
     term: int
     tx_count: int
+    exported_at: dt.datetime | None
 
 
 def _refuse(message: str, errors: dict[str, list[str]] | None = None) -> DomainError:
@@ -401,7 +405,18 @@ def _resolve(meta: dict[str, str]) -> _Meta:
         raise _refuse(f"Môn có mã '{meta.get('subject_code', '')}' không có trong danh mục.")
     if term not in (1, 2):
         raise _refuse("Học kì trong phần nhận dạng của tệp không hợp lệ.")
-    return _Meta(class_group=class_group, subject=subject, term=term, tx_count=tx_count)
+    return _Meta(class_group=class_group, subject=subject, term=term, tx_count=tx_count,
+                 exported_at=_exported_at(meta.get("exported_at", "")))
+
+
+def _exported_at(text: str) -> dt.datetime | None:
+    """When the file was exported (the identification's ``exported_at``); None when absent or unreadable,
+    and then the import cannot tell what changed in the system since."""
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if timezone.is_aware(value) else None
 
 
 def _header_key(value) -> str:
@@ -459,7 +474,8 @@ def sheet_import_file(*, fileobj: IO[bytes], by, source: str = Source.IMPORT) ->
     finally:
         wb.close()
     return _import_rows(
-        rows=rows, class_group=cg, subject=subject, term=term, shape=shape, by=by, source=source
+        rows=rows, class_group=cg, subject=subject, term=term, shape=shape, by=by, source=source,
+        exported_at=meta.exported_at,
     )
 
 
@@ -482,6 +498,7 @@ def _import_rows(
     shape: SheetShape,
     by,
     source: str,
+    exported_at: dt.datetime | None = None,
 ) -> SheetImportReport:
     head, columns = _find_header(rows)
     wanted = {f: h for f, h in zip(shape.fields, shape.headers, strict=True)}
@@ -578,6 +595,7 @@ def _import_rows(
             row_labels=labels,
             by=by,
             source=source,
+            exported_at=exported_at,
         )
         history = (
             list(
@@ -603,6 +621,18 @@ def _import_rows(
         for h in history
     ]
     changes.sort(key=lambda c: (c.row, list(wanted.values()).index(c.column)))
+    kept = [
+        CellChange(
+            row=found[code_of[k.student_id]],
+            code=code_of[k.student_id],
+            full_name=enrolled[code_of[k.student_id]].student.full_name,
+            column=wanted[k.field],
+            old=_shown(k.field, k.in_file),
+            new=_shown(k.field, k.current),
+        )
+        for k in result.kept
+    ]
+    kept.sort(key=lambda c: (c.row, list(wanted.values()).index(c.column)))
     return SheetImportReport(
         class_group=class_group,
         subject=subject,
@@ -610,6 +640,7 @@ def _import_rows(
         students=result.students,
         changed_cells=result.changed_cells,
         changes=changes,
+        kept=kept,
     )
 
 
@@ -619,6 +650,17 @@ def _student_code_of(enrolment: Enrolment) -> str:
 
 def _shown(field_name: str, value: str | None) -> str:
     return (value or "") if field_name == "comment" else display(value)
+
+
+def kept_lines(report: SheetImportReport) -> list[str]:
+    """The cells an import left as the system has them, as lines a person can read (empty when none)."""
+    if not report.kept:
+        return []
+    lines = [f"Giữ giá trị mới hơn trên hệ thống cho {len(report.kept)} ô đã được sửa sau khi tệp được xuất "
+             "(giá trị cũ trong tệp không ghi đè):"]
+    lines.extend(f"Dòng {c.row} {c.code} {c.full_name}, {c.column}: giữ {c.new or '(trống)'} "
+                 f"(trong tệp: {c.old or '(trống)'})" for c in report.kept)
+    return lines
 
 
 def report_text(error: DomainError) -> str:

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from hocba.core.audit import audit_record
 from hocba.core.errors import DomainError, PermissionDeniedError, StaleWriteError
+from hocba.gradebook import import_merge
 from hocba.gradebook import permissions as perms
 from hocba.gradebook.locks import edit_block_reason
 from hocba.gradebook.models import (
@@ -132,17 +133,32 @@ def score_update(*, class_group: ClassGroup, subject: Subject, student_id: int, 
 
 
 @dataclass(frozen=True)
+class KeptCell:
+    """A cell the import left as the system has it: changed there after the file was exported."""
+
+    student_id: int
+    field: str
+    in_file: str | None
+    current: str | None
+
+
+@dataclass(frozen=True)
 class ImportReport:
     changed_cells: int
     students: int
+    kept: tuple[KeptCell, ...] = ()
 
 
 def sheet_import(*, class_group: ClassGroup, subject: Subject, term: int, rows: dict[int, dict[str, object]],
-                 row_labels: dict[int, str], by, source: str = Source.IMPORT) -> ImportReport:
+                 row_labels: dict[int, str], by, source: str = Source.IMPORT,
+                 exported_at: dt.datetime | None = None) -> ImportReport:
     """Import a whole sheet, all or nothing: every bad cell is reported (row, column, reason).
 
     ``rows`` maps student id → {field: raw value}; ``row_labels`` maps student id → "dòng 7"
-    (how the person finds the cell in their file).
+    (how the person finds the cell in their file). ``exported_at``, when the file was exported from the
+    system, protects what changed since: each cell is merged by :func:`import_merge.decide` — a cell
+    only the system changed keeps its newer value (reported in ``kept``), and a cell changed on both
+    sides refuses the whole import, naming the newer value, who set it and when.
     """
     if not perms.may_edit_sheet(by, class_group, subject.pk):
         raise PermissionDeniedError("Chỉ giáo viên dạy môn này ở lớp này được nhập điểm.")
@@ -179,16 +195,27 @@ def sheet_import(*, class_group: ClassGroup, subject: Subject, term: int, rows: 
         # those rows too (blocking every other write of the class); by student id only the score rows are locked.
         existing = {r.student_id: r for r in SubjectTermScore.objects.select_for_update().filter(
             class_group=class_group, subject=subject, term=term, student_id__in=list(parsed)).order_by("student_id")}
+        since = _changes_since(existing.values(), exported_at)
+        base = import_merge.values_at_export([(c.row_id, c.field, c.old) for c in since])
         history: list[ScoreChange] = []
         to_create, to_update = [], []
         pending: list[tuple[SubjectTermScore, str, str | None, str | None]] = []
+        kept: list[KeptCell] = []
+        conflicts: dict[str, list[str]] = {}
         for student_id, cells in parsed.items():
             row = existing.get(student_id) or SubjectTermScore(class_group=class_group, subject=subject, term=term,
                                                                student_id=student_id, tx=[])
             touched = False
             for field, value in cells.items():
                 old = row.cell(field)
-                if old != value:
+                decision = import_merge.decide(base=base.get((row.pk, field), old), incoming=value, current=old)
+                if decision is import_merge.Decision.KEEP:
+                    kept.append(KeptCell(student_id, field, value, old))
+                elif decision is import_merge.Decision.CONFLICT:
+                    last = next(c for c in reversed(since) if c.row_id == row.pk and c.field == field)
+                    conflicts.setdefault(f"{row_labels.get(student_id, student_id)}, cột {field_label(field)}",
+                                         []).append(_conflict_text(field, value, old, last))
+                elif decision is import_merge.Decision.APPLY:
                     _set_cell(row, field, value, shape)
                     pending.append((row, field, old, value))
                     touched = True
@@ -196,6 +223,11 @@ def sheet_import(*, class_group: ClassGroup, subject: Subject, term: int, rows: 
                 row.version += 1
                 row.updated_at = now
                 (to_update if row.pk else to_create).append(row)
+        if conflicts:
+            raise StaleWriteError(
+                f"Tệp chưa được nhập, chưa lưu gì: {len(conflicts)} ô đã được sửa trên hệ thống sau khi tệp được "
+                "xuất, và tệp ghi giá trị khác. Hãy xuất lại sổ điểm (có giá trị mới nhất) rồi nhập lại phần "
+                "của mình, hoặc sửa các ô này trong tệp cho khớp.", conflicts)
         SubjectTermScore.objects.bulk_create(to_create)
         SubjectTermScore.objects.bulk_update(to_update, ["tx", "gk", "ck", "comment", "version", "updated_at"])
         for row, field, old, value in pending:
@@ -206,7 +238,26 @@ def sheet_import(*, class_group: ClassGroup, subject: Subject, term: int, rows: 
         audit_record(actor=by, action="gradebook:sheet:import", object_type="class", object_id=class_group.pk,
                      school_id=class_group.school_id, source=source,
                      after={"subject": subject.code, "term": term, "changed_cells": changed})
-    return ImportReport(changed_cells=changed, students=len(parsed))
+    return ImportReport(changed_cells=changed, students=len(parsed), kept=tuple(kept))
+
+
+def _changes_since(rows, exported_at: dt.datetime | None) -> list[ScoreChange]:
+    """The rows' cell changes made after the export, oldest first (none when the export time is unknown)."""
+    ids = [r.pk for r in rows]
+    if exported_at is None or not ids:
+        return []
+    return list(ScoreChange.objects.filter(row_id__in=ids, at__gt=exported_at).order_by("at", "id")
+                .only("row_id", "field", "old", "new", "by_label", "at"))
+
+
+def _conflict_text(field: str, in_file: str | None, current: str | None, last: ScoreChange) -> str:
+    def shown(value: str | None) -> str:
+        text = (value or "") if field == "comment" else display(value)
+        return f"'{text}'" if text else "trống"
+
+    at = timezone.localtime(last.at)
+    return (f"trong tệp là {shown(in_file)}, nhưng trên hệ thống ô đã được sửa thành {shown(current)} "
+            f"({last.by_label or 'không rõ người sửa'}, {at:%H:%M %d/%m/%Y}) sau khi tệp được xuất.")
 
 
 def homeroom_update(*, class_group: ClassGroup, student_id: int, term: int, field: str, raw, expected,

@@ -252,6 +252,9 @@ def sheet_import(request, class_id: int, subject_id: int, term: int):
         return render(request, "gradebook/sheet.html", context, status=422)
     messages.success(request, f"Đã nhập từ Excel: {report.changed_cells} ô thay đổi, "
                               f"{report.students} học sinh.")
+    kept = excel.kept_lines(report)
+    if kept:
+        messages.warning(request, " ".join([kept[0], "; ".join(kept[1:6]) + ("…" if len(kept) > 6 else "")]))
     return redirect("gradebook:sheet", class_id=class_id, subject_id=subject_id, term=term)
 
 

@@ -232,6 +232,8 @@ class Command(BaseCommand):
                 f"  Dòng {c.row} {c.code} {c.full_name}, {c.column}: "
                 f"{c.old or '(trống)'} → {c.new or '(trống)'}"
             )
+        for i, line in enumerate(excel.kept_lines(report)):
+            self.stdout.write(line if i == 0 else f"  {line}")
 
     def do_close(self, *, school=None, all=False, period, as_user=None, **_):
         target = None
