@@ -6,12 +6,13 @@ import io
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 
 from hocba.core.errors import DomainError, PermissionDeniedError
 from hocba.gradebook import excel, services
 from hocba.gradebook.models import ScoreChange, Source, SubjectTermScore
 from hocba.gradebook.sheet import sheet_shape
-from hocba.gradebook.values import parse_score
+from hocba.gradebook.values import CellError, parse_score
 from hocba.org.models import ClassGroup
 from hocba.people.models import Student
 from tests.gradebook.gb_world import (  # noqa: F401 — fixtures
@@ -406,7 +407,7 @@ def test_import_of_a_cell_changed_in_both_places_is_refused_naming_the_newer_val
     assert stored(world, a, "gk") == "2.0" and stored(world, b, "tx1") != "4.0"
 
 
-def test_the_same_file_imported_twice_is_harmless_but_not_over_a_later_web_change(world):
+def test_the_same_file_imported_twice_is_harmless_and_keeps_a_later_web_change(world):
     fill(world.cls, world.toan, 1)
     wb = export(world)
     ws = wb.worksheets[0]
@@ -417,7 +418,91 @@ def test_the_same_file_imported_twice_is_harmless_but_not_over_a_later_web_chang
     again = excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
     assert again.changed_cells == 0 and again.kept == []
     system_edit(world, a, "ck", "8,0")
+    third = excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
+    assert stored(world, a, "ck") == "8.0"
+    assert third.changed_cells == 0 and [(k.column, k.old, k.new) for k in third.kept] == [("CK", "7,5", "8,0")]
+
+
+def test_a_file_imported_then_worked_on_again_imports_again_without_a_new_export(world):
+    fill(world.cls, world.toan, 1)
+    wb = export(world)
+    ws = wb.worksheets[0]
+    cols = columns(ws)
+    a, b = world.students[:2]
+    ws[f"{cols['TX1']}{row_of(ws, a)}"] = "6,0"
+    excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
+    system_edit(world, b, "gk", "2,0")  # a colleague's correction between the two imports
+    ws[f"{cols['TX1']}{row_of(ws, a)}"] = "6,5"  # more work in the same file
+    report = excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
+    assert stored(world, a, "tx1") == "6.5"
+    assert stored(world, b, "gk") == "2.0"
+    assert [(k.column, k.new) for k in report.kept] == [("GK", "2,0")]
+    another = export(world)  # another export of the sheet is another file: the first one's import is not its own
+    ws2 = another.worksheets[0]
+    ws2[f"{cols['TX1']}{row_of(ws2, a)}"] = "3,0"
+    system_edit(world, a, "tx1", "7,0")
+    with pytest.raises(DomainError):
+        excel.sheet_import_file(fileobj=to_bytes(another), by=world.gvbm)
+
+
+# --- sheets edited in ways that would lose marks ------------------------------------------
+
+
+def test_a_header_named_twice_is_refused_naming_both_columns(world):
+    fill(world.cls, world.toan, 1)
+    wb = export(world)
+    ws = wb.worksheets[0]
+    cols = columns(ws)
+    extra = get_column_letter(ws.max_column + 1)
+    ws[f"{extra}{HEAD}"] = "TX1"
+    ws[f"{extra}{HEAD + 1}"] = "9,0"
+    before = counts()
     with pytest.raises(DomainError) as exc:
         excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
-    assert "sửa thành '8,0'" in next(iter(exc.value.errors.values()))[0]
-    assert stored(world, a, "ck") == "8.0"
+    assert exc.value.errors == {"Cột TX1": [f"xuất hiện 2 lần ({cols['TX1']}, {extra})."]}
+    assert counts() == before
+
+
+def test_marks_in_a_score_column_the_subject_does_not_have_are_refused(world):
+    fill(world.cls, world.toan, 1)
+    wb = export(world)
+    ws = wb.worksheets[0]
+    extra = get_column_letter(ws.max_column + 1)
+    ws[f"{extra}{HEAD}"] = "TX9"
+    ws[f"{extra}{HEAD + 2}"] = "9,0"
+    with pytest.raises(DomainError) as exc:
+        excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
+    assert list(exc.value.errors) == ["Cột TX9"]
+    ws[f"{extra}{HEAD + 2}"] = None  # an empty stray column, or a column of the teacher's own notes, is harmless
+    ws[f"{get_column_letter(ws.max_column + 1)}{HEAD}"] = "Ghi chú riêng"
+    assert excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm).changed_cells == 0
+
+
+def test_a_formula_excel_never_computed_is_refused_instead_of_clearing_the_mark(world):
+    fill(world.cls, world.toan, 1)
+    wb = export(world)
+    ws = wb.worksheets[0]
+    cols = columns(ws)
+    r = row_of(ws, world.students[0])
+    ws[f"{cols['TX1']}{r}"] = "=7+1"  # written by a program: no value cached
+    before = stored(world, world.students[0], "tx1")
+    with pytest.raises(DomainError) as exc:
+        excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
+    assert exc.value.errors == {f"Ô {cols['TX1']}{r}": ["Công thức chưa có giá trị."]}
+    assert stored(world, world.students[0], "tx1") == before
+
+
+def test_a_sheet_added_in_front_does_not_hide_the_gradebook_sheet(world):
+    wb = export(world)
+    ws = wb.worksheets[0]
+    cols = columns(ws)
+    wb.create_sheet("Ghi chép", 0)["A1"] = "nháp của giáo viên"
+    ws[f"{cols['GK']}{row_of(ws, world.students[0])}"] = 8.200000000000001  # a formula's result, shown as 8,2
+    excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
+    assert stored(world, world.students[0], "gk") == "8.2"
+
+
+@pytest.mark.parametrize("typed", ["1e1", "1_0", "NaN", "Infinity", "8..5"])
+def test_text_that_python_reads_as_a_number_is_not_a_mark(typed):
+    with pytest.raises(CellError, match="không phải là điểm số"):
+        parse_score(typed)

@@ -25,6 +25,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
+import re
+import uuid
 import zipfile
 from copy import copy
 from dataclasses import dataclass, field
@@ -63,6 +66,8 @@ CODE_HEADER = "Mã học sinh"
 NAME_HEADER = "Họ và tên"
 COMMENT_HEADER = "Nhận xét"
 TEXT = "@"
+#: Headers of score columns (casefolded): one that is not in the subject's sheet holds marks nobody would store.
+_SCORE_HEADER = re.compile(r"tx ?\d+|đđgtx ?\d+|gk|ck|đđggk|đđgck")
 
 _THIN = Side(style="thin", color="999999")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -209,6 +214,7 @@ def sheet_export(*, class_group: ClassGroup, subject: Subject, term: int) -> byt
             "tx_count": shape.tx_count,
             "mode": shape.mode,
             "exported_at": timezone.now().isoformat(timespec="microseconds"),
+            "file_id": uuid.uuid4().hex,
         },
     )
     return _to_bytes(wb)
@@ -331,6 +337,7 @@ class _Meta:
     term: int
     tx_count: int
     exported_at: dt.datetime | None
+    file_id: str
 
 
 def _refuse(message: str, errors: dict[str, list[str]] | None = None) -> DomainError:
@@ -338,6 +345,11 @@ def _refuse(message: str, errors: dict[str, list[str]] | None = None) -> DomainE
 
 
 def _load(fileobj: IO[bytes]):
+    """The workbook with the values Excel computed (formulas as their last results), or a refusal."""
+    return _open(_read(fileobj), data_only=True)
+
+
+def _read(fileobj: IO[bytes]) -> bytes:
     data = fileobj.read()
     if not data:
         raise _refuse("Tệp rỗng: không có gì để nhập.")
@@ -348,8 +360,12 @@ def _load(fileobj: IO[bytes]):
             "Tệp không phải là tệp Excel .xlsx. Hãy dùng tệp sổ điểm xuất từ hệ thống "
             "(nếu tệp là .xls hoặc .csv, mở bằng Excel rồi lưu lại dạng .xlsx)."
         )
+    return data
+
+
+def _open(data: bytes, *, data_only: bool):
     try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
         raise _refuse("Không đọc được tệp Excel (.xlsx): tệp bị hỏng hoặc không phải sổ điểm.") from exc
 
@@ -406,7 +422,7 @@ def _resolve(meta: dict[str, str]) -> _Meta:
     if term not in (1, 2):
         raise _refuse("Học kì trong phần nhận dạng của tệp không hợp lệ.")
     return _Meta(class_group=class_group, subject=subject, term=term, tx_count=tx_count,
-                 exported_at=_exported_at(meta.get("exported_at", "")))
+                 exported_at=_exported_at(meta.get("exported_at", "")), file_id=meta.get("file_id", "")[:32])
 
 
 def _exported_at(text: str) -> dt.datetime | None:
@@ -423,12 +439,12 @@ def _header_key(value) -> str:
     return nfc(str(value)).casefold() if value is not None else ""
 
 
-def _raw(value, where: str) -> object:
+def _raw(value) -> object:
     """A cell as the service takes it: text NFC-normalised, numbers as their shortest decimal text."""
     if value is None:
         return None
     if isinstance(value, bool):
-        raise CellError(f"{where}: giá trị TRUE/FALSE không phải là điểm.")
+        raise CellError("Giá trị TRUE/FALSE không phải là điểm.")
     if isinstance(value, dt.datetime | dt.date | dt.time):
         raise CellError(
             "Excel đã tự đổi giá trị thành ngày tháng; hãy định dạng ô là Văn bản (Text) rồi nhập "
@@ -436,8 +452,11 @@ def _raw(value, where: str) -> object:
         )
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, float):
-        return repr(value)  # shortest text that reads back as the same float: 8.5 → "8.5"
+    if isinstance(value, float) and math.isfinite(value):
+        tenths = round(value * 10)
+        if abs(value * 10 - tenths) < 1e-6:  # 8.200000000000001 (a formula's binary float) is the 8,2 Excel shows
+            return f"{tenths / 10:.1f}"
+        return repr(value)  # shortest text that reads back as the same float: 8.55 → "8.55", refused
     return nfc(str(value))
 
 
@@ -453,7 +472,8 @@ def sheet_identify(*, fileobj: IO[bytes]) -> tuple[ClassGroup, Subject, int]:
 
 def sheet_import_file(*, fileobj: IO[bytes], by, source: str = Source.IMPORT) -> SheetImportReport:
     """Import an exported subject sheet; all or nothing. Raises DomainError (Vietnamese) when refused."""
-    wb = _load(fileobj)
+    data = _read(fileobj)
+    wb = _open(data, data_only=True)
     try:
         meta = _resolve(_read_meta(wb))
         cg, subject, term = meta.class_group, meta.subject, meta.term
@@ -467,26 +487,77 @@ def sheet_import_file(*, fileobj: IO[bytes], by, source: str = Source.IMPORT) ->
                 f"Tệp có {meta.tx_count} cột điểm thường xuyên nhưng môn {subject.name} lớp {cg.name} "
                 f"cần {shape.tx_count}; hãy xuất lại sổ điểm."
             )
-        main = wb[wb.sheetnames[0]] if wb.sheetnames[0] != META_SHEET else None
-        if main is None:
-            raise _refuse("Tệp không có trang sổ điểm.")
-        rows = list(main.iter_rows(max_row=MAX_ROWS + 50, values_only=True))
+        title, rows = _main_sheet(wb)
     finally:
         wb.close()
+    _refuse_uncomputed_formulas(data, title, rows)
     return _import_rows(
         rows=rows, class_group=cg, subject=subject, term=term, shape=shape, by=by, source=source,
         exported_at=meta.exported_at,
+        file_id=meta.file_id,
     )
+
+
+def _main_sheet(wb) -> tuple[str, list[tuple]]:
+    """(title, rows) of the sheet with the students: the first sheet that has the header row (a teacher may
+    have added a sheet of their own in front of it)."""
+    sheets = [name for name in wb.sheetnames if name != META_SHEET]
+    if not sheets:
+        raise _refuse("Tệp không có trang sổ điểm.")
+    for name in sheets:
+        rows = list(wb[name].iter_rows(max_row=MAX_ROWS + 50, values_only=True))
+        if _header_index(rows) is not None:
+            return name, rows
+    return sheets[0], list(wb[sheets[0]].iter_rows(max_row=MAX_ROWS + 50, values_only=True))
+
+
+def _refuse_uncomputed_formulas(data: bytes, title: str, rows: list[tuple]) -> None:
+    """A formula Excel never computed (a file written by a program) reads as empty: it would clear the mark.
+    Refuse it, naming the cells, rather than store what nobody saw."""
+    if not any(v is None for row in rows for v in row):
+        return
+    wb = _open(data, data_only=False)
+    try:
+        formulas = list(wb[title].iter_rows(max_row=len(rows), values_only=True))
+    finally:
+        wb.close()
+    cells = [f"{get_column_letter(c + 1)}{r + 1}" for r, row in enumerate(formulas) for c, v in enumerate(row)
+             if isinstance(v, str) and v.startswith("=") and (c >= len(rows[r]) or rows[r][c] is None)]
+    if cells:
+        raise _refuse(
+            "Tệp có ô chứa công thức chưa được Excel tính ra giá trị, nên không biết điểm là bao nhiêu; chưa lưu "
+            "gì. Hãy mở tệp bằng Excel và lưu lại (hoặc nhập giá trị thay cho công thức).",
+            {f"Ô {cell}": ["Công thức chưa có giá trị."] for cell in cells[:50]})
+
+
+def _header_index(rows: list[tuple]) -> int | None:
+    for index, row in enumerate(rows[:30]):
+        if _header_key(CODE_HEADER) in (_header_key(v) for v in row):
+            return index
+    return None
 
 
 def _find_header(rows: list[tuple]) -> tuple[int, dict[str, int]]:
-    for index, row in enumerate(rows[:30]):
-        keys = [_header_key(v) for v in row]
-        if _header_key(CODE_HEADER) in keys:
-            return index, {k: i for i, k in enumerate(keys) if k}
-    raise _refuse(
-        f"Không tìm thấy dòng tiêu đề có cột '{CODE_HEADER}': trang sổ điểm trống hoặc đã bị sửa mẫu."
-    )
+    """(index of the header row, header key → column index); refuses a header that names a column twice."""
+    index = _header_index(rows)
+    if index is None:
+        raise _refuse(
+            f"Không tìm thấy dòng tiêu đề có cột '{CODE_HEADER}': trang sổ điểm trống hoặc đã bị sửa mẫu."
+        )
+    columns: dict[str, int] = {}
+    twice: dict[str, list[str]] = {}
+    for i, value in enumerate(rows[index]):
+        key = _header_key(value)
+        if not key:
+            continue
+        if key in columns:
+            twice.setdefault(str(value).strip(), [get_column_letter(columns[key] + 1)]).append(get_column_letter(i + 1))
+        else:
+            columns[key] = i
+    if twice:
+        raise _refuse("Dòng tiêu đề có cột trùng tên, nên không biết lấy điểm ở cột nào; chưa lưu gì.",
+                      {f"Cột {name}": [f"xuất hiện {len(at)} lần ({', '.join(at)})."] for name, at in twice.items()})
+    return index, columns
 
 
 def _import_rows(
@@ -499,6 +570,7 @@ def _import_rows(
     by,
     source: str,
     exported_at: dt.datetime | None = None,
+    file_id: str = "",
 ) -> SheetImportReport:
     head, columns = _find_header(rows)
     wanted = {f: h for f, h in zip(shape.fields, shape.headers, strict=True)}
@@ -506,6 +578,15 @@ def _import_rows(
     missing_cols = [h for h in [CODE_HEADER, *wanted.values()] if _header_key(h) not in columns]
     if missing_cols:
         raise _refuse("Trang sổ điểm thiếu cột: " + ", ".join(missing_cols) + ". Hãy xuất lại sổ điểm.")
+    known = {_header_key(h) for h in wanted.values()}
+    strays = [rows[head][i] for key, i in columns.items() if _SCORE_HEADER.fullmatch(key) and key not in known
+              and any(i < len(row) and row[i] not in (None, "") for row in rows[head + 1:])]
+    if strays:
+        raise _refuse(
+            f"Tệp có điểm ở cột không thuộc sổ điểm môn {subject.name} lớp {class_group.name} (môn có "
+            f"{shape.tx_count} cột điểm thường xuyên); chưa lưu gì.",
+            {f"Cột {str(name).strip()}": ["Không có cột này trong sổ điểm: điểm trong cột sẽ không được lưu. "
+                                          "Hãy chuyển điểm sang đúng cột rồi nhập lại."] for name in strays})
     code_col = columns[_header_key(CODE_HEADER)]
     name_col = columns.get(_header_key(NAME_HEADER))
     field_cols = {f: columns[_header_key(h)] for f, h in wanted.items()}
@@ -545,7 +626,7 @@ def _import_rows(
             letter = get_column_letter(field_cols[f] + 1)
             where = f"Dòng {excel_row}, cột {letter} ({wanted[f]})"
             try:
-                raw[f] = _raw(value, where)
+                raw[f] = _raw(value)
                 if f == "comment":
                     if raw[f] is not None and len(str(raw[f])) > 1000:
                         raise CellError("Nhận xét dài quá 1000 ký tự.")
@@ -596,6 +677,7 @@ def _import_rows(
             by=by,
             source=source,
             exported_at=exported_at,
+            file_id=file_id,
         )
         history = (
             list(

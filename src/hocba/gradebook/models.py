@@ -74,6 +74,9 @@ class ScoreChange(models.Model):
     by_label = models.CharField(max_length=150, blank=True)
     at = models.DateTimeField(db_index=True)
     source = models.CharField(_("nguồn"), max_length=10, choices=Source.choices)
+    # An import's changes carry the id of the exported file they came from, so that importing the same file
+    # again (after more work in it) does not take its own earlier changes for someone else's.
+    file_id = models.CharField(_("mã tệp xuất"), max_length=32, blank=True, default="")
 
     class Meta:
         verbose_name = _("lịch sử sửa điểm")

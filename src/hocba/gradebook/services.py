@@ -151,14 +151,16 @@ class ImportReport:
 
 def sheet_import(*, class_group: ClassGroup, subject: Subject, term: int, rows: dict[int, dict[str, object]],
                  row_labels: dict[int, str], by, source: str = Source.IMPORT,
-                 exported_at: dt.datetime | None = None) -> ImportReport:
+                 exported_at: dt.datetime | None = None, file_id: str = "") -> ImportReport:
     """Import a whole sheet, all or nothing: every bad cell is reported (row, column, reason).
 
     ``rows`` maps student id → {field: raw value}; ``row_labels`` maps student id → "dòng 7"
     (how the person finds the cell in their file). ``exported_at``, when the file was exported from the
     system, protects what changed since: each cell is merged by :func:`import_merge.decide` — a cell
     only the system changed keeps its newer value (reported in ``kept``), and a cell changed on both
-    sides refuses the whole import, naming the newer value, who set it and when.
+    sides refuses the whole import, naming the newer value, who set it and when. ``file_id`` names the
+    exported file: the changes of earlier imports of the same file are the file's own, not someone else's
+    (a teacher may import, work on in the same file, and import it again).
     """
     if not perms.may_edit_sheet(by, class_group, subject.pk):
         raise PermissionDeniedError("Chỉ giáo viên dạy môn này ở lớp này được nhập điểm.")
@@ -195,7 +197,7 @@ def sheet_import(*, class_group: ClassGroup, subject: Subject, term: int, rows: 
         # those rows too (blocking every other write of the class); by student id only the score rows are locked.
         existing = {r.student_id: r for r in SubjectTermScore.objects.select_for_update().filter(
             class_group=class_group, subject=subject, term=term, student_id__in=list(parsed)).order_by("student_id")}
-        since = _changes_since(existing.values(), exported_at)
+        since = _changes_since(existing.values(), exported_at, file_id)
         base = import_merge.values_at_export([(c.row_id, c.field, c.old) for c in since])
         history: list[ScoreChange] = []
         to_create, to_update = [], []
@@ -232,7 +234,7 @@ def sheet_import(*, class_group: ClassGroup, subject: Subject, term: int, rows: 
         SubjectTermScore.objects.bulk_update(to_update, ["tx", "gk", "ck", "comment", "version", "updated_at"])
         for row, field, old, value in pending:
             history.append(ScoreChange(row=row, field=field, old=old, new=value, by=by, by_label=by.get_username(),
-                                       at=now, source=source))
+                                       at=now, source=source, file_id=file_id))
         ScoreChange.objects.bulk_create(history)
         changed = len(history)
         audit_record(actor=by, action="gradebook:sheet:import", object_type="class", object_id=class_group.pk,
@@ -241,13 +243,16 @@ def sheet_import(*, class_group: ClassGroup, subject: Subject, term: int, rows: 
     return ImportReport(changed_cells=changed, students=len(parsed), kept=tuple(kept))
 
 
-def _changes_since(rows, exported_at: dt.datetime | None) -> list[ScoreChange]:
-    """The rows' cell changes made after the export, oldest first (none when the export time is unknown)."""
+def _changes_since(rows, exported_at: dt.datetime | None, file_id: str) -> list[ScoreChange]:
+    """The rows' cell changes made after the export, oldest first, but those of imports of the same file
+    (none when the export time is unknown)."""
     ids = [r.pk for r in rows]
     if exported_at is None or not ids:
         return []
-    return list(ScoreChange.objects.filter(row_id__in=ids, at__gt=exported_at).order_by("at", "id")
-                .only("row_id", "field", "old", "new", "by_label", "at"))
+    changes = ScoreChange.objects.filter(row_id__in=ids, at__gt=exported_at)
+    if file_id:
+        changes = changes.exclude(file_id=file_id)
+    return list(changes.order_by("at", "id").only("row_id", "field", "old", "new", "by_label", "at"))
 
 
 def _conflict_text(field: str, in_file: str | None, current: str | None, last: ScoreChange) -> str:

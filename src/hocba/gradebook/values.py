@@ -6,6 +6,7 @@ Comment-assessed subjects: ``Đ`` (Đạt) or ``CĐ`` (Chưa đạt); ``D``/``CD
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 COMMENT_ALIASES = {"đ": "Đ", "d": "Đ", "đạt": "Đ", "dat": "Đ", "cđ": "CĐ", "cd": "CĐ", "chưa đạt": "CĐ",
@@ -13,6 +14,10 @@ COMMENT_ALIASES = {"đ": "Đ", "d": "Đ", "đạt": "Đ", "dat": "Đ", "cđ": "C
 CONDUCT_ALIASES = {"t": "Tốt", "tốt": "Tốt", "tot": "Tốt", "k": "Khá", "khá": "Khá", "kha": "Khá",
                    "đ": "Đạt", "d": "Đạt", "đạt": "Đạt", "dat": "Đạt", "cđ": "Chưa đạt", "cd": "Chưa đạt",
                    "chưa đạt": "Chưa đạt", "chua dat": "Chưa đạt"}
+
+
+#: A score as typed, once its comma is a dot: digits, at most one decimal point (the sign is judged by the scale).
+_DECIMAL = re.compile(r"[+-]?\d+(\.\d*)?|[+-]?\.\d+")
 
 
 class CellError(ValueError):
@@ -26,6 +31,8 @@ def parse_score(raw: str | int | float | Decimal | None) -> str | None:
     text = str(raw).strip().replace(",", ".")
     if text == "":
         return None
+    if not _DECIMAL.fullmatch(text):  # Decimal alone would also take "1e1", "1_0", "NaN", "Infinity"
+        raise CellError(f"'{raw}' không phải là điểm số (ví dụ hợp lệ: 8,5).")
     try:
         value = Decimal(text)
     except InvalidOperation as exc:
