@@ -156,3 +156,20 @@ def test_the_department_reads_that_a_profile_changed_but_not_the_sensitive_value
     assert "Tày" not in officer and "Số 47 phố Hàng Bài" not in officer and "(ẩn" in officer
     board = login("hieutruong").get(reverse("core:audit_list") + "?action=people:student:update").content.decode()
     assert "Tày" in board and "Số 47 phố Hàng Bài" in board
+
+
+def test_the_department_reads_that_a_mark_changed_but_not_the_mark(login):
+    """Officers read aggregates, not individual scores (issue 4): the city-wide log says which cell of which
+    sheet changed; the principal of the school reads the values."""
+    from hocba.core.models import RoleAssignment
+
+    school_id = RoleAssignment.objects.get(user__username="hieutruong", role="principal").school_id
+    audit_record(actor=None, action="gradebook:score:update", object_type="score", object_id=3002,
+                 school_id=school_id, before={"field": "gk", "value": "8.0"}, after={"field": "gk", "value": "2.0"})
+    audit_record(actor=None, action="gradebook:homeroom:update", object_type="homeroom_entry", object_id=7,
+                 school_id=school_id, before={"comment": "Chăm ngoan, tiến bộ"}, after={"comment": "Cần cố gắng"})
+    officer = login("so").get(reverse("core:audit_list") + "?action=gradebook:").content.decode()
+    assert "Điểm #3002" in officer and "(ẩn: chỉ người được xem sổ điểm" in officer
+    assert "8,0" not in officer and "2,0" not in officer and "Cần cố gắng" not in officer
+    board = login("hieutruong").get(reverse("core:audit_list") + "?action=gradebook:").content.decode()
+    assert "2,0" in board and "Cần cố gắng" in board and "ĐĐGgk (giữa kì)" in board

@@ -97,7 +97,7 @@ KEY_LABELS: dict[str, str] = {
     "name": "Tên", "code": "Mã", "grade": "Khối", "school_year": "Năm học", "serial": "Số hiệu",
     "not_after": "Hiệu lực đến", "expires_at": "Hết hạn", "field": "Mục", "value": "Giá trị",
     "guardian": "Họ và tên", "relation": "Quan hệ", "occupation": "Nghề nghiệp", "entries": "Số mục",
-    "teacher": "Giáo viên", "to": "Thành", "changed_cells": "Số ô thay đổi", "full_name": "Họ và tên",
+    "teacher": "Giáo viên", "to": "Xuất tới", "changed_cells": "Số ô thay đổi", "full_name": "Họ và tên",
     "personal_id": "Số định danh cá nhân", "moet_code": "Mã học sinh", "birth_date": "Ngày sinh",
     "birth_place": "Nơi sinh", "sex": "Giới tính", "ethnicity": "Dân tộc", "nationality": "Quốc tịch",
     "policy_category": "Đối tượng", "residence": "Chỗ ở hiện tại", "register_number": "Số đăng bộ",
@@ -118,7 +118,14 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "role": {"homeroom": "Giáo viên chủ nhiệm", "principal": "Hiệu trưởng", "seal": "Con dấu nhà trường"},
     "relation": {"father": "Cha", "mother": "Mẹ", "guardian": "Người giám hộ"},
     "sex": {"M": "Nam", "F": "Nữ"},
+    "to": {"web": "tải về từ trang web"},
+    "field": {"gk": "ĐĐGgk (giữa kì)", "ck": "ĐĐGck (cuối kì)", "comment": "nhận xét", "conduct": "rèn luyện",
+              "absent_excused": "nghỉ có phép", "absent_unexcused": "nghỉ không phép",
+              **{f"tx{n}": f"ĐĐGtx {n}" for n in range(1, 10)}},
 }
+#: Keys whose value is a stored mark ("8.5"), shown as teachers write it ("8,5").
+SCORE_KEYS = frozenset({"value"})
+_STORED_SCORE = re.compile(r"\d{1,2}\.\d")
 
 SHORT_TEXT = 160  # characters of a long text shown in the line (all of it on hover)
 SHORT_LIST = 6  # items of a long list shown in the line
@@ -177,6 +184,8 @@ def _shown(key: str, value: Any) -> str:
     text = str(value)
     if text in VALUE_LABELS.get(key, {}):
         return VALUE_LABELS[key][text]
+    if key in SCORE_KEYS and _STORED_SCORE.fullmatch(text):
+        return text.replace(".", ",")
     if _ISO_DATETIME.match(text):
         try:
             moment = dt.datetime.fromisoformat(text)
@@ -213,30 +222,47 @@ PERSONAL_KEYS = frozenset({"personal_id", "birth_place", "ethnicity", "nationali
 #: The actions whose snapshots hold such values.
 PERSONAL_ACTIONS = ("people:student:", "people:guardian:")
 HIDDEN = "(ẩn: chỉ người được xem hồ sơ đầy đủ của học sinh)"
+#: The actions whose snapshots hold a student's marks, comments, conduct or absences: shown only to readers of
+#: the school's gradebook (the Department and communes read aggregates, not individual scores).
+SCORE_ACTIONS = ("gradebook:score:", "gradebook:homeroom:", "gradebook:year:")
+#: What stays visible of such a snapshot: which cell changed, not to what.
+SCORE_VISIBLE_KEYS = frozenset({"field"})
+HIDDEN_SCORE = "(ẩn: chỉ người được xem sổ điểm của trường)"
 
 
-def change_lines(snapshot: Any, *, hide_personal: bool = False) -> list[Line]:
+def change_lines(snapshot: Any, *, hide_personal: bool = False, hide_scores: bool = False) -> list[Line]:
     """A before/after snapshot as "key: value" lines, in stored order; no lines for an empty one.
-    ``hide_personal`` replaces the values of :data:`PERSONAL_KEYS` (the key stays: what changed, not to what)."""
+    ``hide_personal`` replaces the values of :data:`PERSONAL_KEYS`, ``hide_scores`` every value but the cell's name
+    (:data:`SCORE_VISIBLE_KEYS`); the key stays: what changed, not to what."""
     if snapshot is None or snapshot == {}:
         return []
     if not isinstance(snapshot, dict):
-        return [_line("", snapshot)]
-    return [Line(str(key), KEY_LABELS.get(str(key), str(key)), HIDDEN) if hide_personal and key in PERSONAL_KEYS
-            else _line(str(key), value) for key, value in snapshot.items()]
+        return [Line("", "", HIDDEN_SCORE)] if hide_scores else [_line("", snapshot)]
+    lines = []
+    for key, value in snapshot.items():
+        label = KEY_LABELS.get(str(key), str(key))
+        if hide_personal and key in PERSONAL_KEYS:
+            lines.append(Line(str(key), label, HIDDEN))
+        elif hide_scores and key not in SCORE_VISIBLE_KEYS:
+            lines.append(Line(str(key), label, HIDDEN_SCORE))
+        else:
+            lines.append(_line(str(key), value))
+    return lines
 
 
-def audit_entry_view(entry, *, hide_personal: bool = False) -> EntryView:
+def audit_entry_view(entry, *, hide_personal: bool = False, hide_scores: bool = False) -> EntryView:
     """What the audit page shows of one :class:`~hocba.core.models.AuditEntry`; ``hide_personal`` for a reader
-    who may not see the full profile of the entry's student (see :func:`hides_personal`)."""
-    hide = hide_personal and entry.action.startswith(PERSONAL_ACTIONS)
+    who may not see the full profile of the entry's student (see :func:`full_profile_schools`), ``hide_scores``
+    for one who may not read the school's gradebook (see :func:`gradebook_schools`)."""
+    personal = hide_personal and entry.action.startswith(PERSONAL_ACTIONS)
+    scores = hide_scores and entry.action.startswith(SCORE_ACTIONS)
     return EntryView(
         action_label=action_label(entry.action),
         action_known=entry.action in ACTION_LABELS,
         object_label=object_label(entry.object_type, entry.object_id),
         source_label=SOURCE_LABELS.get(entry.source, entry.source),
-        before=change_lines(entry.before, hide_personal=hide),
-        after=change_lines(entry.after, hide_personal=hide),
+        before=change_lines(entry.before, hide_personal=personal, hide_scores=scores),
+        after=change_lines(entry.after, hide_personal=personal, hide_scores=scores),
     )
 
 
@@ -245,3 +271,10 @@ def full_profile_schools(user) -> frozenset[int]:
     profile changes in full; anywhere else (the Department's city-wide log, an entry without a school) they are
     hidden."""
     return scope_of(user).schools_for(roles_for(user, "people:student:view_full"))
+
+
+def gradebook_schools(user) -> frozenset[int]:
+    """The schools whose gradebook ``user`` reads as the school board or its administrator: there the audit log
+    shows marks, comments and conduct as changed; anywhere else (the Department's city-wide log) only which cell
+    changed."""
+    return scope_of(user).schools_for(roles_for(user, "gradebook:sheet:view"))

@@ -6,7 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.shortcuts import render
 
 from hocba.core.access import paginate, public, requires, signed_in
-from hocba.core.audit_labels import ACTION_LABELS, audit_entry_view, full_profile_schools
+from hocba.core.audit_labels import ACTION_LABELS, audit_entry_view, full_profile_schools, gradebook_schools
 from hocba.core.models import AuditEntry, Role
 from hocba.core.permissions import restrict, scope_of
 from hocba.core.selectors import home_summary
@@ -26,9 +26,10 @@ def audit_list(request):
     if action:
         qs = qs.filter(action__startswith=action)
     page = paginate(request, qs)
-    full = full_profile_schools(request.user)
+    full, gradebooks = full_profile_schools(request.user), gradebook_schools(request.user)
     return render(request, "core/audit_list.html", {
-        "page": page, "rows": [(e, audit_entry_view(e, hide_personal=e.school_id not in full)) for e in page],
+        "page": page, "rows": [(e, audit_entry_view(e, hide_personal=e.school_id not in full,
+                                                    hide_scores=e.school_id not in gradebooks)) for e in page],
         "action": action,
         "known_actions": sorted(ACTION_LABELS.items())})
 
