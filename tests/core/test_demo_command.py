@@ -42,3 +42,49 @@ def settings_restored():
     before = settings.HOCBA_PUBLIC_URL
     yield
     settings.HOCBA_PUBLIC_URL = before
+
+
+def test_stopping_the_server_with_sigterm_stops_the_web_server_and_the_worker(tmp_path):
+    """What systemd or `kill` does: nothing may keep running (or keep the port) after the server is stopped."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "HOCBA_DATA_DIR": str(tmp_path)}
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen([sys.executable, "-m", "hocba", "serve", "--bind", f"127.0.0.1:{port}",
+                                   "--workers", "1"], env=env, stdout=out, stderr=subprocess.STDOUT)
+
+    def descendants(pid: int) -> set[int]:
+        found = set()
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            for child in (task / "children").read_text().split():
+                found |= {int(child)} | descendants(int(child))
+        return found
+
+    try:
+        deadline = time.monotonic() + 120
+        while True:  # up when the port answers (migrations, the demo PKI and gunicorn take a few seconds)
+            assert time.monotonic() < deadline and server.poll() is None, log.read_text()
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.5)
+        children = descendants(server.pid)
+        assert len(children) >= 3  # gunicorn's arbiter and its worker, and the task worker
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) is not None
+        time.sleep(0.5)
+        assert [pid for pid in children if Path(f"/proc/{pid}").exists()
+                and "zombie" not in Path(f"/proc/{pid}/status").read_text()] == []
+    finally:
+        if server.poll() is None:
+            server.kill()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 
@@ -30,17 +31,38 @@ class Command(BaseCommand):
         tsa = ensure_demo_trust_services()  # the demo PKI's TSA/OCSP/CRL, served by this process
         if tsa:
             self.stdout.write(f"Dịch vụ cấp dấu thời gian và OCSP (PKI demo): {tsa}")
+        # A service manager (systemd, docker stop, kill) stops us with SIGTERM, which by default ends this process
+        # at once and leaves the web server and the worker running: make it unwind like Ctrl+C instead.
+        signal.signal(signal.SIGTERM, _interrupt)
         children = []
-        if not no_worker:
-            children.append(subprocess.Popen([sys.executable, "-m", "hocba", "manage", "db_worker",
-                                              "--queue-name", "*"]))
-        self.stdout.write(f"Máy chủ hocba đang chạy tại http://{bind}/  (Ctrl+C để dừng)")
-        self.stdout.flush()
         try:
-            subprocess.call([sys.executable, "-m", "gunicorn", "hocba.wsgi", "--bind", bind,  # noqa: S603
-                             "--workers", str(workers), "--threads", "4", "--access-logfile", "-"])
+            if not no_worker:
+                children.append(subprocess.Popen([sys.executable, "-m", "hocba", "manage", "db_worker",
+                                                  "--queue-name", "*"]))
+            children.append(subprocess.Popen([sys.executable, "-m", "gunicorn", "hocba.wsgi",  # noqa: S603
+                                              "--bind", bind, "--workers", str(workers), "--threads", "4",
+                                              "--access-logfile", "-"]))
+            self.stdout.write(f"Máy chủ hocba đang chạy tại http://{bind}/  (Ctrl+C để dừng)")
+            self.stdout.flush()
+            children[-1].wait()
         except KeyboardInterrupt:
             pass
         finally:
-            for child in children:
-                child.terminate()
+            _stop(children)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop(children: list[subprocess.Popen]) -> None:
+    """Stop the web server and the worker: politely (SIGTERM), then for good after 10 seconds."""
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
