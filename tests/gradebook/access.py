@@ -17,6 +17,7 @@ PAGES = {
     "gradebook:cell_history": SCHOOL_BOARD | {"gvcn", "gvbm"},
     "gradebook:sheet_export": SCHOOL_BOARD | {"gvcn", "gvbm"},
     "gradebook:homeroom": SCHOOL_BOARD | {"gvcn"},
+    "gradebook:homeroom_year": SCHOOL_BOARD | {"gvcn"},
     "gradebook:class_summary_export": SCHOOL_BOARD | {"gvcn"},
     "gradebook:school_locks": SCHOOL_BOARD,
     "gradebook:closing": {"so", "bgh", "hieutruong"},
@@ -28,7 +29,7 @@ API_WRITES = {
     "gradebook:cell_save", "gradebook:subject_finalise", "gradebook:sheet_import", "gradebook:homeroom_save",
     "gradebook:class_close",
     "gradebook:school_lock", "gradebook:lock_remove", "gradebook:edit_grant", "gradebook:edit_grant_revoke",
-    "gradebook:closing_start",
+    "gradebook:closing_start", "gradebook:homeroom_year_save",
 }
 
 
@@ -48,6 +49,8 @@ def url_kwargs(name: str):
         return {"class_id": cls.pk, "subject_id": toan.pk, "term": 1, "student_id": student, "field": "tx1"}
     if name in ("gradebook:homeroom", "gradebook:class_summary_export"):
         return {"class_id": cls.pk, "term": 1}
+    if name == "gradebook:homeroom_year":
+        return {"class_id": cls.pk}
     if name == "gradebook:school_locks":
         return {"school_id": cls.school_id, "term": 1}
     return {}

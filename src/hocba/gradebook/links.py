@@ -19,10 +19,11 @@ TERMS = {1: "HK I", 2: "HK II"}
 
 
 def class_links(user, class_group) -> Iterator[PageLink]:
-    """The class's homeroom page per term: its homeroom teacher and the school board."""
+    """The class's homeroom page per term and for the whole year: its homeroom teacher and the school board."""
     if perms.may_view_sheet(user, class_group):
         for term, name in TERMS.items():
             yield PageLink(f"Sổ điểm {name}", reverse("gradebook:homeroom", args=[class_group.pk, term]))
+        yield PageLink("Sổ điểm cả năm", reverse("gradebook:homeroom_year", args=[class_group.pk]))
 
 
 def teaching_links(user, assignment) -> Iterator[PageLink]:

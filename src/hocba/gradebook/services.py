@@ -22,14 +22,16 @@ from hocba.gradebook.models import (
     GradebookLock,
     HomeroomTermEntry,
     LockLevel,
+    Period,
     ScoreChange,
     Source,
+    StudentResult,
     SubjectTermScore,
     YearEntry,
 )
 from hocba.gradebook.sheet import SheetShape, sheet_shape
 from hocba.gradebook.values import CellError, display, parse_cell, parse_conduct, parse_count
-from hocba.org.models import ClassGroup, SchoolYear, Subject
+from hocba.org.models import ClassGroup, SchoolYear, Subject, TeachingAssignment
 from hocba.people.models import ACTIVE_STATUSES, Enrolment
 
 HOMEROOM_FIELDS = ("conduct", "comment", "absent_excused", "absent_unexcused")
@@ -299,41 +301,113 @@ def homeroom_update(*, class_group: ClassGroup, student_id: int, term: int, fiel
     return str(value if value is not None else "")
 
 
-def year_entry_update(*, class_group: ClassGroup, student_id: int, changes: dict, by) -> YearEntry:
-    """Year facts for the học bạ: summer conduct, re-test results, the year comment, certificates…"""
+#: The year facts of :class:`YearEntry` by field, as the year page names them.
+YEAR_FIELDS = {"homeroom_comment": "Nhận xét của GVCN", "summer_conduct": "Rèn luyện sau hè",
+               "retests": "Kiểm tra lại", "certificates": "Chứng chỉ", "competitions": "Kết quả các cuộc thi",
+               "other_awards": "Khen thưởng khác"}
+YEAR_TEXT_LIMITS = {"homeroom_comment": 2000, "certificates": 1000, "competitions": 1000, "other_awards": 1000}
+
+
+def _year_text(raw, limit: int) -> str:
+    """Free text of the học bạ: each line trimmed, empty lines dropped (one certificate or award a line)."""
+    lines = [" ".join(line.split()) for line in str(raw or "").splitlines()]
+    text = "\n".join(line for line in lines if line)
+    if len(text) > limit:
+        raise CellError(f"dài quá {limit} ký tự.")
+    return text
+
+
+def _year_shown(field: str, value) -> str:
+    if field == "retests":
+        return ", ".join(f"{code} {display(v)}" for code, v in (value or {}).items()) or "trống"
+    return str(value or "") or "trống"
+
+
+def year_entry_update(*, class_group: ClassGroup, student_id: int, changes: dict, by,
+                      expected_version: int | None = None) -> YearEntry:
+    """Year facts for the học bạ: summer conduct, re-test results, the year comment, certificates…
+
+    ``summer_conduct`` is the GVCN's re-evaluation after summer training (rèn luyện trong kì nghỉ hè);
+    ``retests`` maps a subject code of the class to its re-test result (kiểm tra lại: a score such as
+    ``6,5`` or Đ/CĐ, parsed as in the grid) and replaces the stored ones; ``homeroom_comment`` is the
+    "Nhận xét của GVCN" of the year. All or nothing: every bad field is reported, naming the student.
+
+    ``expected_version`` is the entry's version the author last saw: a newer one is refused with the
+    newer values (None: no check). Re-tests and summer training happen after the data-entry deadline and
+    after the term locks, so neither closes these facts; the student's học bạ of the year does, once its
+    signing starts (a correction is then a new version of the record). When a re-test or the summer
+    re-evaluation changes and the class's year has been closed, the year closing of the class runs again
+    in the same transaction, so the student's outcome follows (the GVCN recomputes their own class, as
+    when closing term II).
+    """
+    from hocba.gradebook.year_selectors import signed_student_ids
+
     if not perms.may_edit_homeroom(by, class_group):
         raise PermissionDeniedError("Chỉ giáo viên chủ nhiệm của lớp được nhập mục này.")
-    allowed = {"summer_conduct", "retests", "homeroom_comment", "certificates", "competitions", "other_awards"}
-    if set(changes) - allowed:
-        unknown = set(changes) - allowed
-        raise DomainError("Trường dữ liệu không được hỗ trợ.", {k: ["Không có trường này."] for k in unknown})
-    clean = dict(changes)
-    try:
-        if "summer_conduct" in clean:
-            clean["summer_conduct"] = parse_conduct(clean["summer_conduct"]) or ""
-        if "retests" in clean:
-            clean["retests"] = _parse_retests(class_group, clean["retests"])
-    except CellError as exc:
-        raise DomainError(str(exc)) from exc
+    unknown = set(changes) - set(YEAR_FIELDS)
+    if unknown:
+        raise DomainError("Trường dữ liệu không được hỗ trợ.", {k: ["Không có trường này."] for k in sorted(unknown)})
+    enrolment = (Enrolment.objects.filter(class_group=class_group, student_id=student_id, status__in=ACTIVE_STATUSES)
+                 .select_related("student").first())
+    if enrolment is None:
+        raise DomainError("Học sinh không thuộc lớp này.")
+    name = enrolment.student.full_name
+    clean: dict = {}
+    errors: dict[str, list[str]] = {}
+    for key, raw in changes.items():
+        try:
+            if key == "summer_conduct":
+                clean[key] = parse_conduct(raw) or ""
+            elif key == "retests":
+                clean[key] = _parse_retests(class_group, raw or {}, errors, name)
+            else:
+                clean[key] = _year_text(raw, YEAR_TEXT_LIMITS[key])
+        except CellError as exc:
+            errors.setdefault(f"{name} — {YEAR_FIELDS[key]}", []).append(str(exc))
+    if errors:
+        raise DomainError(f"Chưa lưu thông tin cả năm của {name}: có mục không hợp lệ.", errors)
     with transaction.atomic():
         entry, _ = YearEntry.objects.select_for_update().get_or_create(class_group=class_group, student_id=student_id)
-        before = {k: getattr(entry, k) for k in clean}
-        for k, v in clean.items():
-            setattr(entry, k, v)
+        before = {k: getattr(entry, k) for k in clean if getattr(entry, k) != clean[k]}
+        if not before:
+            return entry  # nothing to change (also when someone saved these very values first)
+        if expected_version is not None and entry.version != expected_version:
+            raise StaleWriteError(f"Thông tin cả năm của {name} vừa được người khác sửa; nội dung của bạn chưa "
+                                  "được lưu. Giá trị mới nhất ở dưới; hãy xem lại rồi lưu lại.",
+                                  {YEAR_FIELDS[k]: [_year_shown(k, v)] for k, v in before.items()})
+        if student_id in signed_student_ids(class_group=class_group, student_ids=[student_id]):
+            raise DomainError(f"Học bạ năm học {class_group.school_year} của {name} đã ký (hoặc đang ký): thông "
+                              "tin cả năm không sửa được nữa. Muốn sửa cần lập phiên bản học bạ mới (đính chính).")
+        for k in before:
+            setattr(entry, k, clean[k])
         entry.version += 1
         entry.save()
         audit_record(actor=by, action="gradebook:year:update", object_type="year_entry", object_id=entry.pk,
-                     school_id=class_group.school_id, before=before, after=clean)
+                     school_id=class_group.school_id, before=before, after={k: clean[k] for k in before})
+        if {"retests", "summer_conduct"} & set(before) and StudentResult.objects.filter(
+                class_group=class_group, period=Period.YEAR).exists():
+            from hocba.gradebook.closing import close_classes
+
+            close_classes(class_ids=[class_group.pk], period="year", by=by)
     return entry
 
 
-def _parse_retests(class_group: ClassGroup, retests: dict) -> dict:
+def _parse_retests(class_group: ClassGroup, retests: dict, errors: dict[str, list[str]], name: str) -> dict:
+    """{subject code: as typed} → {code: canonical value}, each checked against the subject's mode in the class;
+    bad values are added to ``errors`` (naming the student and the subject), empty ones dropped."""
+    subjects = {ta.subject.code: ta.subject for ta in TeachingAssignment.objects.filter(class_group=class_group)
+                .select_related("subject")}
     out = {}
-    for code, raw in (retests or {}).items():
-        subject = Subject.objects.filter(code=code).first()
+    for code, raw in retests.items():
+        subject = subjects.get(code)
         if subject is None:
-            raise CellError(f"Môn '{code}' không có trong danh mục.")
-        value = parse_cell(raw, subject.mode)
+            errors.setdefault(f"{name} — Kiểm tra lại", []).append(f"Môn '{code}' không có ở lớp này.")
+            continue
+        try:
+            value = parse_cell(raw, subject.mode)
+        except CellError as exc:
+            errors.setdefault(f"{name} — Kiểm tra lại môn {subject.name}", []).append(str(exc))
+            continue
         if value is not None:
             out[code] = value
     return out

@@ -9,6 +9,7 @@ app_name = "gradebook"
 SHEET = "so-diem/lop/<int:class_id>/mon/<int:subject_id>/hk<int:term>/"
 HOMEROOM = "so-diem/lop/<int:class_id>/hk<int:term>/"
 LOCKS = "so-diem/truong/<int:school_id>/hk<int:term>/"
+YEAR = "so-diem/lop/<int:class_id>/ca-nam/"
 
 urlpatterns = [
     path("so-diem/", views.my_sheets, name="my_sheets"),
@@ -24,6 +25,9 @@ urlpatterns = [
     path(HOMEROOM + "chu-nhiem/luu/", views.homeroom_save, name="homeroom_save"),
     path(HOMEROOM + "khoa-so/", views.class_close, name="class_close"),
     path(HOMEROOM + "xuat-excel/", views.class_summary_export, name="class_summary_export"),
+    # The homeroom teacher's year page (cả năm): year comment, summer re-evaluation, re-tests.
+    path(YEAR + "chu-nhiem/", views.homeroom_year, name="homeroom_year"),
+    path(YEAR + "chu-nhiem/luu/", views.homeroom_year_save, name="homeroom_year_save"),
     # The principal's locks of a school × term.
     path(LOCKS + "khoa-so/", views.school_locks, name="school_locks"),
     path(LOCKS + "khoa-so/toan-truong/", views.school_lock, name="school_lock"),

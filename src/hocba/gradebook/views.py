@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from hocba.core.access import requires
 from hocba.core.context_processors import register_nav
 from hocba.core.errors import DomainError, PermissionDeniedError, StaleWriteError
-from hocba.gradebook import aggregates, page_selectors, selectors, services
+from hocba.gradebook import aggregates, page_selectors, selectors, services, year_selectors
 from hocba.gradebook import permissions as perms
 from hocba.gradebook.locks import edit_reading, entry_deadline
 from hocba.gradebook.models import CONDUCT_LEVELS, ClosingRun, EditGrant, GradebookLock, LockLevel, Period, Source
@@ -52,8 +52,10 @@ def _sheet_objects(user, class_id: int, subject_id: int, term: int) -> tuple[Cla
     return class_group, assignment.subject
 
 
-def _class_for_homeroom(user, class_id: int, term: int) -> ClassGroup:
-    _term(term)
+def _class_for_homeroom(user, class_id: int, term: int | None) -> ClassGroup:
+    """The class of a homeroom page the user may view; ``term`` None for the year page."""
+    if term is not None:
+        _term(term)
     class_group = get_object_or_404(ClassGroup.objects.select_related("school", "school_year",
                                                                       "homeroom_teacher"), pk=class_id)
     if not perms.may_view_sheet(user, class_group):
@@ -274,7 +276,7 @@ def class_summary_export(request, class_id: int, term: int):
 def _homeroom_context(request, class_group: ClassGroup, term: int) -> dict:
     data = selectors.homeroom_sheet(class_group=class_group, term=term)
     can_edit = perms.may_edit_homeroom(request.user, class_group)
-    levels, blocked, _notice = edit_reading(class_group=class_group, term=term, subject_id=None)
+    levels, blocked, notice = edit_reading(class_group=class_group, term=term, subject_id=None)
     if blocked:
         readonly_reason = blocked
     elif not can_edit:
@@ -286,6 +288,7 @@ def _homeroom_context(request, class_group: ClassGroup, term: int) -> dict:
     return {"class_group": class_group, "term": term, "term_name": TERM_NAMES[term], "rows": data["rows"],
             "subjects": subjects, "progress": data["progress"], "editable": not readonly_reason,
             "readonly_reason": readonly_reason, "can_edit": can_edit, "closed": closed,
+            "open_until": "" if readonly_reason else notice,
             "school_locked": LockLevel.SCHOOL in levels,
             "conduct_levels": CONDUCT_LEVELS,
             "staleness": selectors.results_staleness(class_group=class_group, period=f"hk{term}"),
@@ -328,6 +331,64 @@ def class_close(request, class_id: int, term: int):
         return render(request, "gradebook/homeroom.html", context, status=422)
     messages.success(request, f"Đã khoá sổ lớp {class_group.name}, {TERM_NAMES[term]}; kết quả đã được tính.")
     return redirect("gradebook:homeroom", class_id=class_id, term=term)
+
+
+# --- the homeroom year page ---------------------------------------------------------------
+
+YEAR_TEXT_FIELDS = ("homeroom_comment", "certificates", "competitions", "other_awards")
+
+
+def _year_context(request, class_group: ClassGroup) -> dict:
+    sheet = year_selectors.year_sheet(class_group=class_group)
+    can_edit = perms.may_edit_homeroom(request.user, class_group)
+    return {"class_group": class_group, "sheet": sheet, "rows": sheet.rows, "can_edit": can_edit,
+            "readonly_reason": "" if can_edit else "Bạn chỉ được xem; giáo viên chủ nhiệm nhập mục này.",
+            "conduct_levels": CONDUCT_LEVELS, "final_grade": class_group.grade in year_selectors.FINAL_GRADES}
+
+
+@requires("gradebook:sheet:view")
+def homeroom_year(request, class_id: int):
+    """The homeroom teacher's year page: year results, the year comment, summer re-evaluation and re-tests."""
+    class_group = _class_for_homeroom(request.user, class_id, None)
+    return render(request, "gradebook/homeroom_year.html", _year_context(request, class_group))
+
+
+def _year_changes(post) -> dict:
+    """The year row form → the service's ``changes`` (re-tests only when the row showed them)."""
+    changes: dict = {name: post.get(name, "") for name in YEAR_TEXT_FIELDS}
+    if "summer_conduct" in post:
+        changes["summer_conduct"] = post["summer_conduct"]
+    if post.get("retests_shown"):
+        changes["retests"] = {key.removeprefix("retest_"): value for key, value in post.items()
+                              if key.startswith("retest_")}
+    return changes
+
+
+@requires("gradebook:homeroom:edit")
+@require_POST
+def homeroom_year_save(request, class_id: int):
+    """Save one student's year row (all or nothing); the year closing of the class follows a re-test."""
+    class_group = _class_for_homeroom(request.user, class_id, None)
+    student_id = int(request.POST["student"]) if request.POST.get("student", "").isdigit() else 0
+    version = request.POST.get("version", "")
+    expected = int(version) if version.isdigit() else None
+    changes = _year_changes(request.POST)
+    try:
+        entry = services.year_entry_update(class_group=class_group, student_id=student_id, changes=changes,
+                                           by=request.user, expected_version=expected)
+    except DomainError as exc:
+        if isinstance(exc, PermissionDeniedError):
+            raise
+        context = _year_context(request, class_group)
+        context.update({"refusal": exc.message, "refusal_items": _errors_list(exc), "refused_student": student_id})
+        if not isinstance(exc, StaleWriteError):  # keep what was typed, to correct it
+            for row in context["rows"]:
+                if row.student.pk == student_id:
+                    year_selectors.row_with_typed(row, changes)
+        return render(request, "gradebook/homeroom_year.html", context,
+                      status=409 if isinstance(exc, StaleWriteError) else 422)
+    messages.success(request, f"Đã lưu thông tin cả năm của {entry.student.full_name}.")
+    return redirect(f"{reverse('gradebook:homeroom_year', args=[class_id])}#hs-{student_id}")
 
 
 # --- locks ------------------------------------------------------------------------------
