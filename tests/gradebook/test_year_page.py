@@ -270,6 +270,12 @@ def test_the_class_page_links_offer_the_year_page(world):
                                                                           obj=world.cls)}
 
 
+
+def test_the_homeroom_teachers_gradebook_list_leads_to_the_year_page(world):
+    html = client_for(world.gvcn).get(reverse("gradebook:my_sheets")).content.decode()
+    assert f'href="{page_url(world)}">Cả năm</a>' in html
+
+
 # --- cost ------------------------------------------------------------------------------------
 
 def test_the_page_renders_in_a_constant_number_of_queries_for_a_45_student_class(world,
