@@ -10,8 +10,12 @@ cell: a write carries the value its author last saw and is refused if the cell h
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hocba.core.models import BackgroundRun
@@ -275,19 +279,53 @@ class ResultCount(models.Model):
         return f"{self.class_group_id} {self.period}: {self.learning}/{self.conduct}/{self.outcome} × {self.students}"
 
 
+#: How long a queued or running closing may go without progress before it no longer blocks a new one.
+#: A running closing writes its progress after every unit of at most ``closing.BATCH_CLASSES`` (60)
+#: classes, about 2,500 students: seconds at the measured ~1,800 students a second, a few minutes on a
+#: badly loaded server. A queued one is picked up by the task worker within seconds when the worker runs.
+#: Fifteen minutes without progress therefore means the process is gone (killed, server restarted, worker
+#: down), while a principal whose closing died is not locked out for longer than a coffee break.
+CLOSING_STALE_AFTER = dt.timedelta(minutes=15)
+
+
+class ClosingRunQuerySet(models.QuerySet):
+    def _active(self) -> ClosingRunQuerySet:
+        return self.filter(status__in=ClosingRun.ACTIVE).alias(heartbeat=Coalesce("progress_at", "created_at"))
+
+    def blocking(self) -> ClosingRunQuerySet:
+        """Queued or running and still moving: a new closing of the same scope must wait for these."""
+        return self._active().filter(heartbeat__gte=timezone.now() - CLOSING_STALE_AFTER)
+
+    def stale(self) -> ClosingRunQuerySet:
+        """Queued or running on paper, but without progress for ``CLOSING_STALE_AFTER``: their process is gone."""
+        return self._active().filter(heartbeat__lt=timezone.now() - CLOSING_STALE_AFTER)
+
+
 class ClosingRun(BackgroundRun):
     """A background closing of a term or the year for a school or the whole city, with progress.
 
-    ``done`` counts every student closed, ``failed`` those of them the engine refused.
+    ``done`` counts every student closed, ``failed`` those of them the engine refused. The heartbeat is
+    ``progress_at`` (set when the run starts and after every batch), or ``created_at`` while it waits in the
+    queue; a queued or running run whose heartbeat is older than :data:`CLOSING_STALE_AFTER` is stale
+    (``ClosingRun.objects.stale()``) and no longer blocks a new closing of its scope
+    (``ClosingRun.objects.blocking()``).
     """
 
     school_year = models.ForeignKey("org.SchoolYear", on_delete=models.PROTECT, related_name="+")
     period = models.CharField(max_length=4, choices=Period.choices)
     school = models.ForeignKey("org.School", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    progress_at = models.DateTimeField(_("tiến triển gần nhất"), null=True, blank=True)
+
+    objects = ClosingRunQuerySet.as_manager()
 
     class Meta(BackgroundRun.Meta):
         verbose_name = _("lượt tổng kết")
         verbose_name_plural = _("lượt tổng kết")
+
+    @property
+    def is_stale(self) -> bool:
+        heartbeat = self.progress_at or self.created_at
+        return not self.finished and heartbeat < timezone.now() - CLOSING_STALE_AFTER
 
     def status_label(self) -> str:
         if self.status == self.Status.DONE and self.failed:

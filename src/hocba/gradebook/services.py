@@ -558,7 +558,7 @@ def closing_run_start(*, school, period: str, by, run_inline: bool = False, on_p
     ``run_inline`` runs it in this process instead (the command line), calling ``on_progress(done, failed, total)``.
     """
     from hocba.gradebook.models import ClosingRun, Period
-    from hocba.gradebook.tasks import run_closing, run_closing_now
+    from hocba.gradebook.tasks import closing_runs_expire_stale, run_closing, run_closing_now
     from hocba.org.selectors import current_school_year
     from hocba.people.models import Enrolment
 
@@ -573,6 +573,7 @@ def closing_run_start(*, school, period: str, by, run_inline: bool = False, on_p
     with transaction.atomic():
         # Two starts at the same moment queue on the year's row, so the second sees the first run.
         SchoolYear.objects.select_for_update().filter(pk=year.pk).first()
+        closing_runs_expire_stale(school_year=year, school=school, period=period)  # a dead run blocks no one
         active = ClosingRun.objects.filter(school_year=year, school=school, period=period,
                                            status__in=ClosingRun.ACTIVE)
         if active.exists():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import numberformat
 
 from hocba.demo.seed import DEMO_PASSWORD, seed_city
 
@@ -20,6 +22,10 @@ class Command(BaseCommand):
     def handle(self, *args, schools, students, seed, if_empty, **options):
         from hocba.org.models import Department
 
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):  # never migrated, or not up to date
+            raise CommandError("Cơ sở dữ liệu chưa được tạo hoặc chưa cập nhật cấu trúc; "
+                               "hãy chạy trước: hocba manage migrate")
         if Department.objects.exists():
             if if_empty:
                 self.stdout.write("Cơ sở dữ liệu đã có dữ liệu; bỏ qua tạo dữ liệu mẫu.")
@@ -30,8 +36,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Đang tạo {schools} trường, {students} học sinh …")
         result = seed_city(schools=schools, students=students, seed=seed, progress=self.stdout.write)
         self.stdout.write(self.style.SUCCESS(
-            f"Xong trong {result.seconds:.1f} giây: {result.schools} trường, {result.classes} lớp, "
-            f"{result.teachers} giáo viên, {result.students} học sinh ({connection.vendor})."))
+            f"Xong trong {numberformat.format(result.seconds, ',', 1)} giây: {result.schools} trường, "
+            f"{result.classes} lớp, {result.teachers} giáo viên, {result.students} học sinh ({connection.vendor})."))
         self.stdout.write(f"Tài khoản demo (mật khẩu: {DEMO_PASSWORD}):")
         for username, description in result.logins.items():
             self.stdout.write(f"  {username:<14} {description}")

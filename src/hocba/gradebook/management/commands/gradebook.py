@@ -1,10 +1,14 @@
 """``hocba gradebook``: the gradebook from the command line, for bulk work.
 
-    hocba gradebook classes [--school ID] [--json]
-    hocba gradebook export --class ID --subject CODE --term 1|2 --out PATH
-    hocba gradebook export-summary --class ID --term 1|2 --out PATH
+    hocba gradebook classes [--school CODE|ID] [--json]
+    hocba gradebook export --class ID --subject CODE --term 1|2 --out PATH|-
+    hocba gradebook export-summary --class ID --term 1|2 --out PATH|-
     hocba gradebook import PATH [--as USERNAME]
-    hocba gradebook close (--school ID | --all) --period hk1|hk2|year [--as USERNAME]
+    hocba gradebook close (--school CODE|ID | --all) --period hk1|hk2|year [--as USERNAME]
+
+``--out -`` writes the workbook to standard output (binary), as Unix tools do. Refusals, wrong
+arguments included, are Vietnamese lines and a non-zero exit status, never a traceback; numbers are
+written the Vietnamese way (``1.789``, ``0,1``).
 
 Reading and exporting are the server operator's (whoever can run this command can read the
 database anyway); each export is still audited. Writes go through the same services, permission
@@ -21,25 +25,36 @@ checks, locks and history as the web pages:
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import errno
 import io
 import json
+import os
+import re
 import sys
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.urls import reverse
+from django.utils import numberformat, timezone
 
 from hocba.core.audit import audit_record
 from hocba.core.context import audit_source
-from hocba.core.errors import DomainError
+from hocba.core.errors import DomainError, PermissionDeniedError
 from hocba.core.models import Role, RoleAssignment
-from hocba.gradebook import excel, services
-from hocba.org.models import ClassGroup, School, Subject, TeachingAssignment
+from hocba.gradebook import excel, services, tasks
+from hocba.gradebook.models import CLOSING_STALE_AFTER, ClosingRun
+from hocba.org.models import ClassGroup, Department, School, Subject, TeachingAssignment
 from hocba.org.selectors import current_school_year
 
 SYSTEM_USERNAME = "hocba-system"
+STDOUT = "-"
+PERIODS = {"hk1": "học kì I", "hk2": "học kì II", "year": "cả năm"}
 
 
 def system_actor(department):
@@ -73,6 +88,80 @@ def system_actor(department):
     return user
 
 
+def vn_number(value: float, decimals: int = 0) -> str:
+    """A number as Vietnamese readers write it: thousands dot, decimal comma (``1.789``, ``0,11``)."""
+    return numberformat.format(value, ",", decimals, grouping=3, thousand_sep=".", force_grouping=True)
+
+
+# --- arguments -------------------------------------------------------------------------------
+
+#: argparse's own refusals (it has no Vietnamese catalogue), as Vietnamese: (pattern, replacement).
+_ARGPARSE_VI = [
+    (r"the following arguments are required: (.+)", r"thiếu tham số bắt buộc: \1"),
+    (r"one of the arguments (.+) is required", r"cần một trong các tham số \1"),
+    (r"unrecognized arguments: (.+)", r"không hiểu tham số: \1"),
+    (r"ambiguous option: (\S+) could match (.+)", r"tham số \1 không rõ, có thể là \2"),
+    (r"argument (\S+): not allowed with argument (\S+)", r"không dùng \1 cùng với \2"),
+    (r"argument (\S+): expected one argument", r"\1 cần một giá trị"),
+    (r"argument \{\S+\}: invalid choice: (.+) \(choose from (.+)\)", r"không có lệnh \1 (các lệnh: \2)"),
+    (r"argument (\S+): invalid choice: (.+) \(choose from (.+)\)", r"\1 không nhận \2 (chọn một trong: \3)"),
+    (r"argument (\S+): invalid \S+ value: (.+)", r"\1 không nhận giá trị \2"),
+    (r"argument (\S+): (.+)", r"\1: \2"),  # a refusal of the type functions below, already Vietnamese
+]
+_HELP_VI = {"usage: ": "Cách dùng: ", "positional arguments:": "tham số:", "options:": "tùy chọn:",
+            "show this help message and exit": "in hướng dẫn này rồi thoát"}
+
+
+def argparse_vi(message: str) -> str:
+    for pattern, replacement in _ARGPARSE_VI:
+        if re.fullmatch(pattern, message, flags=re.DOTALL):
+            return re.sub(pattern, replacement, message, count=1, flags=re.DOTALL)
+    return message
+
+
+class VietnameseParser(CommandParser):
+    """Django's parser, refusing wrong arguments in Vietnamese (exit status 2, or CommandError in-process)."""
+
+    def error(self, message):
+        message = argparse_vi(message)
+        if self.called_from_command_line:
+            self.print_usage(sys.stderr)
+            self.exit(2, f"{self.prog}: lỗi: {message}\n")
+        raise CommandError(f"Lỗi: {message}")
+
+    def format_usage(self):
+        return self._vi(super().format_usage())
+
+    def format_help(self):
+        return self._vi(super().format_help())
+
+    @staticmethod
+    def _vi(text: str) -> str:
+        for english, vietnamese in _HELP_VI.items():
+            text = text.replace(english, vietnamese)
+        return text
+
+
+def _class_id(value: str) -> int:
+    if not value.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"mã số lớp là một số (xem: hocba gradebook classes), không phải '{value}'")
+    return int(value)
+
+
+def _term(value: str) -> int:
+    if value.strip() not in {"1", "2"}:
+        raise argparse.ArgumentTypeError(f"học kì là 1 hoặc 2, không phải '{value}'")
+    return int(value)
+
+
+def _period(value: str) -> str:
+    if value.strip().lower() not in PERIODS:
+        raise argparse.ArgumentTypeError(f"kỳ tổng kết là hk1, hk2 hoặc year (cả năm), không phải '{value}'")
+    return value.strip().lower()
+
+
+# --- lookups ---------------------------------------------------------------------------------
+
 def _user(username: str):
     user = get_user_model().objects.filter(username=username).first()
     if user is None:
@@ -87,55 +176,134 @@ def _class(class_id: int) -> ClassGroup:
     return cg
 
 
+def _school(value: str) -> School:
+    """A school by its code (HP0001, as ``classes`` lists it) or its numeric id."""
+    text = value.strip()
+    school = School.objects.select_related("department").filter(code__iexact=text).first()
+    if school is None and text.isdigit():
+        school = School.objects.select_related("department").filter(pk=int(text)).first()
+    if school is None:
+        raise CommandError(f"Không có trường có mã '{value}' (mã trường như HP0001 hoặc mã số; "
+                           "xem: hocba gradebook classes).")
+    return school
+
+
+def _year():
+    year = current_school_year()
+    if year is None:
+        raise CommandError("Chưa có năm học hiện tại: hãy tạo năm học và đánh dấu “năm học hiện tại” ở trang "
+                           f"quản trị ({_admin_url('admin:org_schoolyear_changelist')}).")
+    return year
+
+
+def _admin_url(name: str, *args) -> str:
+    return settings.HOCBA_PUBLIC_URL + reverse(name, args=args)
+
+
+# --- files -----------------------------------------------------------------------------------
+
+_OS_REASONS = {
+    errno.ENOENT: "không có tệp hoặc thư mục đó",
+    errno.EACCES: "không có quyền",
+    errno.EPERM: "không có quyền",
+    errno.EISDIR: "đó là một thư mục",
+    errno.ENOTDIR: "một phần của đường dẫn không phải là thư mục",
+    errno.EROFS: "ổ đĩa chỉ cho đọc",
+    errno.ENOSPC: "hết chỗ trống trên đĩa",
+}
+
+
+def _os_reason(exc: OSError) -> str:
+    return _OS_REASONS.get(exc.errno or 0, f"lỗi hệ thống {errno.errorcode.get(exc.errno or 0, exc.errno)}")
+
+
 def _write(path: str, data: bytes) -> None:
+    if not path.strip():
+        raise CommandError("--out cần một tên tệp, ví dụ --out so-diem.xlsx (hoặc --out - để ghi ra đầu ra chuẩn).")
     target = Path(path)
-    if target.parent and not target.parent.exists():
+    if target.is_dir():
+        raise CommandError(f"{path} là một thư mục; --out cần một tên tệp, ví dụ --out {target / 'so-diem.xlsx'}.")
+    if not target.parent.exists():
         raise CommandError(f"Thư mục {target.parent} không tồn tại.")
-    target.write_bytes(data)
+    try:
+        target.write_bytes(data)
+    except OSError as exc:
+        raise CommandError(f"Không ghi được tệp {path}: {_os_reason(exc)}.") from exc
+
+
+def _write_stdout(data: bytes) -> None:
+    """``--out -``: the workbook on standard output, for a pipe or a redirection (never onto a terminal)."""
+    if sys.stdout.isatty():
+        raise CommandError("Không in tệp Excel ra màn hình; hãy chuyển hướng, ví dụ: … --out - > so-diem.xlsx")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
 
 
 class Command(BaseCommand):
     help = "Sổ điểm điện tử: danh sách lớp, xuất/nhập Excel, tổng kết học kì và cả năm."
 
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        # Django builds a plain CommandParser; ours only overrides how it words refusals and help.
+        parser.__class__ = VietnameseParser
+        return parser
+
     def add_arguments(self, parser):
+        words = parser.prog.split()  # "hocba gradebook gradebook" when run as ``hocba gradebook``
+        if len(words) > 1 and words[-1] == words[-2]:
+            parser.prog = " ".join(words[:-1])
         sub = parser.add_subparsers(
-            dest="action", required=True, metavar="{classes,export,export-summary,import,close}"
+            dest="action", required=True, parser_class=VietnameseParser,
+            metavar="{classes,export,export-summary,import,close}", title="lệnh",
         )
+        class_help = "mã số lớp (cột đầu của: hocba gradebook classes)"
+        term_help = "học kì: 1 hoặc 2"
+        out_help = "tệp .xlsx sẽ ghi; - để ghi ra đầu ra chuẩn (ví dụ: --out - > so-diem.xlsx)"
+        school_help = "mã trường (ví dụ HP0001, như hocba gradebook classes in ra) hoặc mã số trường"
         p = sub.add_parser("classes", help="các lớp của năm học hiện tại, với mã số lớp và mã môn")
-        p.add_argument("--school", type=int, help="chỉ một trường (mã số trường)")
+        p.add_argument("--school", metavar="MÃ_TRƯỜNG", help="chỉ một trường: " + school_help)
         p.add_argument("--json", action="store_true", help="in JSON (cho máy đọc)")
         p = sub.add_parser("export", help="xuất sổ điểm một môn của một lớp ra .xlsx")
-        p.add_argument("--class", dest="class_id", type=int, required=True)
-        p.add_argument("--subject", required=True, help="mã môn, ví dụ TOAN")
-        p.add_argument("--term", type=int, choices=[1, 2], required=True)
-        p.add_argument("--out", required=True)
+        p.add_argument("--class", dest="class_id", type=_class_id, required=True, metavar="ID", help=class_help)
+        p.add_argument("--subject", required=True, metavar="MÃ_MÔN",
+                       help="mã môn, ví dụ TOAN (xem: hocba gradebook classes)")
+        p.add_argument("--term", type=_term, required=True, metavar="HK", help=term_help)
+        p.add_argument("--out", required=True, metavar="TỆP", help=out_help)
         p = sub.add_parser("export-summary", help="xuất bảng tổng hợp kết quả học kì của một lớp ra .xlsx")
-        p.add_argument("--class", dest="class_id", type=int, required=True)
-        p.add_argument("--term", type=int, choices=[1, 2], required=True)
-        p.add_argument("--out", required=True)
+        p.add_argument("--class", dest="class_id", type=_class_id, required=True, metavar="ID", help=class_help)
+        p.add_argument("--term", type=_term, required=True, metavar="HK", help=term_help)
+        p.add_argument("--out", required=True, metavar="TỆP", help=out_help)
         p = sub.add_parser("import", help="nhập lại sổ điểm .xlsx (tệp tự ghi lớp, môn, học kì)")
-        p.add_argument("path")
-        p.add_argument(
-            "--as", dest="as_user", help="nhập với tư cách tài khoản này (mặc định: GV dạy môn đó)"
-        )
+        p.add_argument("path", metavar="TỆP", help="tệp .xlsx đã xuất bằng hocba gradebook export hoặc trên web")
+        p.add_argument("--as", dest="as_user", metavar="TÊN_ĐĂNG_NHẬP",
+                       help="nhập với tư cách tài khoản này (mặc định: GV dạy môn đó)")
         p = sub.add_parser("close", help="tổng kết học kì/cả năm cho một trường hoặc toàn thành phố")
         scope = p.add_mutually_exclusive_group(required=True)
-        scope.add_argument("--school", type=int, help="mã số trường")
+        scope.add_argument("--school", metavar="MÃ_TRƯỜNG", help=school_help)
         scope.add_argument("--all", action="store_true", help="toàn thành phố")
-        p.add_argument("--period", choices=["hk1", "hk2", "year"], required=True)
-        p.add_argument("--as", dest="as_user", help="chạy với tư cách tài khoản này (mặc định: hocba-system)")
+        p.add_argument("--period", type=_period, required=True, metavar="KỲ",
+                       help="kỳ tổng kết: hk1 (học kì I), hk2 (học kì II) hoặc year (cả năm)")
+        p.add_argument("--as", dest="as_user", metavar="TÊN_ĐĂNG_NHẬP",
+                       help="chạy với tư cách tài khoản này (mặc định: hocba-system)")
 
     def handle(self, *args, action: str, **options):
-        with audit_source("cli"):
-            getattr(self, "do_" + action.replace("-", "_"))(**options)
+        try:
+            with audit_source("cli"):
+                getattr(self, "do_" + action.replace("-", "_"))(**options)
+        except BrokenPipeError:
+            # Whoever read the output stopped early (``… | head``): end quietly, as Unix tools do.
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise SystemExit(1) from None
 
     # --- reads ---------------------------------------------------------------------------
 
     def do_classes(self, *, school=None, json: bool = False, **_):
-        year = current_school_year()
+        year = _year()
         classes = ClassGroup.objects.filter(school_year=year).select_related("school", "homeroom_teacher")
-        if school:
-            classes = classes.filter(school_id=school)
+        if school is not None:
+            classes = classes.filter(school=_school(school))
         classes = list(classes.order_by("school__code", "grade", "name"))
         subjects: dict[int, list[dict]] = {}
         for ta in (
@@ -174,24 +342,34 @@ class Command(BaseCommand):
                 f"{r['id']:>6}  {r['school_code']}  {r['name']:<6} khối {r['grade']:<2}  "
                 + " ".join(s["code"] for s in r["subjects"])
             )
-        self.stdout.write(f"{len(rows)} lớp, năm học {year.name}.")
+        self.stdout.write(f"{vn_number(len(rows))} lớp, năm học {year.name}.")
 
     def do_export(self, *, class_id, subject, term, out, **_):
         cg = _class(class_id)
         subj = Subject.objects.filter(code=subject.upper()).first()
         if subj is None or not TeachingAssignment.objects.filter(class_group=cg, subject=subj).exists():
             raise CommandError(f"Lớp {cg.name} không học môn có mã '{subject}'.")
-        data = excel.sheet_export(class_group=cg, subject=subj, term=term)
-        _write(out, data)
-        services.export_record(by=None, class_group=cg, term=term, subject=subj, where=str(out))
-        self.stdout.write(f"Đã xuất sổ điểm {subj.name} lớp {cg.name} học kì {term} → {out}")
+        where = self._emit(out, excel.sheet_export(class_group=cg, subject=subj, term=term))
+        services.export_record(by=None, class_group=cg, term=term, subject=subj, where=where)
+        self._said(out, f"Đã xuất sổ điểm {subj.name} lớp {cg.name} học kì {term} → {where}")
 
     def do_export_summary(self, *, class_id, term, out, **_):
         cg = _class(class_id)
-        data = excel.class_summary_export(class_group=cg, term=term)
+        where = self._emit(out, excel.class_summary_export(class_group=cg, term=term))
+        services.export_record(by=None, class_group=cg, term=term, where=where)
+        self._said(out, f"Đã xuất bảng tổng hợp lớp {cg.name} học kì {term} → {where}")
+
+    def _emit(self, out: str, data: bytes) -> str:
+        """Write an export to ``out`` (``-``: standard output); where it went, in words."""
+        if out == STDOUT:
+            _write_stdout(data)
+            return "đầu ra chuẩn"
         _write(out, data)
-        services.export_record(by=None, class_group=cg, term=term, where=str(out))
-        self.stdout.write(f"Đã xuất bảng tổng hợp lớp {cg.name} học kì {term} → {out}")
+        return out
+
+    def _said(self, out: str, line: str) -> None:
+        """The confirmation, on standard error when standard output carries the workbook."""
+        (self.stderr if out == STDOUT else self.stdout).write(line)
 
     # --- writes --------------------------------------------------------------------------
 
@@ -199,33 +377,34 @@ class Command(BaseCommand):
         try:
             data = Path(path).read_bytes()
         except OSError as exc:
-            raise CommandError(f"Không đọc được tệp {path}: {exc.strerror}.") from exc
+            raise CommandError(f"Không đọc được tệp {path}: {_os_reason(exc)}.") from exc
         started = time.perf_counter()
         try:
             cg, subject, term = excel.sheet_identify(fileobj=io.BytesIO(data))
+            ta = (
+                TeachingAssignment.objects.select_related("teacher__user")
+                .filter(class_group=cg, subject=subject)
+                .first()
+            )
             if as_user:
                 by = _user(as_user)
+            elif ta is None or ta.teacher.user is None:
+                raise CommandError(_no_teacher_login(cg, subject, ta, path))
             else:
-                ta = (
-                    TeachingAssignment.objects.select_related("teacher__user")
-                    .filter(class_group=cg, subject=subject)
-                    .first()
-                )
-                if ta is None or ta.teacher.user is None:
-                    who = ta.teacher.full_name if ta else "(chưa phân công)"
-                    raise CommandError(
-                        f"Giáo viên dạy {subject.name} lớp {cg.name} ({who}) chưa có tài khoản; "
-                        "dùng --as TÊN_ĐĂNG_NHẬP."
-                    )
                 by = ta.teacher.user
-            report = excel.sheet_import_file(fileobj=io.BytesIO(data), by=by)
+            try:
+                report = excel.sheet_import_file(fileobj=io.BytesIO(data), by=by)
+            except PermissionDeniedError as exc:
+                if ta is None or ta.teacher.user is None:  # --as someone else, and the teacher has no login
+                    raise CommandError(_no_teacher_login(cg, subject, ta, path)) from exc
+                raise
         except DomainError as exc:
             raise CommandError("Không nhập: " + excel.report_text(exc)) from exc
         seconds = time.perf_counter() - started
         self.stdout.write(
             f"Sổ điểm {subject.name} lớp {cg.name} học kì {term}, nhập với tư cách "
-            f"{by.get_username()}: {report.students} học sinh, {report.changed_cells} ô thay đổi "
-            f"({seconds:.2f} giây)."
+            f"{by.get_username()}: {vn_number(report.students)} học sinh, {vn_number(report.changed_cells)} ô "
+            f"thay đổi ({vn_number(seconds, 2)} giây)."
         )
         for c in report.changes:
             self.stdout.write(
@@ -236,55 +415,107 @@ class Command(BaseCommand):
             self.stdout.write(line if i == 0 else f"  {line}")
 
     def do_close(self, *, school=None, all=False, period, as_user=None, **_):
-        target = None
-        if school:
-            target = School.objects.select_related("department").filter(pk=school).first()
-            if target is None:
-                raise CommandError(f"Không có trường có mã số {school}.")
+        target = _school(school) if school is not None else None
+        year = _year()
         if as_user:
             by = _user(as_user)
         else:
-            from hocba.org.models import Department
-
             department = target.department if target else Department.objects.order_by("pk").first()
             if department is None:
                 raise CommandError("Chưa có Sở GDĐT nào trong cơ sở dữ liệu.")
             by = system_actor(department)
         scope = target.name if target else "toàn thành phố"
-        label = {"hk1": "học kì I", "hk2": "học kì II", "year": "cả năm"}[period]
-        self.stdout.write(f"Tổng kết {label} — {scope}, với tư cách {by.get_username()} …")
+        expired = tasks.closing_runs_expire_stale(school_year=year, school=target, period=period)
+        if expired:
+            self.stdout.write(f"Đã ghi là lỗi {vn_number(expired)} lượt tổng kết cũ không còn chạy "
+                              f"(không tiến triển trong {_minutes()} phút).")
+        self.stdout.write(f"Tổng kết {PERIODS[period]} — {scope}, với tư cách {by.get_username()} …")
         started = time.perf_counter()
+        since = timezone.now()
         tty = sys.stdout.isatty()
 
         def progress(done: int, failed: int, total: int) -> None:
             pct = int(100 * done / total) if total else 100
-            line = (
-                f"  {done}/{total} học sinh ({pct}%), {failed} lỗi, {time.perf_counter() - started:.1f} giây"
-            )
+            line = (f"  {vn_number(done)}/{vn_number(total)} học sinh ({pct}%), {vn_number(failed)} lỗi, "
+                    f"{vn_number(time.perf_counter() - started, 1)} giây")
             if tty:
                 self.stdout.write("\r" + line, ending="")
                 self.stdout.flush()
             else:
                 self.stdout.write(line)
 
+        runs = ClosingRun.objects.filter(school_year=year, school=target, period=period)
         try:
             run = services.closing_run_start(
                 school=target, period=period, by=by, run_inline=True, on_progress=progress
             )
         except DomainError as exc:
-            raise CommandError(excel.report_text(exc)) from exc
+            hint = "" if isinstance(exc, PermissionDeniedError) else _blocking_hint(runs)
+            raise CommandError(excel.report_text(exc) + hint) from exc
+        except KeyboardInterrupt:
+            _fail_started(runs, by=by, since=since, reason=tasks.INTERRUPTED)
+            if tty:
+                self.stdout.write("")
+            raise CommandError("Đã dừng tổng kết (Ctrl-C); lượt này được ghi là lỗi, có thể chạy lại.",
+                               returncode=130) from None
+        except Exception as exc:
+            _fail_started(runs, by=by, since=since, reason=f"Lỗi hệ thống: {exc}")
+            raise CommandError(f"Tổng kết bị lỗi hệ thống ({exc}); lượt này được ghi là lỗi, có thể chạy lại "
+                               "sau khi khắc phục (chi tiết: thêm --traceback).") from exc
         if tty:
             self.stdout.write("")
         seconds = time.perf_counter() - started
         rate = run.done / seconds if seconds else 0
-        per_second = f"{rate:,.0f}".replace(",", ".")  # Vietnamese thousands separator
         self.stdout.write(
-            f"Xong: {run.done} học sinh, {run.failed} lỗi, {seconds:.1f} giây ({per_second} học sinh/giây)."
+            f"Xong: {vn_number(run.done)} học sinh, {vn_number(run.failed)} lỗi, {vn_number(seconds, 1)} giây "
+            f"({vn_number(rate)} học sinh/giây)."
         )
         for message in run.messages[:20]:
             self.stdout.write(f"  - {message}")
         if run.failed:
-            raise CommandError(f"{run.failed} học sinh chưa tổng kết được (xem các dòng trên).")
+            raise CommandError(f"{vn_number(run.failed)} học sinh chưa tổng kết được (xem các dòng trên).")
+
+
+def _minutes() -> int:
+    return int(CLOSING_STALE_AFTER.total_seconds() // 60)
+
+
+def _fail_started(runs, *, by, since, reason: str) -> None:
+    """Mark failed the run this command started, if the closing did not get to do it itself."""
+    for run_id in runs.filter(started_by=by, created_at__gte=since, status__in=ClosingRun.ACTIVE).values_list(
+            "pk", flat=True):
+        tasks.closing_run_fail(run_id=run_id, reason=reason)
+
+
+def _blocking_hint(runs) -> str:
+    """When a running closing refuses this one: since when it has not moved, and until when it blocks."""
+    run = runs.blocking().order_by("-progress_at").first()
+    if run is None:
+        return ""
+    last = timezone.localtime(run.progress_at)
+    until = last + CLOSING_STALE_AFTER
+    return (f"\nLượt đó tiến triển lần cuối lúc {last:%H:%M} ngày {last:%d/%m/%Y}; nếu đến {until:%H:%M} nó vẫn "
+            "không tiến triển thì được coi là đã dừng và có thể chạy lại.")
+
+
+def _no_teacher_login(cg: ClassGroup, subject: Subject, ta, path: str) -> str:
+    """Why an import has nobody to act as, and what works: only the subject's teacher may import a sheet."""
+    if ta is None:
+        return (f"Lớp {cg.name} chưa được phân công giáo viên dạy {subject.name}; chỉ giáo viên dạy môn mới được "
+                f"nhập sổ điểm này. Hãy phân công ở trang quản trị "
+                f"({_admin_url('admin:org_teachingassignment_add')}) rồi nhập lại.")
+    teacher = ta.teacher
+    User = get_user_model()
+    add_user = _admin_url(f"admin:{User._meta.app_label}_{User._meta.model_name}_add")
+    return (
+        f"Giáo viên dạy {subject.name} lớp {cg.name} là {teacher.full_name} (mã cán bộ {teacher.staff_code}), "
+        "chưa có tài khoản; chỉ giáo viên dạy môn mới được nhập sổ điểm này, nên --as với tài khoản khác "
+        "cũng bị từ chối. Cách làm:\n"
+        f"  1. Tạo tài khoản cho giáo viên ở trang quản trị: {add_user}\n"
+        f"  2. Gắn tài khoản đó vào hồ sơ giáo viên (ô User): {_admin_url('admin:people_teacher_change', teacher.pk)}\n"
+        f"  3. Nhập lại: hocba gradebook import {path} (nhập với tư cách giáo viên đó; hoặc thêm "
+        "--as TÊN_ĐĂNG_NHẬP của chính giáo viên đó)."
+    )
 
 
 def _json_dumps(rows) -> str:
