@@ -268,6 +268,7 @@ def test_principal_locks_the_school_and_unlocks_with_a_reason(world, live_server
     from hocba.gradebook.models import GradebookLock
 
     page = sign_in("hieutruong")
+    page.on("dialog", lambda dialog: dialog.accept())  # "Khoá sổ toàn trường…?", "Mở khoá…?": yes
     page.goto(live_server.url + reverse("gradebook:school_locks", kwargs={"school_id": world.cls.school_id,
                                                                           "term": 1}))
     assert world.cls.name in page.locator("#open-classes").inner_text()  # classes not closed yet, named

@@ -100,6 +100,35 @@
     });
   }
 
+  function selectAll(cell) { if (cell.tagName === "INPUT" && document.activeElement === cell) { cell.select(); } }
+
+  /* A cell's message hangs below the cell; near the right edge of the table (or of a phone's screen) it moves
+   * left so that all of it stays readable inside the table's scroller. */
+  function fitMessage(msg) {
+    msg.style.left = "";
+    var box = msg.getBoundingClientRect();
+    if (!box.width) { return; }  // hidden (the cell is neither focused nor under the mouse)
+    var wrap = msg.closest(".sheet-wrap");
+    var area = wrap ? wrap.getBoundingClientRect() : {left: 0, right: document.documentElement.clientWidth};
+    var right = Math.min(area.right, document.documentElement.clientWidth) - 4;
+    var shift = Math.min(box.right - right, box.left - Math.max(area.left, 0) - 4);
+    if (shift > 0) { msg.style.left = (-1 - shift) + "px"; }
+  }
+
+  /* The STT and name columns stay in view (position: sticky); a cell reached by the keyboard or focused is
+   * scrolled clear of them and of the sticky header row. */
+  function keepClearOfStickyParts(table) {
+    var wrap = table.closest(".sheet-wrap"), name = table.querySelector("thead th.name"), head = table.tHead;
+    if (!wrap || !name) { return; }
+    var measure = function () {
+      wrap.style.scrollPaddingLeft = Math.ceil(name.getBoundingClientRect().right -
+                                               table.getBoundingClientRect().left) + "px";
+      wrap.style.scrollPaddingTop = (head ? Math.ceil(head.getBoundingClientRect().height) : 0) + "px";
+    };
+    measure();
+    window.addEventListener("resize", measure);
+  }
+
   // --- the grid ----------------------------------------------------------------------------
 
   function Grid(table) {
@@ -123,6 +152,7 @@
         cell.tabIndex = (r === 0 && c === 0) ? 0 : -1;
       });
     });
+    keepClearOfStickyParts(table);
     table.addEventListener("keydown", function (e) { self.justFocused = null; self.onKey(e); });
     table.addEventListener("mouseup", function (e) {
       if (self.justFocused === e.target) { e.preventDefault(); }
@@ -174,6 +204,7 @@
     }
     var td = cell.closest("td");
     var msg = td && td.querySelector(".cell-msg");
+    if (msg) { fitMessage(msg); }
     this.say(msg ? this.where(cell) + ": " + msg.textContent : "", msg ? "bad" : "");
   };
 
@@ -195,30 +226,31 @@
     switch (e.key) {
       case "Enter":
         e.preventDefault();
-        if (this.commit(cell, true)) { this.move(cell, e.shiftKey ? -1 : 1, 0, false); }
+        this.leave(cell, e.shiftKey ? -1 : 1, 0, false, true);
         break;
       case "Tab":
         e.preventDefault();
-        if (this.commit(cell, false)) { this.move(cell, 0, e.shiftKey ? -1 : 1, true); }
+        this.leave(cell, 0, e.shiftKey ? -1 : 1, true, false);
         break;
       case "ArrowDown": case "ArrowUp":
         e.preventDefault();
-        if (this.commit(cell, false)) { this.move(cell, e.key === "ArrowDown" ? 1 : -1, 0, false); }
+        this.leave(cell, e.key === "ArrowDown" ? 1 : -1, 0, false, false);
         break;
       case "ArrowLeft":
         if (!isInput || (cell.selectionStart === 0 && (cell.selectionEnd === 0 || cell.selectionEnd === len))) {
           e.preventDefault();
-          if (this.commit(cell, false)) { this.move(cell, 0, -1, false); }
+          this.leave(cell, 0, -1, false, false);
         }
         break;
       case "ArrowRight":
         if (!isInput || cell.selectionEnd === len) {
           e.preventDefault();
-          if (this.commit(cell, false)) { this.move(cell, 0, 1, false); }
+          this.leave(cell, 0, 1, false, false);
         }
         break;
       case "Escape":
         this.revert(cell);
+        selectAll(cell);  // what the server has, selected: typing replaces it
         break;
       default:
         if (cell.tagName === "SELECT" && e.key.length === 1 && this.editable(cell)) {
@@ -226,6 +258,12 @@
           if (level.shown) { e.preventDefault(); cell.value = level.shown; this.commit(cell, false); }
         }
     }
+  };
+
+  /* Enter, Tab and the arrows: save the cell and move on; an invalid value keeps the focus there with its
+   * whole text selected, so the next keys typed replace it (as in a spreadsheet). */
+  Grid.prototype.leave = function (cell, dr, dc, wrap, confirmed) {
+    if (this.commit(cell, confirmed)) { this.move(cell, dr, dc, wrap); } else { selectAll(cell); }
   };
 
   Grid.prototype.seen = function (cell) { return cell.getAttribute("data-seen") || ""; };
@@ -317,6 +355,7 @@
     }
     msg.textContent = message;
     cell.title = message;
+    fitMessage(msg);
   };
 
   Grid.prototype.clearMark = function (cell, kind) {
@@ -458,6 +497,14 @@
     }
     var runs = document.getElementById("closing-runs");
     if (runs) { setupClosing(runs); }
+    // A form whose effect is hard to undo (chốt điểm, khoá sổ, mở khoá) asks first: <form data-confirm="…?">.
+    // The submit event comes after the browser's own checks, so the question is asked only of a complete form.
+    document.addEventListener("submit", function (e) {
+      var form = e.target;
+      if (form.matches && form.matches("form[data-confirm]") && !window.confirm(form.getAttribute("data-confirm"))) {
+        e.preventDefault();
+      }
+    });
     // Forms' own checks (a reason is required) speak Vietnamese too.
     Array.prototype.forEach.call(document.querySelectorAll("[data-invalid-message]"), function (input) {
       input.addEventListener("invalid", function () { input.setCustomValidity(input.getAttribute("data-invalid-message")); });
