@@ -13,7 +13,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from hocba.core.links import page_link_list
 from hocba.gradebook import services
@@ -218,9 +217,7 @@ def test_before_the_year_is_closed_the_page_says_so_and_still_takes_the_comment(
     assert YearEntry.objects.get(class_group=world.cls, student_id=student).homeroom_comment == "Ngoan"
 
 
-def test_year_facts_stay_editable_after_the_deadline_and_the_locks_until_the_record_is_signed(world, clock):
-    from hocba.records.models import RecordStatus, RecordVersion, YearRecord
-
+def test_year_facts_stay_editable_after_the_deadline_and_the_locks(world, clock):
     fill_class(world.cls)
     for term in (1, 2):
         finalise_all(world.cls, term)
@@ -228,21 +225,55 @@ def test_year_facts_stay_editable_after_the_deadline_and_the_locks_until_the_rec
     services.school_term_lock(school=world.cls.school, school_year_id=world.cls.school_year_id, term=2,
                               by=world.hieutruong, open_classes_confirmed=True)
     clock.move_to(dt.datetime(2026, 7, 20, 9, 0, tzinfo=gb_world.HANOI))  # summer: long past 20/5
+    assert post_row(client_for(world.gvcn), world, world.students[0], homeroom_comment="Sau hè").status_code == 302
+    assert YearEntry.objects.get(class_group=world.cls, student_id=world.students[0]).homeroom_comment == "Sau hè"
+
+
+def test_an_award_added_after_the_record_was_composed_makes_the_record_out_of_date_not_changed(world, clock):
+    """A competition result that arrives in June: the signed học bạ stays as signed; the class's records page
+    says the record must be composed again (a new version, signed again), and composing puts the award in."""
+    from hocba.records.models import RecordStatus, RecordVersion, YearRecord
+    from hocba.records.services import compose_class
+
+    closed_year(world)
+    compose_class(class_group=world.cls, by=world.gvcn)
+    student = world.students[0]
+    record = YearRecord.objects.get(class_group=world.cls, student_id=student)
+    first = record.current_version
+    RecordVersion.objects.filter(pk=first.pk).update(status=RecordStatus.SEALED)  # signed by 31/5
     gvcn = client_for(world.gvcn)
-    student, signed = world.students[0], world.students[1]
-    assert post_row(gvcn, world, student, homeroom_comment="Sau hè").status_code == 302
-    record = YearRecord.objects.create(student_id=signed, school_year=world.cls.school_year,
-                                       school=world.cls.school, class_group=world.cls, level="THCS",
-                                       grade=world.cls.grade)
-    version = RecordVersion.objects.create(year_record=record, number=1, status=RecordStatus.SEALED, document={},
-                                           json_sha256="0" * 64, pdf_sha256="0" * 64, verification_code="YEARTEST01",
-                                           created_at=timezone.now())
-    record.current_version = version
-    record.save(update_fields=["current_version"])
-    refused = post_row(gvcn, world, signed, homeroom_comment="Sửa sau khi ký")
-    assert refused.status_code == 422 and "đã ký (hoặc đang ký)" in refused.content.decode()
-    row = row_html(gvcn.get(page_url(world)).content.decode(), signed)
-    assert "Học bạ đã ký" in row and "<textarea" not in row
+    records_url = reverse("records:class_records", kwargs={"class_id": world.cls.pk})
+    assert "Thông tin cả năm của GVCN" not in gvcn.get(records_url).content.decode()
+    clock.move_to(dt.datetime(2026, 6, 10, 9, 0, tzinfo=gb_world.HANOI))
+    gvcn = client_for(world.gvcn)  # a new day, a new session
+    saved = post_row(gvcn, world, student, other_awards="Giải Nhì Olympic Toán cấp thành phố", follow=True)
+    assert "Đã lưu thông tin cả năm" in saved.content.decode()
+    first.refresh_from_db()
+    assert first.status == RecordStatus.SEALED and "Giải Nhì Olympic" not in str(first.document)  # as signed
+    page = gvcn.get(records_url).content.decode()
+    assert page.count("Thông tin cả năm của GVCN (nhận xét, khen thưởng, chứng chỉ…) đã sửa sau khi lập học bạ") == 1
+    compose_class(class_group=world.cls, by=world.gvcn)
+    record.refresh_from_db()
+    new = record.current_version
+    assert new.number == 2 and "Giải Nhì Olympic Toán cấp thành phố" in new.document["awards"]
+    [correction] = new.document["corrections"]
+    assert (correction["field"], correction["new"]) == ("Khen thưởng", "Giải Nhì Olympic Toán cấp thành phố")
+    assert correction["by"] == world.cls.homeroom_teacher.full_name and "chủ nhiệm" in correction["reason"]
+    assert "Thông tin cả năm của GVCN" not in gvcn.get(records_url).content.decode()
+
+
+def test_a_signed_students_row_asks_before_saving(world):
+    from hocba.records.models import RecordStatus, RecordVersion
+
+    closed_year(world)
+    from hocba.records.services import compose_class
+
+    compose_class(class_group=world.cls, by=world.gvcn)
+    signed = world.students[1]
+    RecordVersion.objects.filter(year_record__student_id=signed).update(status=RecordStatus.SEALED)
+    row = row_html(client_for(world.gvcn).get(page_url(world)).content.decode(), signed)
+    assert "Học bạ đã ký" in row and "<textarea" in row
+    assert "đã ký. Lưu thay đổi thì học bạ phải lập lại (phiên bản mới) và ký lại từ đầu" in row
 
 
 # --- the term pages and links ----------------------------------------------------------------

@@ -128,6 +128,8 @@ class YearEntry(models.Model):
     competitions = models.TextField(_("kết quả các cuộc thi"), blank=True)
     other_awards = models.TextField(_("khen thưởng khác"), blank=True)
     version = models.PositiveIntegerField(default=0)
+    # When the homeroom teacher last changed these facts: a học bạ composed before then no longer shows them.
+    updated_at = models.DateTimeField(_("sửa lần cuối"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("thông tin cả năm")

@@ -334,14 +334,13 @@ def year_entry_update(*, class_group: ClassGroup, student_id: int, changes: dict
 
     ``expected_version`` is the entry's version the author last saw: a newer one is refused with the
     newer values (None: no check). Re-tests and summer training happen after the data-entry deadline and
-    after the term locks, so neither closes these facts; the student's học bạ of the year does, once its
-    signing starts (a correction is then a new version of the record). When a re-test or the summer
+    after the term locks, so neither closes these facts. Nor does the student's signed học bạ: nothing signed
+    changes, the record is out of date from then on (``updated_at``, read by the class's records page) and
+    composing it again makes a new version, signed again — the path of every correction. When a re-test or the summer
     re-evaluation changes and the class's year has been closed, the year closing of the class runs again
     in the same transaction, so the student's outcome follows (the GVCN recomputes their own class, as
     when closing term II).
     """
-    from hocba.gradebook.year_selectors import signed_student_ids
-
     if not perms.may_edit_homeroom(by, class_group):
         raise PermissionDeniedError("Chỉ giáo viên chủ nhiệm của lớp được nhập mục này.")
     unknown = set(changes) - set(YEAR_FIELDS)
@@ -375,12 +374,10 @@ def year_entry_update(*, class_group: ClassGroup, student_id: int, changes: dict
             raise StaleWriteError(f"Thông tin cả năm của {name} vừa được người khác sửa; nội dung của bạn chưa "
                                   "được lưu. Giá trị mới nhất ở dưới; hãy xem lại rồi lưu lại.",
                                   {YEAR_FIELDS[k]: [_year_shown(k, v)] for k, v in before.items()})
-        if student_id in signed_student_ids(class_group=class_group, student_ids=[student_id]):
-            raise DomainError(f"Học bạ năm học {class_group.school_year} của {name} đã ký (hoặc đang ký): thông "
-                              "tin cả năm không sửa được nữa. Muốn sửa cần lập phiên bản học bạ mới (đính chính).")
         for k in before:
             setattr(entry, k, clean[k])
         entry.version += 1
+        entry.updated_at = timezone.now()
         entry.save()
         audit_record(actor=by, action="gradebook:year:update", object_type="year_entry", object_id=entry.pk,
                      school_id=class_group.school_id, before=before, after={k: clean[k] for k in before})

@@ -11,7 +11,7 @@ import datetime as dt
 
 from hocba.core.dates import format_vn_date
 from hocba.core.models import AuditEntry
-from hocba.gradebook.models import ScoreChange
+from hocba.gradebook.models import ScoreChange, YearEntry
 
 RESULT_LABELS = {"term1": "Học kì I", "term2": "Học kì II", "year": "Cả năm", "after_reassessment": "Sau đánh giá lại"}
 FIELD_LABELS = {"term1": "Học kì I", "term2": "Học kì II", "year": "Cả năm", "reassessment": "Đánh giá lại",
@@ -41,7 +41,24 @@ def diff_documents(old: dict, new: dict) -> list[tuple[str, str, str, str]]:
     for key, label in (("promotion", "Lên lớp"), ("completion", "Hoàn thành chương trình")):
         if old.get(key) != new.get(key):
             changes.append((label, "", str(old.get(key) or ""), str(new.get(key) or "")))
+    for key, label in YEAR_FACT_LABELS.items():
+        a, b = _text(old.get(key)), _text(new.get(key))
+        if a != b:
+            changes.append((label, "", a, b))
     return changes
+
+
+#: The homeroom teacher's year facts the record prints (gradebook.YearEntry), by document key.
+YEAR_FACT_LABELS = {"homeroom_comment": "Nhận xét của GVCN", "certificates": "Chứng chỉ",
+                    "competitions": "Kết quả các cuộc thi", "awards": "Khen thưởng"}
+#: The reason printed for a year fact changed after the record was composed (no principal's unlock is needed).
+YEAR_FACT_REASON = "Giáo viên chủ nhiệm cập nhật thông tin cả năm sau khi lập học bạ"
+
+
+def _text(value) -> str:
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return str(value or "")
 
 
 def build_corrections(*, old: dict, new: dict, student_id: int, class_id: int, school_id: int,
@@ -53,11 +70,18 @@ def build_corrections(*, old: dict, new: dict, student_id: int, class_id: int, s
     unlock = (AuditEntry.objects.filter(action__in=UNLOCK_ACTIONS, school_id=school_id, at__gt=since)
               .select_related("actor__teacher").order_by("-seq").first())
     reason = (unlock.after or {}).get("reason", "") if unlock else ""
+    entries = YearEntry.objects.filter(student_id=student_id, class_group_id=class_id).values_list("pk", flat=True)
+    facts = (AuditEntry.objects.filter(action="gradebook:year:update", school_id=school_id, at__gt=since,
+                                       object_type="year_entry", object_id__in=[str(pk) for pk in entries])
+             .select_related("actor__teacher").order_by("-seq").first())
     out = []
     for label, subject, before, after in diff_documents(old, new):
-        by = authors.get(subject) or (_person(unlock.actor, unlock.actor_label) if unlock else "")
+        if label in YEAR_FACT_LABELS.values() and facts is not None:
+            by, why = _person(facts.actor, facts.actor_label), YEAR_FACT_REASON
+        else:
+            by, why = authors.get(subject) or (_person(unlock.actor, unlock.actor_label) if unlock else ""), reason
         out.append({"field": label, "subject": subject, "old": before, "new": after,
-                    "by": by or NO_AUTHOR, "reason": reason or NO_REASON, "date": format_vn_date(today)})
+                    "by": by or NO_AUTHOR, "reason": why or NO_REASON, "date": format_vn_date(today)})
     return out
 
 

@@ -6,7 +6,7 @@ from django.db.models import Prefetch
 
 from hocba.core.errors import PermissionDeniedError
 from hocba.core.permissions import restrict
-from hocba.gradebook.models import Period, StudentResult
+from hocba.gradebook.models import Period, StudentResult, YearEntry
 from hocba.gradebook.selectors import results_staleness
 from hocba.org.models import ClassGroup
 from hocba.people.models import ACTIVE_STATUSES, Enrolment, Student
@@ -41,17 +41,22 @@ def version_get(*, user, version_id: int) -> RecordVersion:
     return version
 
 
-def out_of_date(*, version: RecordVersion | None, score_changed: bool, would_change: bool) -> str:
+def out_of_date(*, version: RecordVersion | None, score_changed: bool, would_change: bool,
+                facts_changed: bool = False) -> str:
     """Why a student's current record no longer shows what the gradebook holds, in Vietnamese, or "".
 
     A mark corrected after the year's closing is not in the results yet (the closing must run again); a
-    record that a newer closing would change is behind the results (it must be composed again: a new
-    version, to be signed again)."""
+    record that a newer closing, or the homeroom teacher's year facts changed since (``facts_changed``: the
+    year comment, awards, certificates…), would change is behind (it must be composed again: a new version,
+    to be signed again)."""
     if version is None:
         return ""
     if score_changed:
         return ("Điểm đã sửa sau lần tổng kết năm: cần tổng kết lại, rồi lập lại học bạ "
                 "(phiên bản mới, ký lại).")
+    if would_change and facts_changed:
+        return ("Thông tin cả năm của GVCN (nhận xét, khen thưởng, chứng chỉ…) đã sửa sau khi lập học bạ: "
+                "cần lập lại học bạ (phiên bản mới, ký lại).")
     if would_change:
         return "Kết quả tổng kết mới hơn học bạ: cần lập lại học bạ (phiên bản mới, ký lại)."
     return ""
@@ -90,8 +95,12 @@ def class_records(*, class_group: ClassGroup) -> list[dict]:
     failures = {f.student_id: f.reasons for f in CompositionFailure.objects.filter(class_group=class_group)}
     versions = {e.student_id: records[e.student_id].current_version for e in enrolments
                 if e.student_id in records and records[e.student_id].current_version is not None}
+    facts = dict(YearEntry.objects.filter(class_group=class_group, updated_at__isnull=False)
+                 .values_list("student_id", "updated_at"))
+    facts_after = {sid for sid, v in versions.items() if facts.get(sid, v.created_at) > v.created_at}
     behind = [(e.student, v) for e in enrolments if (v := versions.get(e.student_id)) is not None
-              and e.student_id not in changed and staleness.computed.get(e.student_id, v.created_at) > v.created_at]
+              and e.student_id not in changed
+              and (e.student_id in facts_after or staleness.computed.get(e.student_id, v.created_at) > v.created_at)]
     newer = _would_change(class_group=class_group, candidates=behind)
     out = []
     for n, e in enumerate(enrolments, start=1):
@@ -100,5 +109,6 @@ def class_records(*, class_group: ClassGroup) -> list[dict]:
         out.append({"number": n, "student": e.student, "record": record, "version": version,
                     "failure": failures.get(e.student_id),
                     "out_of_date": out_of_date(version=version, score_changed=e.student_id in changed,
-                                               would_change=e.student_id in newer)})
+                                               would_change=e.student_id in newer,
+                                               facts_changed=e.student_id in facts_after)})
     return out
