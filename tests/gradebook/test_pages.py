@@ -502,3 +502,18 @@ def test_grid_page_queries_do_not_grow_with_the_class_or_its_scores(world):
                                        assignments__subject=world.toan).exclude(pk=world.cls.pk).first())
     assert other is not None
     assert empty == full == count(other)
+
+
+def test_the_addresses_of_refused_actions_opened_again_lead_back_to_their_page(world):
+    """A refusal of Chốt điểm môn or Khoá sổ lớp is shown at the action's address: a reload, a bookmark or a
+    link copied from there leads back to the page instead of an empty error."""
+    gvbm, gvcn = client_for(world.gvbm), client_for(world.gvcn)
+    again = gvbm.get(sheet_url(world, "gradebook:subject_finalise"))
+    assert again.status_code == 302 and again["Location"] == sheet_url(world)
+    homeroom = reverse("gradebook:homeroom", kwargs={"class_id": world.cls.pk, "term": 1})
+    again = gvcn.get(reverse("gradebook:class_close", kwargs={"class_id": world.cls.pk, "term": 1}))
+    assert again.status_code == 302 and again["Location"] == homeroom
+    again = gvcn.get(reverse("gradebook:homeroom_year_save", kwargs={"class_id": world.cls.pk}))
+    assert again.status_code == 302 and again["Location"] == reverse("gradebook:homeroom_year",
+                                                                     kwargs={"class_id": world.cls.pk})
+    assert not GradebookLock.objects.exists()

@@ -192,9 +192,11 @@ def cell_history(request, class_id: int, subject_id: int, term: int, student_id:
 
 
 @requires("gradebook:subject:finalise")
-@require_POST
 def subject_finalise(request, class_id: int, subject_id: int, term: int):
-    """Chốt điểm môn: lock the subject for the term; refused with the list of what is missing."""
+    """Chốt điểm môn: lock the subject for the term; refused with the list of what is missing (shown at this
+    address; opening it again leads back to the grid)."""
+    if request.method != "POST":
+        return redirect("gradebook:sheet", class_id=class_id, subject_id=subject_id, term=term)
     class_group, subject = _sheet_objects(request.user, class_id, subject_id, term)
     try:
         services.subject_finalise(class_group=class_group, subject=subject, term=term, by=request.user)
@@ -319,9 +321,11 @@ def homeroom_save(request, class_id: int, term: int):
 
 
 @requires("gradebook:class:close")
-@require_POST
 def class_close(request, class_id: int, term: int):
-    """Khoá sổ lớp: every subject finalised and every conduct entered; computes the term's results."""
+    """Khoá sổ lớp: every subject finalised and every conduct entered; computes the term's results (a refusal is
+    shown at this address; opening it again leads back to the homeroom page)."""
+    if request.method != "POST":
+        return redirect("gradebook:homeroom", class_id=class_id, term=term)
     class_group = _class_for_homeroom(request.user, class_id, term)
     try:
         services.class_term_close(class_group=class_group, term=term, by=request.user)
@@ -365,9 +369,11 @@ def _year_changes(post) -> dict:
 
 
 @requires("gradebook:homeroom:edit")
-@require_POST
 def homeroom_year_save(request, class_id: int):
-    """Save one student's year row (all or nothing); the year closing of the class follows a re-test."""
+    """Save one student's year row (all or nothing); the year closing of the class follows a re-test. A refusal
+    is shown at this address; opening it again leads back to the year page."""
+    if request.method != "POST":
+        return redirect("gradebook:homeroom_year", class_id=class_id)
     class_group = _class_for_homeroom(request.user, class_id, None)
     student_id = int(request.POST["student"]) if request.POST.get("student", "").isdigit() else 0
     version = request.POST.get("version", "")
