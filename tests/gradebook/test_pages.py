@@ -517,3 +517,16 @@ def test_the_addresses_of_refused_actions_opened_again_lead_back_to_their_page(w
     assert again.status_code == 302 and again["Location"] == reverse("gradebook:homeroom_year",
                                                                      kwargs={"class_id": world.cls.pk})
     assert not GradebookLock.objects.exists()
+
+
+def test_locks_page_folds_each_classs_subject_locks_under_one_line(world):
+    fill_class(world.cls)
+    finalise_all(world.cls, 1)
+    services.class_term_close(class_group=world.cls, term=1, by=world.gvcn)
+    subjects = TeachingAssignment.objects.filter(class_group=world.cls).count()
+    url = reverse("gradebook:school_locks", kwargs={"school_id": world.cls.school_id, "term": 1})
+    html = client_for(world.hieutruong).get(url).content.decode()
+    group = re.search(r'<details class="lock-group"><summary>(.*?)</summary>(.*?)</details>', html, flags=re.S)
+    assert re.sub(r"<[^>]+>", "", group.group(1)) == (
+        f"Lớp {world.cls.name} — đã khoá sổ lớp · {subjects} môn đã chốt")
+    assert group.group(2).count(">Mở khoá</button>") == subjects + 1  # each lock still opens on its own

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import groupby
 
 from django.db.models import Count, Q
 
@@ -145,3 +146,16 @@ def closing_runs(*, user, year: SchoolYear | None, limit: int = 10,
     if run_id is not None:
         qs = qs.filter(pk=run_id)
     return list(qs.order_by("-created_at", "-id")[:limit])
+
+
+def lock_groups(locks: list) -> list[dict]:
+    """A term's locks (school first, then class by class, as the locks page reads them) grouped by class: the
+    school's lock alone, then each class with its own lock and its subjects' (the page folds each class: a school
+    of 40 classes has hundreds of subject locks)."""
+    groups = []
+    for class_group, items in groupby(locks, key=lambda lock: lock.class_group):
+        items = list(items)
+        groups.append({"class_group": class_group, "locks": items,
+                       "class_locked": any(lock.level == LockLevel.CLASS for lock in items),
+                       "subjects": sum(lock.level == LockLevel.SUBJECT for lock in items)})
+    return groups

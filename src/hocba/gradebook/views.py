@@ -418,7 +418,8 @@ def school_locks(request, school_id: int, term: int):
     deadlines = [(g, entry_deadline(year.pk, g)) for g in grades] if year else []
     return render(request, "gradebook/school_locks.html", {
         "school": school, "year": year, "term": term, "term_name": TERM_NAMES[term], "locks": locks,
-        "grants": grants, "classes": classes, "deadlines": [(g, d) for g, d in deadlines if d],
+        "lock_groups": page_selectors.lock_groups(locks), "grants": grants, "classes": classes,
+        "deadlines": [(g, d) for g, d in deadlines if d],
         "school_locked": any(lock.level == "school" for lock in locks),
         "open_classes": [row["class_group"].name for row in classes if not row["closed"]],
         "can_lock": perms.may_lock_school(request.user, school.pk),
