@@ -506,3 +506,49 @@ def test_a_sheet_added_in_front_does_not_hide_the_gradebook_sheet(world):
 def test_text_that_python_reads_as_a_number_is_not_a_mark(typed):
     with pytest.raises(CellError, match="không phải là điểm số"):
         parse_score(typed)
+
+
+def test_a_file_exported_while_another_import_is_being_written_does_not_undo_it(world, monkeypatch):
+    """No clock decides what a file has seen: the file keeps the values it was exported with (review finding:
+    an import stamped before it took its locks was invisible to a file exported meanwhile)."""
+    fill(world.cls, world.toan, 1)
+    a, b = world.students[:2]
+    first = export(world)
+    ws = first.worksheets[0]
+    cols = columns(ws)
+    ws[f"{cols['GK']}{row_of(ws, a)}"] = "4,0"
+    exported_meanwhile = {}
+    real = services._values_in_file
+
+    def values_in_file(*args, **kwargs):  # inside the first import, before it writes: another export reads
+        exported_meanwhile.setdefault("file", excel.sheet_export(class_group=world.cls, subject=world.toan, term=1))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_values_in_file", values_in_file)
+    excel.sheet_import_file(fileobj=to_bytes(first), by=world.gvbm)
+    monkeypatch.setattr(services, "_values_in_file", real)
+    assert stored(world, a, "gk") == "4.0"
+    second = load_workbook(io.BytesIO(exported_meanwhile["file"]))
+    ws2 = second.worksheets[0]
+    assert ws2[f"{cols['GK']}{row_of(ws2, a)}"].value != "4,0"  # it was exported before the first import wrote
+    ws2[f"{cols['TX1']}{row_of(ws2, b)}"] = "9,5"
+    report = excel.sheet_import_file(fileobj=to_bytes(second), by=world.gvbm)
+    assert stored(world, a, "gk") == "4.0" and stored(world, b, "tx1") == "9.5"
+    assert [(k.column, k.new) for k in report.kept] == [("GK", "4,0")]
+
+
+def test_a_file_from_before_the_values_were_kept_falls_back_on_the_history(world):
+    fill(world.cls, world.toan, 1)
+    wb = export(world)
+    meta = wb[excel.META_SHEET]
+    for row in list(meta.iter_rows(min_row=2)):
+        if str(row[0].value).startswith(excel.CELLS_KEY):
+            row[0].value = row[1].value = None
+    ws = wb.worksheets[0]
+    cols = columns(ws)
+    a, b = world.students[:2]
+    ws[f"{cols['TX1']}{row_of(ws, a)}"] = "9,5"
+    system_edit(world, b, "gk", "2,0")
+    report = excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
+    assert stored(world, a, "tx1") == "9.5" and stored(world, b, "gk") == "2.0"
+    assert [(k.column, k.new) for k in report.kept] == [("GK", "2,0")]

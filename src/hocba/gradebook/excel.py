@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import math
 import re
 import uuid
@@ -66,6 +67,8 @@ CODE_HEADER = "Mã học sinh"
 NAME_HEADER = "Họ và tên"
 COMMENT_HEADER = "Nhận xét"
 TEXT = "@"
+#: Keys of the identification sheet holding what the export wrote for each student ("cell:<student id>").
+CELLS_KEY = "cell:"
 #: Headers of score columns (casefolded): one that is not in the subject's sheet holds marks nobody would store.
 _SCORE_HEADER = re.compile(r"tx ?\d+|đđgtx ?\d+|gk|ck|đđggk|đđgck")
 
@@ -215,6 +218,9 @@ def sheet_export(*, class_group: ClassGroup, subject: Subject, term: int) -> byt
             "mode": shape.mode,
             "exported_at": timezone.now().isoformat(timespec="microseconds"),
             "file_id": uuid.uuid4().hex,
+            # What the file starts from, cell by cell: the import merges against it (services.sheet_import).
+            **{f"{CELLS_KEY}{row.student_id}": json.dumps({**row.cells, "comment": row.comment or None},
+                                                          ensure_ascii=False) for row in sheet.rows},
         },
     )
     return _to_bytes(wb)
@@ -338,6 +344,7 @@ class _Meta:
     tx_count: int
     exported_at: dt.datetime | None
     file_id: str
+    exported: dict[int, dict[str, str | None]] | None
 
 
 def _refuse(message: str, errors: dict[str, list[str]] | None = None) -> DomainError:
@@ -422,7 +429,25 @@ def _resolve(meta: dict[str, str]) -> _Meta:
     if term not in (1, 2):
         raise _refuse("Học kì trong phần nhận dạng của tệp không hợp lệ.")
     return _Meta(class_group=class_group, subject=subject, term=term, tx_count=tx_count,
-                 exported_at=_exported_at(meta.get("exported_at", "")), file_id=meta.get("file_id", "")[:32])
+                 exported_at=_exported_at(meta.get("exported_at", "")), file_id=meta.get("file_id", "")[:32],
+                 exported=_exported_cells(meta))
+
+
+def _exported_cells(meta: dict[str, str]) -> dict[int, dict[str, str | None]] | None:
+    """Student id → field → the value the export wrote; None for a file exported before the values were kept
+    (or whose identification was edited: the import then falls back on the cells' history)."""
+    cells = {}
+    try:
+        for key, value in meta.items():
+            if key.startswith(CELLS_KEY):
+                row = json.loads(value)
+                if not isinstance(row, dict):
+                    return None
+                cells[int(key.removeprefix(CELLS_KEY))] = {str(f): None if v is None else str(v)
+                                                           for f, v in row.items()}
+    except ValueError:
+        return None
+    return cells or None
 
 
 def _exported_at(text: str) -> dt.datetime | None:
@@ -495,6 +520,7 @@ def sheet_import_file(*, fileobj: IO[bytes], by, source: str = Source.IMPORT) ->
         rows=rows, class_group=cg, subject=subject, term=term, shape=shape, by=by, source=source,
         exported_at=meta.exported_at,
         file_id=meta.file_id,
+        exported=meta.exported,
     )
 
 
@@ -571,6 +597,7 @@ def _import_rows(
     source: str,
     exported_at: dt.datetime | None = None,
     file_id: str = "",
+    exported: dict[int, dict[str, str | None]] | None = None,
 ) -> SheetImportReport:
     head, columns = _find_header(rows)
     wanted = {f: h for f, h in zip(shape.fields, shape.headers, strict=True)}
@@ -678,6 +705,7 @@ def _import_rows(
             source=source,
             exported_at=exported_at,
             file_id=file_id,
+            exported=exported,
         )
         history = (
             list(

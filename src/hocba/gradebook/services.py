@@ -153,16 +153,20 @@ class ImportReport:
 
 def sheet_import(*, class_group: ClassGroup, subject: Subject, term: int, rows: dict[int, dict[str, object]],
                  row_labels: dict[int, str], by, source: str = Source.IMPORT,
+                 exported: dict[int, dict[str, str | None]] | None = None,
                  exported_at: dt.datetime | None = None, file_id: str = "") -> ImportReport:
     """Import a whole sheet, all or nothing: every bad cell is reported (row, column, reason).
 
     ``rows`` maps student id → {field: raw value}; ``row_labels`` maps student id → "dòng 7"
-    (how the person finds the cell in their file). ``exported_at``, when the file was exported from the
-    system, protects what changed since: each cell is merged by :func:`import_merge.decide` — a cell
-    only the system changed keeps its newer value (reported in ``kept``), and a cell changed on both
-    sides refuses the whole import, naming the newer value, who set it and when. ``file_id`` names the
-    exported file: the changes of earlier imports of the same file are the file's own, not someone else's
-    (a teacher may import, work on in the same file, and import it again).
+    (how the person finds the cell in their file). A file exported from the system protects what changed
+    there since: each cell is merged by :func:`import_merge.decide` against the value the file started from
+    — a cell only the system changed keeps its newer value (reported in ``kept``), and a cell changed on
+    both sides refuses the whole import, naming the newer value, who set it and when. The value the file
+    started from is ``exported`` (student id → field → the value written into the file, kept in its
+    identification sheet), or the value the file's own last import of that cell wrote (``file_id`` names
+    the file: a teacher may import, work on in the same file, and import it again). A file without
+    ``exported`` (exported before the values were kept) falls back on the cells' history since
+    ``exported_at``.
     """
     if not perms.may_edit_sheet(by, class_group, subject.pk):
         raise PermissionDeniedError("Chỉ giáo viên dạy môn này ở lớp này được nhập điểm.")
@@ -199,8 +203,11 @@ def sheet_import(*, class_group: ClassGroup, subject: Subject, term: int, rows: 
         # those rows too (blocking every other write of the class); by student id only the score rows are locked.
         existing = {r.student_id: r for r in SubjectTermScore.objects.select_for_update().filter(
             class_group=class_group, subject=subject, term=term, student_id__in=list(parsed)).order_by("student_id")}
-        since = _changes_since(existing.values(), exported_at, file_id)
-        base = import_merge.values_at_export([(c.row_id, c.field, c.old) for c in since])
+        if exported is not None:
+            base = _values_in_file(existing, exported, file_id)
+        else:
+            since = _changes_since(existing.values(), exported_at, file_id)
+            base = import_merge.values_at_export([(c.row_id, c.field, c.old) for c in since])
         history: list[ScoreChange] = []
         to_create, to_update = [], []
         pending: list[tuple[SubjectTermScore, str, str | None, str | None]] = []
@@ -216,7 +223,7 @@ def sheet_import(*, class_group: ClassGroup, subject: Subject, term: int, rows: 
                 if decision is import_merge.Decision.KEEP:
                     kept.append(KeptCell(student_id, field, value, old))
                 elif decision is import_merge.Decision.CONFLICT:
-                    last = next(c for c in reversed(since) if c.row_id == row.pk and c.field == field)
+                    last = _last_change(row, field, file_id)
                     conflicts.setdefault(f"{row_labels.get(student_id, student_id)}, cột {field_label(field)}",
                                          []).append(_conflict_text(field, value, old, last))
                 elif decision is import_merge.Decision.APPLY:
@@ -245,6 +252,28 @@ def sheet_import(*, class_group: ClassGroup, subject: Subject, term: int, rows: 
     return ImportReport(changed_cells=changed, students=len(parsed), kept=tuple(kept))
 
 
+def _values_in_file(rows: dict[int, SubjectTermScore], exported: dict[int, dict[str, str | None]],
+                    file_id: str) -> dict[tuple[int, str], str | None]:
+    """(row id, field) → the value the file holds unless its author changed it: what the export wrote, or what
+    the file's own last import of the cell stored (changes are ordered by id: no clock involved)."""
+    base = {(row.pk, field): value for student_id, row in rows.items()
+            for field, value in exported.get(student_id, {}).items()}
+    if file_id:
+        for row_id, field, new in (ScoreChange.objects.filter(row_id__in=[r.pk for r in rows.values()],
+                                                              file_id=file_id)
+                                   .order_by("id").values_list("row_id", "field", "new")):
+            base[(row_id, field)] = new
+    return base
+
+
+def _last_change(row: SubjectTermScore, field: str, file_id: str) -> ScoreChange | None:
+    """The newest change of a cell by someone else than the file's own imports (who set the newer value)."""
+    changes = ScoreChange.objects.filter(row_id=row.pk, field=field)
+    if file_id:
+        changes = changes.exclude(file_id=file_id)
+    return changes.order_by("-id").first()
+
+
 def _changes_since(rows, exported_at: dt.datetime | None, file_id: str) -> list[ScoreChange]:
     """The rows' cell changes made after the export, oldest first, but those of imports of the same file
     (none when the export time is unknown)."""
@@ -257,14 +286,15 @@ def _changes_since(rows, exported_at: dt.datetime | None, file_id: str) -> list[
     return list(changes.order_by("at", "id").only("row_id", "field", "old", "new", "by_label", "at"))
 
 
-def _conflict_text(field: str, in_file: str | None, current: str | None, last: ScoreChange) -> str:
+def _conflict_text(field: str, in_file: str | None, current: str | None, last: ScoreChange | None) -> str:
     def shown(value: str | None) -> str:
         text = (value or "") if field == "comment" else display(value)
         return f"'{text}'" if text else "trống"
 
-    at = timezone.localtime(last.at)
-    return (f"trong tệp là {shown(in_file)}, nhưng trên hệ thống ô đã được sửa thành {shown(current)} "
-            f"({last.by_label or 'không rõ người sửa'}, {at:%H:%M %d/%m/%Y}) sau khi tệp được xuất.")
+    who = (f" ({last.by_label or 'không rõ người sửa'}, {timezone.localtime(last.at):%H:%M %d/%m/%Y})"
+           if last is not None else "")
+    return (f"trong tệp là {shown(in_file)}, nhưng trên hệ thống ô đã được sửa thành {shown(current)}{who} "
+            "sau khi tệp được xuất.")
 
 
 def homeroom_update(*, class_group: ClassGroup, student_id: int, term: int, field: str, raw, expected,
