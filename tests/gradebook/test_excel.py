@@ -488,8 +488,11 @@ def test_a_formula_excel_never_computed_is_refused_instead_of_clearing_the_mark(
     before = stored(world, world.students[0], "tx1")
     with pytest.raises(DomainError) as exc:
         excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
-    assert exc.value.errors == {f"Ô {cols['TX1']}{r}": ["Công thức chưa có giá trị."]}
+    assert exc.value.errors == {f"Dòng {r}, cột {cols['TX1']} (TX1)": ["Công thức không có giá trị."]}
     assert stored(world, world.students[0], "tx1") == before
+    ws[f"{cols['TX1']}{r}"] = before.replace(".", ",")
+    ws[f"{get_column_letter(ws.max_column + 1)}{r}"] = '=IF(1>2,"x","")'  # the teacher's own note column
+    assert excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm).changed_cells == 0
 
 
 def test_a_sheet_added_in_front_does_not_hide_the_gradebook_sheet(world):

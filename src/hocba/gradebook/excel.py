@@ -515,9 +515,9 @@ def sheet_import_file(*, fileobj: IO[bytes], by, source: str = Source.IMPORT) ->
         title, rows = _main_sheet(wb)
     finally:
         wb.close()
-    _refuse_uncomputed_formulas(data, title, rows)
     return _import_rows(
         rows=rows, class_group=cg, subject=subject, term=term, shape=shape, by=by, source=source,
+        blank_formulas=_blank_formulas(data, title, rows),
         exported_at=meta.exported_at,
         file_id=meta.file_id,
         exported=meta.exported,
@@ -537,23 +537,18 @@ def _main_sheet(wb) -> tuple[str, list[tuple]]:
     return sheets[0], list(wb[sheets[0]].iter_rows(max_row=MAX_ROWS + 50, values_only=True))
 
 
-def _refuse_uncomputed_formulas(data: bytes, title: str, rows: list[tuple]) -> None:
-    """A formula Excel never computed (a file written by a program) reads as empty: it would clear the mark.
-    Refuse it, naming the cells, rather than store what nobody saw."""
+def _blank_formulas(data: bytes, title: str, rows: list[tuple]) -> set[tuple[int, int]]:
+    """(row, column) indexes of the cells holding a formula without a value: a formula Excel never computed (a file
+    written by a program) or one whose result is empty. Either reads as an empty cell, which would clear a mark."""
     if not any(v is None for row in rows for v in row):
-        return
+        return set()
     wb = _open(data, data_only=False)
     try:
         formulas = list(wb[title].iter_rows(max_row=len(rows), values_only=True))
     finally:
         wb.close()
-    cells = [f"{get_column_letter(c + 1)}{r + 1}" for r, row in enumerate(formulas) for c, v in enumerate(row)
-             if isinstance(v, str) and v.startswith("=") and (c >= len(rows[r]) or rows[r][c] is None)]
-    if cells:
-        raise _refuse(
-            "Tệp có ô chứa công thức chưa được Excel tính ra giá trị, nên không biết điểm là bao nhiêu; chưa lưu "
-            "gì. Hãy mở tệp bằng Excel và lưu lại (hoặc nhập giá trị thay cho công thức).",
-            {f"Ô {cell}": ["Công thức chưa có giá trị."] for cell in cells[:50]})
+    return {(r, c) for r, row in enumerate(formulas) for c, v in enumerate(row)
+            if isinstance(v, str) and v.startswith("=") and (c >= len(rows[r]) or rows[r][c] is None)}
 
 
 def _header_index(rows: list[tuple]) -> int | None:
@@ -598,6 +593,7 @@ def _import_rows(
     exported_at: dt.datetime | None = None,
     file_id: str = "",
     exported: dict[int, dict[str, str | None]] | None = None,
+    blank_formulas: set[tuple[int, int]] = frozenset(),
 ) -> SheetImportReport:
     head, columns = _find_header(rows)
     wanted = {f: h for f, h in zip(shape.fields, shape.headers, strict=True)}
@@ -617,6 +613,15 @@ def _import_rows(
     code_col = columns[_header_key(CODE_HEADER)]
     name_col = columns.get(_header_key(NAME_HEADER))
     field_cols = {f: columns[_header_key(h)] for f, h in wanted.items()}
+    marks = {c: f for f, c in field_cols.items()}
+    blanks = sorted((r, c) for r, c in blank_formulas if r > head and c in marks)
+    if blanks:  # only the cells the import reads: a formula in the teacher's own columns is theirs
+        raise _refuse(
+            "Tệp có ô điểm chứa công thức nhưng không có giá trị (Excel chưa tính, hoặc kết quả trống), nên không "
+            "biết điểm là bao nhiêu; chưa lưu gì. Hãy nhập giá trị thay cho công thức (hoặc mở tệp bằng Excel, "
+            "lưu lại rồi nhập lại).",
+            {f"Dòng {r + 1}, cột {get_column_letter(c + 1)} ({wanted[marks[c]]})": ["Công thức không có giá trị."]
+             for r, c in blanks[:50]})
 
     enrolled = {
         _student_code_of(e): e
