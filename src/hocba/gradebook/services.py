@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from hocba.core.audit import audit_record
@@ -396,6 +396,8 @@ def year_entry_update(*, class_group: ClassGroup, student_id: int, changes: dict
     if errors:
         raise DomainError(f"Chưa lưu thông tin cả năm của {name}: có mục không hợp lệ.", errors)
     with transaction.atomic():
+        if {"retests", "summer_conduct"} & set(clean):
+            _no_year_closing_running(class_group)
         entry, _ = YearEntry.objects.select_for_update().get_or_create(class_group=class_group, student_id=student_id)
         before = {k: getattr(entry, k) for k in clean if getattr(entry, k) != clean[k]}
         if not before:
@@ -417,6 +419,20 @@ def year_entry_update(*, class_group: ClassGroup, student_id: int, changes: dict
 
             close_classes(class_ids=[class_group.pk], period="year", by=by)
     return entry
+
+
+def _no_year_closing_running(class_group: ClassGroup) -> None:
+    """Refuse while a year closing of the class's school (or of the city) runs: it has read the class's inputs
+    already and would store its results over the ones re-computed here. The year's row lock, which starting a
+    closing takes too, orders the two: a closing started after this save reads what it saved."""
+    from hocba.gradebook.models import ClosingRun
+
+    SchoolYear.objects.select_for_update().filter(pk=class_group.school_year_id).first()
+    running = ClosingRun.objects.filter(school_year_id=class_group.school_year_id, period=Period.YEAR).filter(
+        models.Q(school_id=class_group.school_id) | models.Q(school__isnull=True)).blocking()
+    if running.exists():
+        raise DomainError("Đang tổng kết cả năm cho trường (hoặc toàn thành phố): kết quả kiểm tra lại và rèn luyện "
+                          "hè chưa được lưu. Hãy lưu lại sau khi lượt tổng kết xong (xem trang Tổng kết).")
 
 
 def _parse_retests(class_group: ClassGroup, retests: dict, errors: dict[str, list[str]], name: str) -> dict:
