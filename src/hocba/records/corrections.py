@@ -51,6 +51,8 @@ def diff_documents(old: dict, new: dict) -> list[tuple[str, str, str, str]]:
 #: The homeroom teacher's year facts the record prints (gradebook.YearEntry), by document key.
 YEAR_FACT_LABELS = {"homeroom_comment": "Nhận xét của GVCN", "certificates": "Chứng chỉ",
                     "competitions": "Kết quả các cuộc thi", "awards": "Khen thưởng"}
+#: YearEntry fields whose document key differs (the record's "awards" are the engine's award and the other awards).
+YEAR_FACT_KEYS = {"other_awards": "awards"}
 #: The reason printed for a year fact changed after the record was composed (no principal's unlock is needed).
 YEAR_FACT_REASON = "Giáo viên chủ nhiệm cập nhật thông tin cả năm sau khi lập học bạ"
 
@@ -71,13 +73,18 @@ def build_corrections(*, old: dict, new: dict, student_id: int, class_id: int, s
               .select_related("actor__teacher").order_by("-seq").first())
     reason = (unlock.after or {}).get("reason", "") if unlock else ""
     entries = YearEntry.objects.filter(student_id=student_id, class_group_id=class_id).values_list("pk", flat=True)
-    facts = (AuditEntry.objects.filter(action="gradebook:year:update", school_id=school_id, at__gt=since,
-                                       object_type="year_entry", object_id__in=[str(pk) for pk in entries])
-             .select_related("actor__teacher").order_by("-seq").first())
+    facts: dict[str, AuditEntry] = {}  # year fact (document key) → the newest entry that changed it
+    for entry in (AuditEntry.objects.filter(action="gradebook:year:update", school_id=school_id, at__gt=since,
+                                            object_type="year_entry", object_id__in=[str(pk) for pk in entries])
+                  .select_related("actor__teacher").order_by("seq")):
+        for field in (entry.after or {}):
+            facts[YEAR_FACT_KEYS.get(field, field)] = entry
+    labels = {label: key for key, label in YEAR_FACT_LABELS.items()}
     out = []
     for label, subject, before, after in diff_documents(old, new):
-        if label in YEAR_FACT_LABELS.values() and facts is not None:
-            by, why = _person(facts.actor, facts.actor_label), YEAR_FACT_REASON
+        fact = facts.get(labels.get(label, ""))
+        if fact is not None:  # a year fact the homeroom teacher changed (the award line also carries the engine's)
+            by, why = _person(fact.actor, fact.actor_label), YEAR_FACT_REASON
         else:
             by, why = authors.get(subject) or (_person(unlock.actor, unlock.actor_label) if unlock else ""), reason
         out.append({"field": label, "subject": subject, "old": before, "new": after,
