@@ -126,6 +126,58 @@ def test_a_queued_run_expired_while_waiting_is_not_run_when_the_worker_picks_it_
     assert not StudentResult.objects.exists()
 
 
+def test_a_live_run_expired_as_stale_stops_at_its_next_unit_and_stays_failed(world, clock, monkeypatch):
+    from hocba.gradebook import closing, services
+    from tests.gradebook.gb_world import user
+
+    monkeypatch.setattr(closing, "BATCH_CLASSES", 1)  # one class per unit
+    school = world.cls.school
+    classes = ClassGroup.objects.filter(school_year=world.cls.school_year, school=school).count()
+    assert classes >= 3
+    seen = []
+
+    def on_progress(done, failed, total):  # between two units: the run is taken for dead and replaced
+        seen.append(done)
+        if len(seen) == 1:
+            clock.move_to(clock() + CLOSING_STALE_AFTER + dt.timedelta(minutes=1))
+            assert tasks.closing_runs_expire_stale(school_year=world.cls.school_year, school=school,
+                                                   period="hk1") == 1
+            services.closing_run_start(school=school, period="hk1", by=user("bgh"))  # queued
+
+    first = services.closing_run_start(school=school, period="hk1", by=world.hieutruong, run_inline=True,
+                                       on_progress=on_progress)
+    assert first.status == ClosingRun.Status.FAILED and "không tiến triển trong 15 phút" in first.messages[0]
+    assert len(seen) == 1 and first.done == seen[0]  # stopped at its next unit, writing nothing more
+    assert StudentResult.objects.filter(period="hk1").values("class_group").distinct().count() <= 2 < classes
+    second = ClosingRun.objects.exclude(pk=first.pk).get()
+    assert second.status == ClosingRun.Status.QUEUED  # the one run of the scope now
+
+
+def test_the_command_says_a_closing_expired_while_it_ran_did_not_finish(world, monkeypatch):
+    def expired_midway(*, class_ids, period, by, progress, **_):
+        progress(1, 0)
+        run = ClosingRun.objects.get(status=ClosingRun.Status.RUNNING)
+        tasks.closing_run_fail(run_id=run.pk, reason=tasks.STALE.format(minutes=15))
+        progress(2, 0)
+        pytest.fail("the closing went on after its run was expired")
+
+    monkeypatch.setattr(tasks, "close_classes", expired_midway)
+    with pytest.raises(CommandError, match=r"Lượt tổng kết này đã dừng, không hoàn thành: .*không tiến triển"):
+        close_school(world)
+    assert ClosingRun.objects.get().status == ClosingRun.Status.FAILED
+
+
+def test_the_busy_hint_names_the_latest_heartbeat_a_queued_runs_being_when_it_was_queued(world):
+    now = timezone.now()
+    scope = {"school_year": world.cls.school_year, "school": world.cls.school, "period": "hk1"}
+    ClosingRun.objects.create(**scope, status=ClosingRun.Status.RUNNING, created_at=now - dt.timedelta(hours=1),
+                              progress_at=now - dt.timedelta(minutes=10))
+    ClosingRun.objects.create(**scope, created_at=now - dt.timedelta(minutes=2))  # queued: no progress_at
+    with pytest.raises(CommandError, match=BUSY) as exc:
+        close_school(world)
+    assert "Lượt đó đang chờ chạy từ 08:58 ngày 10/03/2026; nếu đến 09:13" in str(exc.value)
+
+
 # --- 2. tracebacks ---------------------------------------------------------------------------
 
 def export_to(world, out: str) -> None:

@@ -134,6 +134,24 @@ def test_a_stale_save_is_refused_showing_the_newer_value(world):
     assert 'name="version" value="1"' in row_html(html, student)  # the row now carries the newer version
 
 
+def test_a_stale_save_keeps_the_typed_comment_and_the_next_save_goes_through(world):
+    student = world.students[2]
+    gvcn = client_for(world.gvcn)
+    assert post_row(gvcn, world, student, version=0, homeroom_comment="Chăm ngoan, học tốt.").status_code == 302
+    typed = ("Em tiến bộ rõ ở học kì II, tích cực phát biểu và giúp đỡ bạn bè; cần rèn thêm chữ viết và "
+             "đọc thêm sách ngoài giờ để mở rộng vốn từ. " * 3).strip()
+    stale = post_row(gvcn, world, student, version=0, homeroom_comment=typed)  # a second tab, still at version 0
+    html = stale.content.decode()
+    assert stale.status_code == 409
+    refusal = re.search(r'<div class="banner refusal".*?</div>', html, flags=re.S).group(0)
+    assert "Chăm ngoan, học tốt." in refusal  # the newer value, to be seen
+    row = row_html(html, student)
+    assert re.search(r'<textarea name="homeroom_comment"[^>]*>' + re.escape(typed) + "</textarea>", row)
+    assert 'name="version" value="1"' in row  # the fresh version: saving again after seeing goes through
+    assert post_row(gvcn, world, student, version=1, homeroom_comment=typed).status_code == 302
+    assert YearEntry.objects.get(class_group=world.cls, student_id=student).homeroom_comment == typed
+
+
 def test_a_bad_retest_value_is_refused_in_vietnamese_naming_the_student_and_nothing_is_saved(world):
     student = world.students[4]
     closed_year(world, failing=[student])
@@ -342,3 +360,13 @@ def test_the_page_renders_in_a_constant_number_of_queries_for_a_45_student_class
     with django_assert_max_num_queries(small):
         html = gvcn.get(page_url(world)).content.decode()
     assert html.count('<tr id="hs-') == 45 and html.count('name="retest_TOAN"') == 5
+
+
+def test_the_pages_retest_subjects_follow_the_engines_own_threshold(monkeypatch):
+    from hocba.assessment import tt22
+    from hocba.gradebook.year_selectors import _is_candidate
+
+    assert _is_candidate("score", 4.9) and not _is_candidate("score", 5.0)
+    assert _is_candidate("comment", "CĐ") and not _is_candidate("comment", "Đ")
+    monkeypatch.setattr(tt22, "RETEST_BELOW", 60)  # the engine's constant, not a copy of it
+    assert _is_candidate("score", 5.9) and not _is_candidate("score", 6.0)

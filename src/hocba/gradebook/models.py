@@ -310,7 +310,9 @@ class ClosingRun(BackgroundRun):
     ``progress_at`` (set when the run starts and after every batch), or ``created_at`` while it waits in the
     queue; a queued or running run whose heartbeat is older than :data:`CLOSING_STALE_AFTER` is stale
     (``ClosingRun.objects.stale()``) and no longer blocks a new closing of its scope
-    (``ClosingRun.objects.blocking()``).
+    (``ClosingRun.objects.blocking()``): the next start marks it failed. A run so marked whose process was in
+    fact alive stops at its next unit of classes and stays failed (progress and the end are written only
+    while the run is ``running``): of its work only the unit in hand can overlap the next run of its scope.
     """
 
     school_year = models.ForeignKey("org.SchoolYear", on_delete=models.PROTECT, related_name="+")

@@ -26,11 +26,18 @@ def closing_run_fail(*, run_id: int, reason: str) -> bool:
         status=ClosingRun.Status.FAILED, finished_at=timezone.now(), messages=[reason]))
 
 
+class _TakenOver(Exception):
+    """Raised from the progress callback when the run is no longer ``running`` in the database (expired as
+    stale, so a newer run of the scope may have started): the closing stops where it is."""
+
+
 def closing_runs_expire_stale(*, school_year, school, period: str) -> int:
     """Mark the stale closings of this scope failed (see ``CLOSING_STALE_AFTER``); how many there were.
 
     A stale queued run that the task worker picks up later is not run (``run_closing_now`` only starts a
-    run that is still queued), so expiring one never lets two closings of a scope run at once.
+    run that is still queued). A stale running run whose process is in fact still alive (a very slow unit)
+    stops at its next unit of classes and stays failed (``run_closing_now`` writes its progress and its end
+    only while it is still ``running``); only the units it was closing are stored meanwhile.
     """
     minutes = int(CLOSING_STALE_AFTER.total_seconds() // 60)
     return ClosingRun.objects.filter(school_year=school_year, school=school, period=period).stale().update(
@@ -41,7 +48,10 @@ def run_closing_now(run_id: int, on_progress=None) -> ClosingRun:
     """Run a closing in this process; ``on_progress(done, failed, total)`` is called per batch (the CLI).
 
     Whatever stops it (an error, Ctrl-C, the task worker shutting down) marks the run failed before the
-    exception goes on, so that it never blocks the next closing of its scope.
+    exception goes on, so that it never blocks the next closing of its scope. Progress and the end are
+    written only while the run is still ``running``: once it has been expired as stale (and a newer run of
+    the scope may have started), it stops after the unit in hand and is returned as the database has it
+    (failed), nothing more written.
     """
     run = ClosingRun.objects.get(pk=run_id)
     started = ClosingRun.objects.filter(pk=run.pk, status=ClosingRun.Status.QUEUED).update(
@@ -56,11 +66,16 @@ def run_closing_now(run_id: int, on_progress=None) -> ClosingRun:
         class_ids = list(classes.order_by("school_id", "grade", "name").values_list("pk", flat=True))
 
         def progress(done: int, failed: int) -> None:
-            ClosingRun.objects.filter(pk=run.pk).update(done=done, failed=failed, progress_at=timezone.now())
+            if not ClosingRun.objects.filter(pk=run.pk, status=ClosingRun.Status.RUNNING).update(
+                    done=done, failed=failed, progress_at=timezone.now()):
+                raise _TakenOver
             if on_progress:
                 on_progress(done, failed, run.total)
 
         report = close_classes(class_ids=class_ids, period=run.period, by=run.started_by, progress=progress)
+    except _TakenOver:  # expired as stale meanwhile: it already ended (failed), another run may be going on
+        run.refresh_from_db()
+        return run
     except Exception as exc:  # the run must end visibly, whatever happened
         closing_run_fail(run_id=run.pk, reason=f"Lỗi hệ thống: {exc}")
         raise
@@ -68,7 +83,7 @@ def run_closing_now(run_id: int, on_progress=None) -> ClosingRun:
         closing_run_fail(run_id=run.pk, reason=INTERRUPTED)
         raise
     with transaction.atomic():
-        ClosingRun.objects.filter(pk=run.pk).update(
+        ClosingRun.objects.filter(pk=run.pk, status=ClosingRun.Status.RUNNING).update(
             status=ClosingRun.Status.DONE, done=report.students, failed=report.failed, total=report.students,
             messages=report.errors[:500], finished_at=timezone.now(), progress_at=timezone.now())
     run.refresh_from_db()

@@ -25,7 +25,7 @@ class CellError(ValueError):
 
 
 def parse_score(raw: str | int | float | Decimal | None) -> str | None:
-    """``"8,5"`` → ``"8.5"``; empty → None; raises CellError for anything else."""
+    """``"8,5"`` → ``"8.5"``, ``"-0"`` → ``"0.0"``; empty → None; raises CellError for anything else."""
     if raw is None:
         return None
     text = str(raw).strip().replace(",", ".")
@@ -41,6 +41,8 @@ def parse_score(raw: str | int | float | Decimal | None) -> str | None:
         raise CellError(f"Điểm {str(raw).strip()} nằm ngoài thang 0–10.")
     if value != value.quantize(Decimal("0.1")):
         raise CellError(f"Điểm {str(raw).strip()} có quá một chữ số thập phân.")
+    if value == 0:  # "-0", "+0,0": a zero, stored "0.0" (Decimal keeps the sign of a negative zero)
+        value = Decimal(0)
     return str(value.quantize(Decimal("0.1")))
 
 

@@ -387,10 +387,11 @@ def homeroom_year_save(request, class_id: int):
             raise
         context = _year_context(request, class_group)
         context.update({"refusal": exc.message, "refusal_items": _errors_list(exc), "refused_student": student_id})
-        if not isinstance(exc, StaleWriteError):  # keep what was typed, to correct it
-            for row in context["rows"]:
-                if row.student.pk == student_id:
-                    year_selectors.row_with_typed(row, changes)
+        # Keep what was typed, to correct it (422) or to save it again once the newer values the refusal shows
+        # have been seen (409: the row keeps the database's current version, so that next save goes through).
+        for row in context["rows"]:
+            if row.student.pk == student_id:
+                year_selectors.row_with_typed(row, changes)
         return render(request, "gradebook/homeroom_year.html", context,
                       status=409 if isinstance(exc, StaleWriteError) else 422)
     messages.success(request, f"Đã lưu thông tin cả năm của {entry.student.full_name}.")

@@ -5,8 +5,11 @@ Cả năm: the whole school year. After the year's closing each student has a re
 (rèn luyện trong kì nghỉ hè) and is re-evaluated by the GVCN (giáo viên chủ nhiệm, the homeroom
 teacher); a student whose year learning is Chưa đạt is re-tested (kiểm tra lại) in the subjects with
 ĐTBmcn (the subject's year average) below 5,0 or a comment subject Chưa đạt (Điều 12–14 of Circular
-22, see ``hocba.assessment.tt22``). The page reads which re-evaluation each student is due from that
-snapshot, as the engine wrote it.
+22, see ``hocba.assessment.tt22``). The page reads from that snapshot, as the engine wrote it, the year
+results, the outcome and whether the student is re-evaluated at all (learning or conduct Chưa đạt, absences
+within ``tt22.MAX_ABSENCES``). The snapshot does not list the re-test subjects (its ``subjects`` give each
+subject's values, not whether it is a candidate), so the page derives them from those year values with the
+engine's own threshold (``tt22.RETEST_BELOW``, compared in tenths as the engine does): see ``_is_candidate``.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from hocba.assessment import tt22
+from hocba.assessment.engine import COMMENT_TEXT
 from hocba.gradebook.models import Period, StudentResult, YearEntry
 from hocba.gradebook.selectors import class_subjects
 from hocba.gradebook.values import display
@@ -113,10 +117,11 @@ def signed_student_ids(*, class_group: ClassGroup, student_ids: list[int] | None
 
 
 def _is_candidate(mode: str, year_value) -> bool:
-    """Điều 13/14: a scored subject with ĐTBmcn below 5,0, a comment subject Chưa đạt."""
+    """Điều 13/14, as ``tt22._retest`` decides it: a scored subject whose ĐTBmcn in tenths is below
+    ``tt22.RETEST_BELOW``, a comment subject Chưa đạt (``COMMENT_TEXT[False]`` in the snapshot)."""
     if mode == "score":
-        return isinstance(year_value, int | float) and year_value * 10 < tt22.RETEST_BELOW
-    return year_value == "CĐ"
+        return isinstance(year_value, int | float) and round(year_value * 10) < tt22.RETEST_BELOW
+    return year_value == COMMENT_TEXT[False]
 
 
 def _shown(value) -> str:

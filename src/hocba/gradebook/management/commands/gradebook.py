@@ -40,6 +40,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import numberformat, timezone
 
@@ -464,6 +465,9 @@ class Command(BaseCommand):
                                "sau khi khắc phục (chi tiết: thêm --traceback).") from exc
         if tty:
             self.stdout.write("")
+        if run.status != ClosingRun.Status.DONE:  # expired as stale while it ran: it stopped, failed
+            reason = run.messages[0] if run.messages else run.get_status_display()
+            raise CommandError(f"Lượt tổng kết này đã dừng, không hoàn thành: {reason}")
         seconds = time.perf_counter() - started
         rate = run.done / seconds if seconds else 0
         self.stdout.write(
@@ -488,12 +492,16 @@ def _fail_started(runs, *, by, since, reason: str) -> None:
 
 
 def _blocking_hint(runs) -> str:
-    """When a running closing refuses this one: since when it has not moved, and until when it blocks."""
-    run = runs.blocking().order_by("-progress_at").first()
+    """When a queued or running closing refuses this one: since when it has not moved (its heartbeat, see
+    ``ClosingRun.is_stale``: the last progress, or when it was queued), and until when it blocks."""
+    run = runs.blocking().order_by(F("heartbeat").desc(nulls_last=True)).first()
     if run is None:
         return ""
-    last = timezone.localtime(run.progress_at)
+    last = timezone.localtime(run.progress_at or run.created_at)
     until = last + CLOSING_STALE_AFTER
+    if run.progress_at is None:
+        return (f"\nLượt đó đang chờ chạy từ {last:%H:%M} ngày {last:%d/%m/%Y}; nếu đến {until:%H:%M} nó vẫn "
+                "chưa chạy thì được coi là đã dừng và có thể chạy lại.")
     return (f"\nLượt đó tiến triển lần cuối lúc {last:%H:%M} ngày {last:%d/%m/%Y}; nếu đến {until:%H:%M} nó vẫn "
             "không tiến triển thì được coi là đã dừng và có thể chạy lại.")
 
