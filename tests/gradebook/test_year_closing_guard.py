@@ -43,3 +43,16 @@ def test_a_term_closing_does_not_hold_the_retests(world):
     services.year_entry_update(class_group=world.cls, student_id=student,
                                changes={"retests": {"TOAN": "6,5", "VAN": "6,5"}}, by=world.gvcn)
     assert outcome(world, student) == "promoted"
+
+
+def test_a_stale_retest_names_the_newer_result_by_subject_name(world):
+    from hocba.core.errors import StaleWriteError
+
+    student = world.students[3]
+    closed_year(world, failing=[student])
+    services.year_entry_update(class_group=world.cls, student_id=student, changes={"retests": {"TOAN": "6,5"}},
+                               by=world.gvcn, expected_version=0)
+    with pytest.raises(StaleWriteError) as exc:
+        services.year_entry_update(class_group=world.cls, student_id=student, changes={"retests": {"TOAN": "4,0"}},
+                                   by=world.gvcn, expected_version=0)
+    assert exc.value.errors == {"Kiểm tra lại": ["Toán 6,5"]}

@@ -348,8 +348,10 @@ def _year_text(raw, limit: int) -> str:
 
 
 def _year_shown(field: str, value) -> str:
+    """A stored year fact as the teacher reads it (re-tests by subject name: "Toán 6,5")."""
     if field == "retests":
-        return ", ".join(f"{code} {display(v)}" for code, v in (value or {}).items()) or "trống"
+        names = dict(Subject.objects.filter(code__in=list(value or {})).values_list("code", "name"))
+        return ", ".join(f"{names.get(code, code)} {display(v)}" for code, v in (value or {}).items()) or "trống"
     return str(value or "") or "trống"
 
 
