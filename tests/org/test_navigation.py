@@ -51,6 +51,7 @@ def class_targets(cls) -> dict[str, str]:
     return {
         "Sổ điểm HK I": reverse("gradebook:homeroom", args=[cls.pk, 1]),
         "Sổ điểm HK II": reverse("gradebook:homeroom", args=[cls.pk, 2]),
+        "Sổ điểm cả năm": reverse("gradebook:homeroom_year", args=[cls.pk]),
         "Học bạ của lớp": reverse("records:class_records", args=[cls.pk]),
         "Ký số học bạ": reverse("signing:class", args=[cls.pk]),
     }
