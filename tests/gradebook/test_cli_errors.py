@@ -69,13 +69,13 @@ def test_ctrl_c_during_close_marks_the_run_failed_and_the_next_close_runs(world,
 
 
 def test_an_error_during_close_marks_the_run_failed_and_exits_non_zero(world, monkeypatch, capsys, keep_connection):
-    monkeypatch.setattr(tasks, "close_classes", stop_midway(RuntimeError("mất kết nối")))
-    assert main(["gradebook", "close", "--school", str(world.cls.school_id), "--period", "hk1"]) != 0
+    with monkeypatch.context() as broken:  # only the closing: keep_connection's patch must stay (PostgreSQL)
+        broken.setattr(tasks, "close_classes", stop_midway(RuntimeError("mất kết nối")))
+        assert main(["gradebook", "close", "--school", str(world.cls.school_id), "--period", "hk1"]) != 0
     err = capsys.readouterr().err
     assert "Tổng kết bị lỗi hệ thống (mất kết nối)" in err and "Traceback" not in err
     failed = ClosingRun.objects.get()
     assert failed.status == ClosingRun.Status.FAILED and failed.messages == ["Lỗi hệ thống: mất kết nối"]
-    monkeypatch.undo()
     close = ["gradebook", "close", "--school", str(world.cls.school_id), "--period", "hk1"]
     main(close)
     assert BUSY not in capsys.readouterr().err
