@@ -293,3 +293,17 @@ def test_a_wrong_address_shows_a_vietnamese_page_with_the_menu(world, live_serve
     page.get_by_role("link", name="Về trang chủ").click()
     page.wait_for_load_state()
     assert page.url == live_server.url + reverse("core:home")
+
+
+def test_on_a_phone_the_year_page_scrolls_in_its_box_and_keeps_the_names(world, live_server, sign_in, phone, shot):
+    fill_class(world.cls)
+    page = sign_in("gvcn", context=phone)
+    page.goto(live_server.url + reverse("gradebook:homeroom_year", kwargs={"class_id": world.cls.pk}))
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]  # the page itself fits
+    box = page.locator("#year-scroll")
+    box.evaluate("w => { w.scrollLeft = w.scrollWidth; }")
+    assert box.evaluate("w => w.scrollLeft") > 150  # the table scrolled sideways inside its box
+    for cls in ("num", "name"):
+        cell = page.locator(f"#year-sheet tbody tr:nth-child(1) td.{cls}").bounding_box()
+        assert cell["x"] >= 0 and cell["x"] + cell["width"] <= PHONE["width"]
+    shot(page, "phone-year-scrolled")
