@@ -34,7 +34,6 @@ from copy import copy
 from dataclasses import dataclass, field
 from typing import IO
 
-from django.db import transaction
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -47,7 +46,7 @@ from hocba.core.errors import DomainError, PermissionDeniedError
 from hocba.core.text import nfc
 from hocba.gradebook import permissions as perms
 from hocba.gradebook import services
-from hocba.gradebook.models import ScoreChange, Source
+from hocba.gradebook.models import Source
 from hocba.gradebook.selectors import homeroom_sheet, sheet_get
 from hocba.gradebook.sheet import SheetShape, sheet_shape
 from hocba.gradebook.values import CellError, display, parse_cell
@@ -699,55 +698,30 @@ def _import_rows(
 
     by_student = {enrolled[c].student_id: cells[c] for c in found}
     labels = {enrolled[c].student_id: f"Dòng {found[c]}" for c in found}
-    with transaction.atomic():
-        result = services.sheet_import(
-            class_group=class_group,
-            subject=subject,
-            term=term,
-            rows=by_student,
-            row_labels=labels,
-            by=by,
-            source=source,
-            exported_at=exported_at,
-            file_id=file_id,
-            exported=exported,
-        )
-        history = (
-            list(
-                ScoreChange.objects.filter(
-                    row__class_group=class_group, row__subject=subject, row__term=term, source=source, by=by
-                )
-                .select_related("row")
-                .order_by("-id")[: result.changed_cells]
-            )
-            if result.changed_cells
-            else []
-        )
+    result = services.sheet_import(
+        class_group=class_group,
+        subject=subject,
+        term=term,
+        rows=by_student,
+        row_labels=labels,
+        by=by,
+        source=source,
+        exported_at=exported_at,
+        file_id=file_id,
+        exported=exported,
+    )
     code_of = {e.student_id: c for c, e in enrolled.items()}
-    changes = [
-        CellChange(
-            row=found[code_of[h.row.student_id]],
-            code=code_of[h.row.student_id],
-            full_name=enrolled[code_of[h.row.student_id]].student.full_name,
-            column=wanted[h.field],
-            old=_shown(h.field, h.old),
-            new=_shown(h.field, h.new),
-        )
-        for h in history
-    ]
-    changes.sort(key=lambda c: (c.row, list(wanted.values()).index(c.column)))
-    kept = [
-        CellChange(
-            row=found[code_of[k.student_id]],
-            code=code_of[k.student_id],
-            full_name=enrolled[code_of[k.student_id]].student.full_name,
-            column=wanted[k.field],
-            old=_shown(k.field, k.in_file),
-            new=_shown(k.field, k.current),
-        )
-        for k in result.kept
-    ]
-    kept.sort(key=lambda c: (c.row, list(wanted.values()).index(c.column)))
+    headers = list(wanted.values())
+
+    def as_found(cells) -> list[CellChange]:
+        """The service's cells as the person finds them in their file, in the file's order."""
+        found_cells = [CellChange(row=found[code_of[c.student_id]], code=code_of[c.student_id],
+                                  full_name=enrolled[code_of[c.student_id]].student.full_name,
+                                  column=wanted[c.field], old=_shown(c.field, c.old), new=_shown(c.field, c.new))
+                       for c in cells]
+        return sorted(found_cells, key=lambda c: (c.row, headers.index(c.column)))
+
+    changes, kept = as_found(result.changed), as_found(result.kept)
     return SheetImportReport(
         class_group=class_group,
         subject=subject,

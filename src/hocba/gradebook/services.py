@@ -135,20 +135,22 @@ def score_update(*, class_group: ClassGroup, subject: Subject, student_id: int, 
 
 
 @dataclass(frozen=True)
-class KeptCell:
-    """A cell the import left as the system has it: changed there after the file was exported."""
+class CellDiff:
+    """One cell of an import: ``old`` → ``new`` as stored (for a cell the import left as the system has it, because
+    it changed there after the file was exported: the file's value → the system's)."""
 
     student_id: int
     field: str
-    in_file: str | None
-    current: str | None
+    old: str | None
+    new: str | None
 
 
 @dataclass(frozen=True)
 class ImportReport:
     changed_cells: int
     students: int
-    kept: tuple[KeptCell, ...] = ()
+    changed: tuple[CellDiff, ...] = ()
+    kept: tuple[CellDiff, ...] = ()
 
 
 def sheet_import(*, class_group: ClassGroup, subject: Subject, term: int, rows: dict[int, dict[str, object]],
@@ -211,7 +213,7 @@ def sheet_import(*, class_group: ClassGroup, subject: Subject, term: int, rows: 
         history: list[ScoreChange] = []
         to_create, to_update = [], []
         pending: list[tuple[SubjectTermScore, str, str | None, str | None]] = []
-        kept: list[KeptCell] = []
+        kept: list[CellDiff] = []
         conflicts: dict[str, list[str]] = {}
         for student_id, cells in parsed.items():
             row = existing.get(student_id) or SubjectTermScore(class_group=class_group, subject=subject, term=term,
@@ -221,7 +223,7 @@ def sheet_import(*, class_group: ClassGroup, subject: Subject, term: int, rows: 
                 old = row.cell(field)
                 decision = import_merge.decide(base=base.get((row.pk, field), old), incoming=value, current=old)
                 if decision is import_merge.Decision.KEEP:
-                    kept.append(KeptCell(student_id, field, value, old))
+                    kept.append(CellDiff(student_id, field, value, old))
                 elif decision is import_merge.Decision.CONFLICT:
                     last = _last_change(row, field, file_id)
                     conflicts.setdefault(f"{row_labels.get(student_id, student_id)}, cột {field_label(field)}",
@@ -249,7 +251,8 @@ def sheet_import(*, class_group: ClassGroup, subject: Subject, term: int, rows: 
         audit_record(actor=by, action="gradebook:sheet:import", object_type="class", object_id=class_group.pk,
                      school_id=class_group.school_id, source=source,
                      after={"subject": subject.code, "term": term, "changed_cells": changed})
-    return ImportReport(changed_cells=changed, students=len(parsed), kept=tuple(kept))
+    return ImportReport(changed_cells=changed, students=len(parsed), kept=tuple(kept),
+                        changed=tuple(CellDiff(row.student_id, f, old, new) for row, f, old, new in pending))
 
 
 def _values_in_file(rows: dict[int, SubjectTermScore], exported: dict[int, dict[str, str | None]],
