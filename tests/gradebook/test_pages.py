@@ -530,3 +530,17 @@ def test_locks_page_folds_each_classs_subject_locks_under_one_line(world):
     assert re.sub(r"<[^>]+>", "", group.group(1)) == (
         f"Lớp {world.cls.name} — đã khoá sổ lớp · {subjects} môn đã chốt")
     assert group.group(2).count(">Mở khoá</button>") == subjects + 1  # each lock still opens on its own
+
+
+def test_an_import_names_the_cells_it_kept_because_they_changed_on_the_web_since_the_export(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    gvbm = client_for(world.gvbm)
+    first, second = sorted(Student.objects.filter(pk__in=world.students), key=lambda s: s.sort_name)[:2]
+    data = _exported_with(gvbm, sheet_url(world, "gradebook:sheet_export"), "8,5", row=0)  # the file's work
+    assert save(gvbm, sheet_url(world, "gradebook:cell_save"), second.pk, "gk", "2,0").status_code == 200  # the web's
+    page = gvbm.post(sheet_url(world, "gradebook:sheet_import"), {"file": SimpleUploadedFile("so-diem.xlsx", data)},
+                     follow=True).content.decode()
+    assert stored(world, "tx1", first.pk) == "8.5" and stored(world, "gk", second.pk) == "2.0"
+    assert '<div class="flash warning">Giữ giá trị mới hơn trên hệ thống cho 1 ô' in page
+    assert f"{second.full_name}, GK: giữ 2,0 (trong tệp: (trống))" in page

@@ -752,6 +752,12 @@ def kept_lines(report: SheetImportReport) -> list[str]:
     return lines
 
 
+def kept_message(report: SheetImportReport, most: int = 5) -> str:
+    """:func:`kept_lines` as one message for the page: the first ``most`` cells, then "…"."""
+    lines = kept_lines(report)
+    return f"{lines[0]} {'; '.join(lines[1:most + 1])}{'…' if len(lines) > most + 1 else ''}" if lines else ""
+
+
 def report_text(error: DomainError) -> str:
     """A refusal as lines a person can read (CLI output, messages on the page)."""
     lines = [error.message]

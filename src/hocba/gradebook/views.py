@@ -7,6 +7,7 @@ action is a plain form POST that redirects back with a message.
 
 from __future__ import annotations
 
+import functools
 import json
 
 from django.contrib import messages
@@ -39,6 +40,20 @@ def _term(term: int) -> int:
     if term not in TERM_NAMES:
         raise Http404("Học kì không hợp lệ.")
     return term
+
+
+def _posted_else(page: str):
+    """For an action that takes a form: its refusal is shown at its own address, so a reload, a bookmark or a
+    copied link opens that address with GET — which leads back to ``page`` (same URL arguments), not to an
+    empty 405."""
+    def wrap(view):
+        @functools.wraps(view)
+        def action(request, **kwargs):
+            if request.method != "POST":
+                return redirect(page, **kwargs)
+            return view(request, **kwargs)
+        return action
+    return wrap
 
 
 def _sheet_objects(user, class_id: int, subject_id: int, term: int) -> tuple[ClassGroup, Subject]:
@@ -192,11 +207,9 @@ def cell_history(request, class_id: int, subject_id: int, term: int, student_id:
 
 
 @requires("gradebook:subject:finalise")
+@_posted_else("gradebook:sheet")
 def subject_finalise(request, class_id: int, subject_id: int, term: int):
-    """Chốt điểm môn: lock the subject for the term; refused with the list of what is missing (shown at this
-    address; opening it again leads back to the grid)."""
-    if request.method != "POST":
-        return redirect("gradebook:sheet", class_id=class_id, subject_id=subject_id, term=term)
+    """Chốt điểm môn: lock the subject for the term; refused with the list of what is missing."""
     class_group, subject = _sheet_objects(request.user, class_id, subject_id, term)
     try:
         services.subject_finalise(class_group=class_group, subject=subject, term=term, by=request.user)
@@ -230,15 +243,12 @@ def sheet_export(request, class_id: int, subject_id: int, term: int):
 
 
 @requires("gradebook:sheet:edit")
+@_posted_else("gradebook:sheet")
 def sheet_import(request, class_id: int, subject_id: int, term: int):
-    """Import this sheet from .xlsx: all or nothing; every bad cell listed (row, column, reason).
-
-    A refused import is shown at this address; opening it again (a reload, a bookmark) leads back to the grid.
-    """
+    """Import this sheet from .xlsx: all or nothing; every bad cell listed (row, column, reason); the cells kept
+    because they changed in the system since the export are named in a warning."""
     from hocba.gradebook import excel
 
-    if request.method != "POST":
-        return redirect("gradebook:sheet", class_id=class_id, subject_id=subject_id, term=term)
     class_group, subject = _sheet_objects(request.user, class_id, subject_id, term)
     upload = request.FILES.get("file")
     try:
@@ -256,9 +266,8 @@ def sheet_import(request, class_id: int, subject_id: int, term: int):
         return render(request, "gradebook/sheet.html", context, status=422)
     messages.success(request, f"Đã nhập từ Excel: {report.changed_cells} ô thay đổi, "
                               f"{report.students} học sinh.")
-    kept = excel.kept_lines(report)
-    if kept:
-        messages.warning(request, " ".join([kept[0], "; ".join(kept[1:6]) + ("…" if len(kept) > 6 else "")]))
+    if report.kept:
+        messages.warning(request, excel.kept_message(report))
     return redirect("gradebook:sheet", class_id=class_id, subject_id=subject_id, term=term)
 
 
@@ -321,11 +330,9 @@ def homeroom_save(request, class_id: int, term: int):
 
 
 @requires("gradebook:class:close")
+@_posted_else("gradebook:homeroom")
 def class_close(request, class_id: int, term: int):
-    """Khoá sổ lớp: every subject finalised and every conduct entered; computes the term's results (a refusal is
-    shown at this address; opening it again leads back to the homeroom page)."""
-    if request.method != "POST":
-        return redirect("gradebook:homeroom", class_id=class_id, term=term)
+    """Khoá sổ lớp: every subject finalised and every conduct entered; computes the term's results."""
     class_group = _class_for_homeroom(request.user, class_id, term)
     try:
         services.class_term_close(class_group=class_group, term=term, by=request.user)
@@ -369,11 +376,9 @@ def _year_changes(post) -> dict:
 
 
 @requires("gradebook:homeroom:edit")
+@_posted_else("gradebook:homeroom_year")
 def homeroom_year_save(request, class_id: int):
-    """Save one student's year row (all or nothing); the year closing of the class follows a re-test. A refusal
-    is shown at this address; opening it again leads back to the year page."""
-    if request.method != "POST":
-        return redirect("gradebook:homeroom_year", class_id=class_id)
+    """Save one student's year row (all or nothing); the year closing of the class follows a re-test."""
     class_group = _class_for_homeroom(request.user, class_id, None)
     student_id = int(request.POST["student"]) if request.POST.get("student", "").isdigit() else 0
     version = request.POST.get("version", "")
