@@ -364,6 +364,13 @@ def test_text_is_normalised_to_nfc(world):
 # --- what changed in the system after the export ------------------------------------------
 
 
+def filled_export(w):
+    """A complete Toán HK I sheet stored, then exported: (workbook, its gradebook sheet, header → column)."""
+    fill(w.cls, w.toan, 1)
+    wb = export(w)
+    return wb, wb.worksheets[0], columns(wb.worksheets[0])
+
+
 def system_edit(w, student_id, field, raw):
     """A change made on the web grid by the subject teacher, after the file was exported."""
     services.score_update(class_group=w.cls, subject=w.toan, student_id=student_id, term=1, field=field, raw=raw,
@@ -371,10 +378,7 @@ def system_edit(w, student_id, field, raw):
 
 
 def test_import_keeps_a_mark_corrected_in_the_system_after_the_export(world):
-    fill(world.cls, world.toan, 1)
-    wb = export(world)
-    ws = wb.worksheets[0]
-    cols = columns(ws)
+    wb, ws, cols = filled_export(world)
     a, b = world.students[:2]
     ws[f"{cols['TX1']}{row_of(ws, a)}"] = "9,5"  # the teacher's work in the file
     system_edit(world, b, "gk", "2,0")  # meanwhile, a correction on the web
@@ -388,10 +392,7 @@ def test_import_keeps_a_mark_corrected_in_the_system_after_the_export(world):
 
 
 def test_import_of_a_cell_changed_in_both_places_is_refused_naming_the_newer_value(world):
-    fill(world.cls, world.toan, 1)
-    wb = export(world)
-    ws = wb.worksheets[0]
-    cols = columns(ws)
+    wb, ws, cols = filled_export(world)
     a, b = world.students[:2]
     ws[f"{cols['GK']}{row_of(ws, a)}"] = "9,5"
     ws[f"{cols['TX1']}{row_of(ws, b)}"] = "4,0"  # a good change: nothing may be saved either
@@ -408,10 +409,7 @@ def test_import_of_a_cell_changed_in_both_places_is_refused_naming_the_newer_val
 
 
 def test_the_same_file_imported_twice_is_harmless_and_keeps_a_later_web_change(world):
-    fill(world.cls, world.toan, 1)
-    wb = export(world)
-    ws = wb.worksheets[0]
-    cols = columns(ws)
+    wb, ws, cols = filled_export(world)
     a = world.students[0]
     ws[f"{cols['CK']}{row_of(ws, a)}"] = "7,5"
     excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
@@ -424,10 +422,7 @@ def test_the_same_file_imported_twice_is_harmless_and_keeps_a_later_web_change(w
 
 
 def test_a_file_imported_then_worked_on_again_imports_again_without_a_new_export(world):
-    fill(world.cls, world.toan, 1)
-    wb = export(world)
-    ws = wb.worksheets[0]
-    cols = columns(ws)
+    wb, ws, cols = filled_export(world)
     a, b = world.students[:2]
     ws[f"{cols['TX1']}{row_of(ws, a)}"] = "6,0"
     excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
@@ -449,10 +444,7 @@ def test_a_file_imported_then_worked_on_again_imports_again_without_a_new_export
 
 
 def test_a_header_named_twice_is_refused_naming_both_columns(world):
-    fill(world.cls, world.toan, 1)
-    wb = export(world)
-    ws = wb.worksheets[0]
-    cols = columns(ws)
+    wb, ws, cols = filled_export(world)
     extra = get_column_letter(ws.max_column + 1)
     ws[f"{extra}{HEAD}"] = "TX1"
     ws[f"{extra}{HEAD + 1}"] = "9,0"
@@ -479,10 +471,7 @@ def test_marks_in_a_score_column_the_subject_does_not_have_are_refused(world):
 
 
 def test_a_formula_excel_never_computed_is_refused_instead_of_clearing_the_mark(world):
-    fill(world.cls, world.toan, 1)
-    wb = export(world)
-    ws = wb.worksheets[0]
-    cols = columns(ws)
+    wb, ws, cols = filled_export(world)
     r = row_of(ws, world.students[0])
     ws[f"{cols['TX1']}{r}"] = "=7+1"  # written by a program: no value cached
     before = stored(world, world.students[0], "tx1")
