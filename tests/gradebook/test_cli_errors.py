@@ -17,8 +17,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from hocba.__main__ import main
+from hocba.core.text import vn_number
 from hocba.gradebook import tasks
-from hocba.gradebook.management.commands.gradebook import vn_number
 from hocba.gradebook.models import CLOSING_STALE_AFTER, ClosingRun, StudentResult
 from hocba.org.models import ClassGroup, SchoolYear, TeachingAssignment
 from tests.gradebook.gb_world import clock, world  # noqa: F401 — fixtures

@@ -1,4 +1,4 @@
-"""Vietnamese text: NFC normalisation, accent-free search keys and Vietnamese sort keys.
+"""Vietnamese text: NFC normalisation, accent-free search keys, Vietnamese sort keys and numbers.
 
 SQLite folds ASCII case only and PostgreSQL here runs a C collation, so neither can
 search or sort Vietnamese by itself. Every searchable name therefore stores two derived
@@ -11,6 +11,8 @@ every database and collation.
 from __future__ import annotations
 
 import unicodedata
+
+from django.utils import numberformat
 
 ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
 _EXTRA = "fjwz"  # letters of foreign names sort after y
@@ -80,3 +82,8 @@ def person_sort_key(full_name: str) -> str:
     name = nfc(full_name)
     given = name.rsplit(" ", 1)[-1] if name else ""
     return f"{sort_key(given)}|{sort_key(name)}"
+
+
+def vn_number(value: float, decimals: int = 0) -> str:
+    """A number as Vietnamese readers write it: thousands dot, decimal comma (``1.789``, ``0,11``)."""
+    return numberformat.format(value, ",", decimals, grouping=3, thousand_sep=".", force_grouping=True)

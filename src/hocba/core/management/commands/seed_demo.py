@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.utils import numberformat
 
+from hocba.core.text import vn_number
 from hocba.demo.seed import DEMO_PASSWORD, seed_city
 
 
@@ -36,8 +36,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Đang tạo {schools} trường, {students} học sinh …")
         result = seed_city(schools=schools, students=students, seed=seed, progress=self.stdout.write)
         self.stdout.write(self.style.SUCCESS(
-            f"Xong trong {numberformat.format(result.seconds, ',', 1)} giây: {result.schools} trường, "
-            f"{result.classes} lớp, {result.teachers} giáo viên, {result.students} học sinh ({connection.vendor})."))
+            f"Xong trong {vn_number(result.seconds, 1)} giây: {vn_number(result.schools)} trường, "
+            f"{vn_number(result.classes)} lớp, {vn_number(result.teachers)} giáo viên, "
+            f"{vn_number(result.students)} học sinh ({connection.vendor})."))
         self.stdout.write(f"Tài khoản demo (mật khẩu: {DEMO_PASSWORD}):")
         for username, description in result.logins.items():
             self.stdout.write(f"  {username:<14} {description}")

@@ -42,12 +42,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import numberformat, timezone
+from django.utils import timezone
 
 from hocba.core.audit import audit_record
 from hocba.core.context import audit_source
 from hocba.core.errors import DomainError, PermissionDeniedError
 from hocba.core.models import Role, RoleAssignment
+from hocba.core.text import vn_number
 from hocba.gradebook import excel, services, tasks
 from hocba.gradebook.models import CLOSING_STALE_AFTER, ClosingRun
 from hocba.org.models import ClassGroup, Department, School, Subject, TeachingAssignment
@@ -87,11 +88,6 @@ def system_actor(department):
                 },
             )
     return user
-
-
-def vn_number(value: float, decimals: int = 0) -> str:
-    """A number as Vietnamese readers write it: thousands dot, decimal comma (``1.789``, ``0,11``)."""
-    return numberformat.format(value, ",", decimals, grouping=3, thousand_sep=".", force_grouping=True)
 
 
 # --- arguments -------------------------------------------------------------------------------
