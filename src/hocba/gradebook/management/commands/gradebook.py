@@ -428,7 +428,6 @@ class Command(BaseCommand):
                               f"(không tiến triển trong {_minutes()} phút).")
         self.stdout.write(f"Tổng kết {PERIODS[period]} — {scope}, với tư cách {by.get_username()} …")
         started = time.perf_counter()
-        since = timezone.now()
         tty = sys.stdout.isatty()
 
         def progress(done: int, failed: int, total: int) -> None:
@@ -450,13 +449,12 @@ class Command(BaseCommand):
             hint = "" if isinstance(exc, PermissionDeniedError) else _blocking_hint(runs)
             raise CommandError(excel.report_text(exc) + hint) from exc
         except KeyboardInterrupt:
-            _fail_started(runs, by=by, since=since, reason=tasks.INTERRUPTED)
+            # (tasks.run_closing_now has marked the run failed: whatever stops a closing does)
             if tty:
                 self.stdout.write("")
             raise CommandError("Đã dừng tổng kết (Ctrl-C); lượt này được ghi là lỗi, có thể chạy lại.",
                                returncode=130) from None
         except Exception as exc:
-            _fail_started(runs, by=by, since=since, reason=f"Lỗi hệ thống: {exc}")
             raise CommandError(f"Tổng kết bị lỗi hệ thống ({exc}); lượt này được ghi là lỗi, có thể chạy lại "
                                "sau khi khắc phục (chi tiết: thêm --traceback).") from exc
         if tty:
@@ -478,13 +476,6 @@ class Command(BaseCommand):
 
 def _minutes() -> int:
     return int(CLOSING_STALE_AFTER.total_seconds() // 60)
-
-
-def _fail_started(runs, *, by, since, reason: str) -> None:
-    """Mark failed the run this command started, if the closing did not get to do it itself."""
-    for run_id in runs.filter(started_by=by, created_at__gte=since, status__in=ClosingRun.ACTIVE).values_list(
-            "pk", flat=True):
-        tasks.closing_run_fail(run_id=run_id, reason=reason)
 
 
 def _blocking_hint(runs) -> str:
