@@ -18,6 +18,7 @@ from hocba.gradebook import import_merge
 from hocba.gradebook import permissions as perms
 from hocba.gradebook.locks import edit_block_reason
 from hocba.gradebook.models import (
+    ClosingRun,
     EditGrant,
     GradebookLock,
     HomeroomTermEntry,
@@ -430,8 +431,6 @@ def _no_year_closing_running(class_group: ClassGroup) -> None:
     """Refuse while a year closing of the class's school (or of the city) runs: it has read the class's inputs
     already and would store its results over the ones re-computed here. The year's row lock, which starting a
     closing takes too, orders the two: a closing started after this save reads what it saved."""
-    from hocba.gradebook.models import ClosingRun
-
     SchoolYear.objects.select_for_update().filter(pk=class_group.school_year_id).first()
     running = ClosingRun.objects.filter(school_year_id=class_group.school_year_id, period=Period.YEAR).filter(
         models.Q(school_id=class_group.school_id) | models.Q(school__isnull=True)).blocking()
@@ -605,7 +604,7 @@ def closing_run_start(*, school, period: str, by, run_inline: bool = False, on_p
 
     ``run_inline`` runs it in this process instead (the command line), calling ``on_progress(done, failed, total)``.
     """
-    from hocba.gradebook.models import ClosingRun, Period
+    from hocba.gradebook.models import Period
     from hocba.gradebook.tasks import closing_runs_expire_stale, run_closing, run_closing_now
     from hocba.org.selectors import current_school_year
     from hocba.people.models import Enrolment
