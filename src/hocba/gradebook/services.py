@@ -604,7 +604,6 @@ def closing_run_start(*, school, period: str, by, run_inline: bool = False, on_p
 
     ``run_inline`` runs it in this process instead (the command line), calling ``on_progress(done, failed, total)``.
     """
-    from hocba.gradebook.models import Period
     from hocba.gradebook.tasks import closing_runs_expire_stale, run_closing, run_closing_now
     from hocba.org.selectors import current_school_year
     from hocba.people.models import Enrolment
