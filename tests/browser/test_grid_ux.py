@@ -243,6 +243,18 @@ def test_on_a_phone_the_grid_keeps_the_names_and_shows_messages_and_history(worl
     page.get_by_role("button", name="Đóng").click()
     panel.wait_for(state="hidden")
 
+    # The last row's history: the page makes room below its last row, so that cell stays above the panel.
+    last = page.locator("#grid tbody tr").count()
+    cell(page, last, "ck").click()
+    page.get_by_role("button", name="Lịch sử ô").click()
+    panel.locator("#history-body p, #history-body ol").first.wait_for()
+    page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
+    panel_top = panel.bounding_box()["y"]
+    assert cell(page, last, "ck").bounding_box()["y"] + cell(page, last, "ck").bounding_box()["height"] <= panel_top
+    shot(page, "phone-grid-history-last-row")
+    page.get_by_role("button", name="Đóng").click()
+    assert page.evaluate("() => document.body.style.paddingBottom") == ""
+
 
 def test_on_a_phone_the_homeroom_page_keeps_the_names_and_shows_chua_dat_whole(world, live_server, sign_in, phone,
                                                                                shot):

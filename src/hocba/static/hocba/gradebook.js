@@ -418,11 +418,25 @@
     var body = document.getElementById("history-body");
     body.textContent = "Đang tải…";
     panel.hidden = false;
+    makeRoom(panel, cell);
     fetch(url, {credentials: "same-origin"}).then(function (r) {
       return r.ok ? r.text() : Promise.reject(r.status);
     }).then(function (html) { body.innerHTML = html; }, function () {
       body.textContent = "Không tải được lịch sử của ô này.";
-    });
+    }).then(function () { makeRoom(panel, cell); });
+  }
+
+  // On a phone the panel lies over the bottom of the page: the page gets that much room below its last
+  // row, and the cell whose history is shown is scrolled above the panel.
+  function makeRoom(panel, cell) {
+    if (panel.hidden || window.getComputedStyle(panel).position !== "fixed") {
+      document.body.style.paddingBottom = "";
+      return;
+    }
+    var height = panel.offsetHeight;
+    document.body.style.paddingBottom = (height + 16) + "px";
+    var hidden = cell.getBoundingClientRect().bottom - (window.innerHeight - height - 8);
+    if (hidden > 0) { window.scrollBy(0, hidden); }
   }
 
   // --- closing progress --------------------------------------------------------------------
@@ -485,6 +499,7 @@
       var panel = document.getElementById("history-panel");
       var closeHistory = function () {
         panel.hidden = true;
+        document.body.style.paddingBottom = "";
         if (grid.current) { grid.current.focus(); }
       };
       var close = document.getElementById("history-close");
