@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
-
+from hocba.core import cli
 from hocba.core.audit import audit_verify
 
 
-class Command(BaseCommand):
+class Command(cli.Command):
     help = "Kiểm tra chuỗi băm của nhật ký kiểm toán; báo mắt xích hỏng đầu tiên."
 
     def handle(self, *args, **options):

@@ -6,13 +6,16 @@ import os
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
 
+from hocba.core import cli
 from hocba.demo.seed import DEMO_PASSWORD
 
 
-class Command(BaseCommand):
+class Command(cli.Command):
     help = "Chạy bản demo: tạo dữ liệu mẫu nếu trống, in địa chỉ và tài khoản, rồi chạy máy chủ."
+
+    def needs_migrated_database(self, options):
+        return False  # it migrates first
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default="127.0.0.1:8000")

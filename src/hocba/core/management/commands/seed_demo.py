@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
+from hocba.core import cli
 from hocba.core.text import vn_number
 from hocba.demo.seed import DEMO_PASSWORD, seed_city
 
 
-class Command(BaseCommand):
+class Command(cli.Command):
     help = "Tạo dữ liệu mẫu: một thành phố với trường, lớp, giáo viên, học sinh và tài khoản demo."
 
     def add_arguments(self, parser):
@@ -22,10 +22,6 @@ class Command(BaseCommand):
     def handle(self, *args, schools, students, seed, if_empty, **options):
         from hocba.org.models import Department
 
-        executor = MigrationExecutor(connection)
-        if executor.migration_plan(executor.loader.graph.leaf_nodes()):  # never migrated, or not up to date
-            raise CommandError("Cơ sở dữ liệu chưa được tạo hoặc chưa cập nhật cấu trúc; "
-                               "hãy chạy trước: hocba manage migrate")
         if Department.objects.exists():
             if if_empty:
                 self.stdout.write("Cơ sở dữ liệu đã có dữ liệu; bỏ qua tạo dữ liệu mẫu.")

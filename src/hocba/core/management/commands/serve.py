@@ -9,11 +9,15 @@ import sys
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+
+from hocba.core import cli
 
 
-class Command(BaseCommand):
+class Command(cli.Command):
     help = "Chạy máy chủ web (gunicorn) và tiến trình xử lý công việc nền."
+
+    def needs_migrated_database(self, options):
+        return bool(options.get("no_migrate"))  # else it migrates first
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=os.environ.get("HOCBA_BIND", "127.0.0.1:8000"))

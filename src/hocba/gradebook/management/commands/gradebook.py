@@ -31,19 +31,19 @@ import errno
 import io
 import json
 import os
-import re
 import sys
 import time
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from hocba.core import cli
 from hocba.core.audit import audit_record
 from hocba.core.context import audit_source
 from hocba.core.errors import DomainError, PermissionDeniedError
@@ -91,53 +91,6 @@ def system_actor(department):
 
 
 # --- arguments -------------------------------------------------------------------------------
-
-#: argparse's own refusals (it has no Vietnamese catalogue), as Vietnamese: (pattern, replacement).
-_ARGPARSE_VI = [
-    (r"the following arguments are required: (.+)", r"thiếu tham số bắt buộc: \1"),
-    (r"one of the arguments (.+) is required", r"cần một trong các tham số \1"),
-    (r"unrecognized arguments: (.+)", r"không hiểu tham số: \1"),
-    (r"ambiguous option: (\S+) could match (.+)", r"tham số \1 không rõ, có thể là \2"),
-    (r"argument (\S+): not allowed with argument (\S+)", r"không dùng \1 cùng với \2"),
-    (r"argument (\S+): expected one argument", r"\1 cần một giá trị"),
-    (r"argument \{\S+\}: invalid choice: (.+) \(choose from (.+)\)", r"không có lệnh \1 (các lệnh: \2)"),
-    (r"argument (\S+): invalid choice: (.+) \(choose from (.+)\)", r"\1 không nhận \2 (chọn một trong: \3)"),
-    (r"argument (\S+): invalid \S+ value: (.+)", r"\1 không nhận giá trị \2"),
-    (r"argument (\S+): (.+)", r"\1: \2"),  # a refusal of the type functions below, already Vietnamese
-]
-_HELP_VI = {"usage: ": "Cách dùng: ", "positional arguments:": "tham số:", "options:": "tùy chọn:",
-            "show this help message and exit": "in hướng dẫn này rồi thoát"}
-
-
-def argparse_vi(message: str) -> str:
-    for pattern, replacement in _ARGPARSE_VI:
-        if re.fullmatch(pattern, message, flags=re.DOTALL):
-            return re.sub(pattern, replacement, message, count=1, flags=re.DOTALL)
-    return message
-
-
-class VietnameseParser(CommandParser):
-    """Django's parser, refusing wrong arguments in Vietnamese (exit status 2, or CommandError in-process)."""
-
-    def error(self, message):
-        message = argparse_vi(message)
-        if self.called_from_command_line:
-            self.print_usage(sys.stderr)
-            self.exit(2, f"{self.prog}: lỗi: {message}\n")
-        raise CommandError(f"Lỗi: {message}")
-
-    def format_usage(self):
-        return self._vi(super().format_usage())
-
-    def format_help(self):
-        return self._vi(super().format_help())
-
-    @staticmethod
-    def _vi(text: str) -> str:
-        for english, vietnamese in _HELP_VI.items():
-            text = text.replace(english, vietnamese)
-        return text
-
 
 def _class_id(value: str) -> int:
     if not value.strip().isdigit():
@@ -237,21 +190,12 @@ def _write_stdout(data: bytes) -> None:
     sys.stdout.buffer.flush()
 
 
-class Command(BaseCommand):
+class Command(cli.Command):
     help = "Sổ điểm điện tử: danh sách lớp, xuất/nhập Excel, tổng kết học kì và cả năm."
 
-    def create_parser(self, prog_name, subcommand, **kwargs):
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-        # Django builds a plain CommandParser; ours only overrides how it words refusals and help.
-        parser.__class__ = VietnameseParser
-        return parser
-
     def add_arguments(self, parser):
-        words = parser.prog.split()  # "hocba gradebook gradebook" when run as ``hocba gradebook``
-        if len(words) > 1 and words[-1] == words[-2]:
-            parser.prog = " ".join(words[:-1])
         sub = parser.add_subparsers(
-            dest="action", required=True, parser_class=VietnameseParser,
+            dest="action", required=True, parser_class=cli.VietnameseParser,
             metavar="{classes,export,export-summary,import,close}", title="lệnh",
         )
         class_help = "mã số lớp (cột đầu của: hocba gradebook classes)"

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+
+from hocba.core import cli
 
 
-class Command(BaseCommand):
+class Command(cli.Command):
     help = "Xuất kho học bạ của một trường trong một năm học thành tệp zip kèm bảng kê mã băm."
 
     def add_arguments(self, parser):
         parser.add_argument("--school", required=True, help="mã trường (ví dụ HP0001)")
         parser.add_argument("--year", required=True, help="năm học, ví dụ 2025-2026")
-        parser.add_argument("--out", required=True)
+        parser.add_argument("--out", required=True, help="tệp .zip sẽ ghi")
 
     def handle(self, *args, school, year, out, **options):
         from hocba.org.models import School

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from hocba.core import cli
 
 
-class Command(BaseCommand):
+class Command(cli.Command):
     help = "Kiểm tra toàn bộ kho lưu trữ học bạ theo mã băm SHA-256; báo tệp thiếu hoặc bị sửa."
 
     def handle(self, *args, **options):

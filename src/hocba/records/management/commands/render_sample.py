@@ -6,11 +6,16 @@ import json
 from pathlib import Path
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+
+from hocba.core import cli
 
 
-class Command(BaseCommand):
+class Command(cli.Command):
     help = "Xuất học bạ mẫu (PDF) của học sinh demo; tự tạo dữ liệu mẫu nếu cơ sở dữ liệu trống."
+
+    def needs_migrated_database(self, options):
+        return False  # it migrates first
 
     def add_arguments(self, parser):
         parser.add_argument("--out", required=True, help="đường dẫn tệp PDF")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+
+from hocba.core import cli
 
 
-class Command(BaseCommand):
+class Command(cli.Command):
     help = "Chứng thư gốc tin cậy: 'export-roots PATH' ghi các chứng thư gốc được chấp nhận ra tệp PEM."
 
     def add_arguments(self, parser):

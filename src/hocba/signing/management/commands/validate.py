@@ -5,12 +5,17 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+
+from hocba.core import cli
 
 
-class Command(BaseCommand):
+class Command(cli.Command):
     help = ("Kiểm tra chữ ký số của một tệp PDF và in báo cáo; mã thoát khác 0 khi có chữ ký không nguyên vẹn, "
             "không tin cậy, hoặc tệp không có chữ ký.")
+
+    def needs_migrated_database(self, options):
+        return not options.get("roots")  # with --roots it reads no database (a verifier's machine)
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="tệp PDF cần kiểm tra")

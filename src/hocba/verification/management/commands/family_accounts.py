@@ -17,15 +17,16 @@ import os
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from hocba.core import cli
 from hocba.core.permissions import has_any
 from hocba.verification import family
 
 HEADER = ["Họ và tên", "Là", "Tên đăng nhập", "Mật khẩu ban đầu"]
 
 
-class Command(BaseCommand):
+class Command(cli.Command):
     help = "Tạo tài khoản cổng gia đình cho học sinh và phụ huynh của một lớp (in mật khẩu ban đầu một lần)."
 
     def add_arguments(self, parser):
