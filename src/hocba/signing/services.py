@@ -29,8 +29,13 @@ def certificate_register(*, data: bytes, school, teacher=None, is_seal: bool = F
         raise DomainError("Chứng thư số không phải của người này.",
                           {"Chứng thư số": [f"Số định danh trong chứng thư ({facts.personal_id}) khác số định danh "
                                             f"của {teacher.full_name}."]})
+    if is_seal and facts.personal_id:
+        raise DomainError("Chứng thư số của cá nhân không dùng làm con dấu số của trường.",
+                          {"Chứng thư số": [f"Chứng thư số mang số định danh cá nhân {facts.personal_id}; con dấu số "
+                                            "là chứng thư số của tổ chức (nhà trường)."]})
     pem = cert.public_bytes(serialization.Encoding.PEM).decode()
     with transaction.atomic():
+        _check_owner(facts.fingerprint_sha256, school=school, teacher=teacher, is_seal=is_seal)
         row, created = Certificate.objects.update_or_create(
             sha256=facts.fingerprint_sha256,
             defaults={"teacher": teacher, "school": school, "is_seal": is_seal, "subject": facts.subject,
@@ -41,6 +46,24 @@ def certificate_register(*, data: bytes, school, teacher=None, is_seal: bool = F
                      school_id=school.pk, after={"subject": facts.subject, "serial": facts.serial_hex,
                                                  "not_after": facts.not_after.isoformat(), "created": created})
     return row
+
+
+def _check_owner(sha256: str, *, school, teacher, is_seal: bool) -> None:
+    """A certificate already registered stays with its owner: registering it again updates how its key is
+    reached, never moves it to another person, the seal or another school (a certificate is public: anyone
+    can copy it out of a signed PDF)."""
+    existing = Certificate.objects.select_for_update().select_related("teacher", "school").filter(sha256=sha256).first()
+    if existing is None or (existing.school_id == school.pk and existing.is_seal == is_seal
+                            and existing.teacher_id == (teacher.pk if teacher is not None else None)):
+        return
+    if existing.school_id != school.pk:
+        owner = "một trường khác"
+    elif existing.is_seal:
+        owner = f"con dấu số của {existing.school.name}"
+    else:
+        owner = existing.teacher.full_name
+    raise DomainError("Chứng thư số này đã được đăng ký cho người khác.",
+                      {"Chứng thư số": [f"Đã đăng ký cho {owner}; một chứng thư số chỉ thuộc về một chủ thể."]})
 
 
 def trust_root_add(*, name: str, pem: bytes, by=None) -> TrustRoot:
