@@ -20,7 +20,7 @@ from hocba.people.models import ACTIVE_STATUSES, Enrolment, Teacher
 from hocba.records.models import YearRecord
 from hocba.records.permissions import may_open_class_books
 from hocba.signing import batch as batches
-from hocba.signing import pki, services, workflow
+from hocba.signing import pki, selectors, services, workflow
 from hocba.signing.models import BackendKind, Certificate, Signature, SignRole, SubjectConfirmation
 from hocba.signing.permissions import may_view_class, may_view_school
 from hocba.signing.provisioning import provisioning_status
@@ -91,6 +91,10 @@ def class_page(request, class_id: int):
         "may_sign": class_group.pk in scope.homeroom_class_ids,
         "batch": batches.latest_batch(school=class_group.school, class_group=class_group, role=SignRole.HOMEROOM),
         "signed_count": sum(1 for r in rows if any(s.role == SignRole.HOMEROOM for s in r["signatures"])),
+        "ready_count": sum(1 for r in rows if r["version"] is not None and not r["missing"]
+                           and not any(s.role == SignRole.HOMEROOM for s in r["signatures"])),
+        "progress": selectors.signing_progress(school=class_group.school, today=timezone.localdate(),
+                                               class_group=class_group)[0],
     })
 
 
@@ -155,16 +159,16 @@ def school_page(request, school_id: int):
     school = _school_for(request, school_id)
     if school is None:
         return forbidden(request)
-    waiting = batches.awaiting(role=SignRole.PRINCIPAL, school=school)
-    per_class: dict[str, int] = {}
-    for name in waiting.values_list("year_record__class_group__name", flat=True):
-        per_class[name] = per_class.get(name, 0) + 1
+    waiting = batches.awaiting(role=SignRole.PRINCIPAL, school=school).count()
     homeroom_waiting = batches.awaiting(role=SignRole.HOMEROOM, school=school).count()
     seal_waiting = batches.awaiting(role=SignRole.SEAL, school=school).count()
     may_sign = bool(scope_of(request.user).schools_for(roles_for(request.user, "signing:record:sign_principal"))
                     & {school.pk})
+    progress = selectors.signing_progress(school=school, today=timezone.localdate())
     return render(request, "signing/school.html", {
-        "school": school, "waiting": sum(per_class.values()), "per_class": sorted(per_class.items()),
+        "school": school, "waiting": waiting, "progress": progress,
+        "late_classes": [p for p in progress if p.late],
+        "totals": {"students": sum(p.students for p in progress), "sealed": sum(p.sealed for p in progress)},
         "homeroom_waiting": homeroom_waiting, "seal_waiting": seal_waiting, "may_sign": may_sign,
         "has_seal": Certificate.objects.filter(school=school, is_seal=True, revoked=False).exists(),
         "batch": _school_batch(school)})

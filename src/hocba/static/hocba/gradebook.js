@@ -512,14 +512,6 @@
     }
     var runs = document.getElementById("closing-runs");
     if (runs) { setupClosing(runs); }
-    // A form whose effect is hard to undo (chốt điểm, khoá sổ, mở khoá) asks first: <form data-confirm="…?">.
-    // The submit event comes after the browser's own checks, so the question is asked only of a complete form.
-    document.addEventListener("submit", function (e) {
-      var form = e.target;
-      if (form.matches && form.matches("form[data-confirm]") && !window.confirm(form.getAttribute("data-confirm"))) {
-        e.preventDefault();
-      }
-    });
     // Forms' own checks (a reason is required) speak Vietnamese too.
     Array.prototype.forEach.call(document.querySelectorAll("[data-invalid-message]"), function (input) {
       input.addEventListener("invalid", function () { input.setCustomValidity(input.getAttribute("data-invalid-message")); });
