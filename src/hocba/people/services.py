@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from hocba.core.audit import audit_record
@@ -53,7 +53,34 @@ def _snapshot(obj, fields) -> dict[str, Any]:
     return out
 
 
-def _clean_person(data: dict[str, Any], *, today: dt.date, min_age: int, max_age: int) -> tuple[dict, dict]:
+def _check_text(model, clean: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    """Text fields as the table holds them: no longer than the column, empty ("" not null) where they may be
+    empty, and present where they may not (an API client may send ``null`` or a page-long string)."""
+    for key, value in clean.items():
+        field = model._meta.get_field(key)
+        if not isinstance(field, models.CharField) or key == "sex":  # sex has its own message
+            continue
+        label = FIELD_LABELS.get(key, key)
+        if label in errors:  # one clear message per field (e.g. "phải gồm đúng 12 chữ số" says it all)
+            continue
+        if value is None or value == "":
+            if field.null:
+                clean[key] = None
+            elif field.blank:
+                clean[key] = ""
+            else:
+                errors[label] = ["Bắt buộc nhập."]
+        elif not isinstance(value, str):
+            errors.setdefault(label, []).append("Phải là chuỗi ký tự.")
+        elif len(value) > field.max_length:
+            errors.setdefault(label, []).append(f"Tối đa {field.max_length} ký tự (đang có {len(value)}).")
+        elif field.choices and value not in {str(v) for v, _ in field.choices}:
+            allowed = ", ".join(f"{v} ({name})" for v, name in field.choices)
+            errors.setdefault(label, []).append(f"Phải là một trong: {allowed}.")
+
+
+def _clean_person(data: dict[str, Any], *, model, today: dt.date, min_age: int,
+                  max_age: int) -> tuple[dict, dict]:
     """Normalise and validate common fields; return (clean data, errors by field label)."""
     errors: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
@@ -66,6 +93,9 @@ def _clean_person(data: dict[str, Any], *, today: dt.date, min_age: int, max_age
                 "Họ và tên phải có ít nhất họ và tên, không chứa chữ số.")
     if "sex" in clean and clean["sex"] not in Sex.values:
         errors.setdefault(FIELD_LABELS["sex"], []).append("Giới tính phải là Nam (M) hoặc Nữ (F).")
+    if "birth_date" in clean and clean["birth_date"] in (None, ""):
+        del clean["birth_date"]
+        errors.setdefault(FIELD_LABELS["birth_date"], []).append("Bắt buộc nhập.")
     if "birth_date" in clean:
         try:
             clean["birth_date"] = parse_vn_date(clean["birth_date"])
@@ -84,6 +114,7 @@ def _clean_person(data: dict[str, Any], *, today: dt.date, min_age: int, max_age
             errors.setdefault(FIELD_LABELS["personal_id"], []).extend(check.errors)
     elif "personal_id" in clean:
         clean["personal_id"] = None
+    _check_text(model, clean, errors)
     return clean, errors
 
 
@@ -98,10 +129,10 @@ def student_create(*, data: dict[str, Any], by, today: dt.date | None = None) ->
     unknown = set(data) - set(STUDENT_FIELDS)
     if unknown:
         raise DomainError("Trường dữ liệu không được hỗ trợ.", {k: ["Không có trường này."] for k in unknown})
-    clean, errors = _clean_person(data, today=today, min_age=9, max_age=25)
+    clean, errors = _clean_person(data, model=Student, today=today, min_age=9, max_age=25)
     for required in ("full_name", "birth_date", "sex"):
-        if not clean.get(required):
-            errors.setdefault(FIELD_LABELS[required], []).append("Bắt buộc nhập.")
+        if not clean.get(required) and FIELD_LABELS[required] not in errors:
+            errors[FIELD_LABELS[required]] = ["Bắt buộc nhập."]
     if clean.get("personal_id") and Student.objects.filter(personal_id=clean["personal_id"]).exists():
         errors.setdefault(FIELD_LABELS["personal_id"], []).append(
             "Số định danh này đã thuộc về một học sinh khác trong hệ thống.")
@@ -129,7 +160,7 @@ def student_update(*, student: Student, changes: dict[str, Any], by, expected_ve
     if unknown:
         raise DomainError("Trường dữ liệu không được hỗ trợ.", {k: ["Không có trường này."] for k in unknown})
     merged = {**_snapshot(student, ("full_name", "birth_date", "sex")), **changes}
-    clean, errors = _clean_person(merged, today=today, min_age=9, max_age=25)
+    clean, errors = _clean_person(merged, model=Student, today=today, min_age=9, max_age=25)
     clean = {k: v for k, v in clean.items() if k in changes or k in ("birth_date", "sex")}
     pid = clean.get("personal_id")
     if pid and Student.objects.filter(personal_id=pid).exclude(pk=student.pk).exists():
@@ -179,12 +210,22 @@ def guardian_add(*, student: Student, full_name: str, relation: str, occupation:
     return link
 
 
+def _check_status_date(status_date: dt.date | None) -> None:
+    """A transfer or drop-out is recorded when it has happened, not ahead of time."""
+    today = timezone.localdate()
+    if status_date is not None and status_date > today:
+        raise DomainError("Ngày cập nhật trạng thái không hợp lệ.", {"Ngày cập nhật trạng thái": [
+            f"Ngày {format_vn_date(status_date)} ở tương lai; chỉ ghi ngày đã diễn ra (muộn nhất hôm nay, "
+            f"{format_vn_date(today)})."]})
+
+
 def enrolment_create(*, student: Student, class_group: ClassGroup, by, status: str = EnrolmentStatus.STUDYING,
                      status_date: dt.date | None = None) -> Enrolment:
     """Enrol a student in a class; a second active class in the same year is refused."""
     if status not in ACTIVE_STATUSES:
         raise DomainError("Không ghi danh được.",
                           {"Trạng thái": ["Ghi danh mới phải là 'Đang học' hoặc 'Chuyển đến'."]})
+    _check_status_date(status_date)
     with transaction.atomic():
         Student.objects.select_for_update().filter(pk=student.pk).first()
         existing = (Enrolment.objects.filter(student=student, school_year_id=class_group.school_year_id,
@@ -210,6 +251,7 @@ def enrolment_set_status(*, enrolment: Enrolment, status: str, by, status_date: 
     """Change a transfer/drop-out status (chuyển đi, thôi học…)."""
     if status not in EnrolmentStatus.values:
         raise DomainError("Trạng thái không hợp lệ.", {"Trạng thái": [f"'{status}' không có trong danh mục."]})
+    _check_status_date(status_date)
     with transaction.atomic():
         current = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
         before = {"status": current.status}
@@ -228,10 +270,10 @@ def enrolment_set_status(*, enrolment: Enrolment, status: str, by, status_date: 
 
 def teacher_create(*, data: dict[str, Any], school, by, subjects=(), today: dt.date | None = None) -> Teacher:
     today = today or timezone.localdate()
-    clean, errors = _clean_person(data, today=today, min_age=18, max_age=75)
+    clean, errors = _clean_person(data, model=Teacher, today=today, min_age=18, max_age=75)
     for required in ("full_name", "birth_date", "sex", "staff_code"):
-        if not clean.get(required):
-            errors.setdefault(FIELD_LABELS[required], []).append("Bắt buộc nhập.")
+        if not clean.get(required) and FIELD_LABELS[required] not in errors:
+            errors[FIELD_LABELS[required]] = ["Bắt buộc nhập."]
     if clean.get("staff_code") and Teacher.objects.filter(staff_code=clean["staff_code"]).exists():
         errors.setdefault(FIELD_LABELS["staff_code"], []).append("Mã cán bộ đã tồn tại.")
     if clean.get("personal_id") and Teacher.objects.filter(personal_id=clean["personal_id"]).exists():
@@ -255,7 +297,7 @@ def teacher_update(*, teacher: Teacher, changes: dict[str, Any], by, expected_ve
     if unknown:
         raise DomainError("Trường dữ liệu không được hỗ trợ.", {k: ["Không có trường này."] for k in unknown})
     merged = {**_snapshot(teacher, ("full_name", "birth_date", "sex")), **changes}
-    clean, errors = _clean_person(merged, today=today, min_age=18, max_age=75)
+    clean, errors = _clean_person(merged, model=Teacher, today=today, min_age=18, max_age=75)
     clean = {k: v for k, v in clean.items() if k in changes or k in ("birth_date", "sex")}
     _raise(errors, "giáo viên")
     with transaction.atomic():
