@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from django.db.models import Q, QuerySet
+
+from hocba.core.audit_labels import ACTION_LABELS
 from hocba.core.permissions import has_any, restrict, scope_of
+from hocba.core.text import search_key
 
 
 def home_summary(*, user) -> dict:
@@ -30,3 +34,26 @@ def home_summary(*, user) -> dict:
     if own:
         out["own_students"] = list(Student.objects.filter(id__in=own).order_by("sort_name"))
     return out
+
+
+def audit_action_codes(text: str) -> list[str] | None:
+    """The action tags whose Vietnamese label contains ``text`` (accents and case ignored: "sua ho so" finds
+    "Sửa hồ sơ học sinh"); None when ``text`` looks like a tag or a tag prefix ("people:student")."""
+    if ":" in text or any(code.startswith(text) for code in ACTION_LABELS):
+        return None
+    key = search_key(text)
+    return [code for code, label in ACTION_LABELS.items() if key in search_key(label)]
+
+
+def audit_entry_list(*, user, action: str = "", who: str = "") -> QuerySet:
+    """The audit log within the user's scope, newest first; ``action`` a tag prefix or words of its label,
+    ``who`` the account (username) of the person who acted."""
+    from hocba.core.models import AuditEntry
+
+    qs = restrict(AuditEntry.objects.select_related("actor"), user, "core:audit:view")
+    if action:
+        codes = audit_action_codes(action)
+        qs = qs.filter(action__startswith=action) if codes is None else qs.filter(action__in=codes)
+    if who:
+        qs = qs.filter(Q(actor_label__iexact=who) | Q(actor__username__iexact=who))
+    return qs.order_by("-seq")

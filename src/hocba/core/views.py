@@ -7,9 +7,9 @@ from django.shortcuts import render
 
 from hocba.core.access import paginate, public, requires, signed_in
 from hocba.core.audit_labels import ACTION_LABELS, audit_entry_view, full_profile_schools, gradebook_schools
-from hocba.core.models import AuditEntry, Role
-from hocba.core.permissions import restrict, scope_of
-from hocba.core.selectors import home_summary
+from hocba.core.models import Role
+from hocba.core.permissions import scope_of
+from hocba.core.selectors import audit_entry_list, home_summary
 
 
 @signed_in
@@ -21,16 +21,14 @@ def home(request):
 
 @requires("core:audit:view")
 def audit_list(request):
-    qs = restrict(AuditEntry.objects.all(), request.user, "core:audit:view").order_by("-seq")
     action = request.GET.get("action", "").strip()
-    if action:
-        qs = qs.filter(action__startswith=action)
-    page = paginate(request, qs)
+    who = request.GET.get("who", "").strip()
+    page = paginate(request, audit_entry_list(user=request.user, action=action, who=who))
     full, gradebooks = full_profile_schools(request.user), gradebook_schools(request.user)
     return render(request, "core/audit_list.html", {
         "page": page, "rows": [(e, audit_entry_view(e, hide_personal=e.school_id not in full,
                                                     hide_scores=e.school_id not in gradebooks)) for e in page],
-        "action": action,
+        "action": action, "who": who,
         "known_actions": sorted(ACTION_LABELS.items())})
 
 
