@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from hocba.records.document.codes import format_verification_code
 from hocba.records.models import RecordVersion
 from hocba.verification import family
 from tests.verification.helpers import correct_and_recompose
@@ -33,7 +34,7 @@ def test_a_parent_sees_what_the_second_version_corrected(signed, student, homero
 def test_a_first_version_has_no_correction_block(signed, login):
     assert signed.number == 1
     text = _text(login("phuhuynh").get("/gia-dinh/"))
-    assert signed.verification_code in text
+    assert format_verification_code(signed.verification_code) in text  # as the PDF prints it
     assert "Đã sửa chữa" not in text and "thay thế phiên bản" not in text
     assert family.version_corrections(version=signed) is None
 

@@ -1,4 +1,5 @@
-"""How the family pages look in a real Chromium: a checkbox beside its words, a days box that shows "14".
+"""How the family pages look in a real Chromium: a checkbox beside its words, a days box that shows "14",
+on a phone the download link and "Thu hồi" on screen.
 
 The pages are rendered by the test client and shown to the browser with the app's own stylesheets (no live
 server: the seeded city stays in the test's transaction).
@@ -22,8 +23,8 @@ pytestmark = [pytest.mark.browser,
 ORIGIN = "http://hocba.test"
 
 
-def measure(response, script: str, arg: str):
-    """Show the rendered page (with the app's stylesheets) in Chromium at 1366 × 900 and run ``script(arg)``.
+def measure(response, script: str, arg: str, width: int = 1366):
+    """Show the rendered page (with the app's stylesheets) in Chromium at ``width`` × 900 and run ``script(arg)``.
 
     The browser starts only once the page is rendered: Playwright keeps an event loop in this thread while
     it runs, and the fixtures (signing a record) must not see it.
@@ -47,7 +48,7 @@ def measure(response, script: str, arg: str):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="vi-VN")
+            page = browser.new_page(viewport={"width": width, "height": 900}, locale="vi-VN")
             page.route(f"{ORIGIN}/**", serve)
             page.goto(f"{ORIGIN}/page/")
             return page.evaluate(script, arg)
@@ -97,3 +98,25 @@ def test_the_share_link_days_box_shows_fourteen_beside_its_arrows(signed, login)
     spin_buttons = 16  # Chromium's up/down arrows inside a number box
     assert fit["value"] == "14" and fit["room"] >= fit["text"] + spin_buttons, fit
     assert fit["room"] < 10 * fit["text"], fit  # still a small box for a small number
+
+
+ON_SCREEN = """(selectors) => selectors.map((selector) => {
+  const el = document.querySelector(selector);
+  const r = el.getBoundingClientRect();
+  return {selector, left: r.left, right: r.right, width: r.width, text: el.textContent.trim(),
+          page: document.documentElement.scrollWidth};
+})"""
+
+
+def test_on_a_phone_the_download_and_the_share_link_are_on_screen(signed, login):
+    guardian = login("phuhuynh")
+    guardian.post(f"/gia-dinh/hoc-ba/{signed.year_record_id}/chia-se/", {"days": 7, "note": "Trường THPT A"})
+    assert guardian.get(f"/gia-dinh/phien-ban/{signed.pk}/pdf/").status_code == 200  # a line in the access log
+    phone = 390
+    where = measure(guardian.get("/gia-dinh/"), ON_SCREEN,
+                    ["a[href$='/pdf/']", "a.share-url", ".share-links button", ".access-log td"], width=phone)
+    for item in where:
+        # seen without scrolling sideways, inside the table or the page
+        assert item["width"] > 0 and item["left"] >= 0 and item["right"] <= phone, item
+        assert item["page"] <= phone, item
+    assert [item["text"] for item in where[:1] + where[2:3]] == ["PDF đã ký", "Thu hồi"]

@@ -42,6 +42,7 @@ V_INTERMEDIATE = "Bản thật nhưng chưa phải bản đã ký đầy đủ c
 V_NOT_ORIGINAL = "Không phải bản gốc điện tử"
 V_FOREIGN = "Chữ ký hợp lệ nhưng không có trong kho học bạ của hệ thống"
 V_RESAVED = "Tệp đã bị lưu lại hoặc sửa đổi sau khi ký — không phải bản gốc"
+V_DAMAGED = "Tệp PDF bị hỏng, không đọc được"
 UNKNOWN_MESSAGE = ("Mã xác thực không đúng hoặc không tồn tại. Hãy kiểm tra lại mã in ở chân mỗi trang học bạ "
                    "(16 ký tự, dạng XXXX-XXXX-XXXX-XXXX).")
 
@@ -235,9 +236,14 @@ def _signature_checks(summary: dict[str, Any]) -> list[Check]:
                         "Nội dung đã bị thay đổi sau khi ký: " + "; ".join(
                             f"chữ ký của {s['signer'] or '?'}" for s in broken) + "."))
     untrusted = [s for s in sigs if not s["trusted"]]
-    checks.append(Check("chain", "Chuỗi chứng thư của người ký", not untrusted,
+    # a broken signature's chain is never checked (pyHanko stops at the broken hash): say so, not "không hợp lệ"
+    unchecked = all(s in broken for s in untrusted)
+    checks.append(Check("chain", "Chuỗi chứng thư của người ký", None if untrusted and unchecked else not untrusted,
                         "Chứng thư số của người ký do tổ chức cung cấp dịch vụ tin cậy cấp." if not untrusted else
-                        "; ".join(f"{s['signer'] or '?'}: {s['trust_problem'] or 'không tin cậy'}"
+                        "Không kiểm tra được vì chữ ký không còn nguyên vẹn." if unchecked else
+                        "; ".join(f"{s['signer'] or '?'}: " + ("không kiểm tra được vì chữ ký không còn nguyên vẹn"
+                                                               if s in broken else
+                                                               s["trust_problem"] or "không tin cậy")
                                   for s in untrusted) + "."))
     no_ts = [s for s in sigs if not s["timestamp_present"]]
     bad_ts = [s for s in sigs if s["timestamp_present"] and not s["timestamp_valid"]]
@@ -437,13 +443,17 @@ def verify_pdf(*, data: bytes, kind: str = AccessKind.PUBLIC_FILE) -> Verdict:
     elif unsigned is not None:
         verdict.verdict, verdict.level = V_UNSIGNED, "warn"
         verdict.checks.append(Check("archive", "Bản lưu trữ", True, "Tệp trùng khớp bản dựng trước khi ký."))
+    elif not summary.get("is_pdf"):
+        verdict.verdict = V_DAMAGED
+        verdict.checks = [Check("file", "Đọc tệp", False, "Tệp bị hỏng hoặc không đầy đủ (ví dụ tải về chưa xong), "
+                                                          "không đọc được nội dung và chữ ký số.")]
+        verdict.notes.append("Hãy tải lại tệp gốc từ người nộp hoặc nhà trường rồi kiểm tra lại; hoặc tra cứu bằng "
+                             "mã xác thực in trên học bạ.")
     elif not summary.get("signatures"):
         verdict.verdict = V_NOT_ORIGINAL
         verdict.notes.append("Tệp không có chữ ký số: có thể là bản quét, bản in ra PDF hoặc bản đã bị chuyển đổi. "
                              "Chỉ tệp PDF gốc do nhà trường phát hành mới xác thực được; hoặc tra cứu bằng mã "
                              "xác thực in trên học bạ.")
-        if not summary.get("is_pdf"):
-            verdict.verdict = "Tệp PDF bị hỏng, không đọc được"
     elif resaved is not None:
         verdict.verdict = V_RESAVED
         verdict.checks.append(Check("archive", "Bản lưu trữ", False,

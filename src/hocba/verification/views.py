@@ -10,10 +10,11 @@ import segno
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model, update_session_auth_hash
-from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from hocba.core.access import forbidden, public, requires, signed_in
@@ -55,7 +56,9 @@ def verify_code(request, code: str):
     verdict = services.verify_code(text=code, kind=AccessKind.PUBLIC_CODE)
     shown = normalise_verification_code(code)
     return render(request, "verification/verify.html",
-                  {"verdict": verdict, "code": format_verification_code(shown) if shown and verdict.found else ""},
+                  {"verdict": verdict, "code": format_verification_code(shown) if shown and verdict.found else "",
+                   # a mistyped code stays in the box, to correct one character rather than type all 16 again
+                   "typed": "" if verdict.found else format_verification_code(shown) if shown else code[:80]},
                   status=200 if verdict.found else 404)
 
 
@@ -116,6 +119,7 @@ def family_gate(view):
 @family_gate
 def family_home(request):
     records = family.family_records(user=request.user)
+    now = timezone.now()
     rows = []
     for record in records:
         versions = list(record.versions.all())
@@ -125,14 +129,23 @@ def family_home(request):
                 summary = services.archived_summary(v.signed_pdf_sha256)
                 status[v.pk] = {s["field"]: s["ok"] for s in summary.get("signatures", [])}
         events = list(record.access_events.all())
-        rows.append({"record": record, "versions": [(v, [(s, status.get(v.pk, {}).get(s.field_name))
-                                                         for s in v.signatures.all()]) for v in versions],
+        rows.append({"record": record, "versions": [(v, format_verification_code(v.verification_code),
+                                                     [(s, status.get(v.pk, {}).get(s.field_name))
+                                                      for s in v.signatures.all()]) for v in versions],
                      "corrections": [c for v in versions if (c := family.version_corrections(version=v))],
-                     "links": list(record.share_links.all()), "events": events[:20], "event_total": len(events),
-                     "event_counts": Counter(e.get_kind_display() for e in events).most_common()})
+                     "links": [(link, share_url(link), link.revoked_at is None and link.expires_at > now)
+                               for link in record.share_links.all()],
+                     "events": events[:20], "event_total": len(events),
+                     "event_counts": [(_lower_first(kind), n) for kind, n in
+                                      Counter(e.get_kind_display() for e in events).most_common()]})
     return render(request, "verification/family.html", {
         "rows": rows, "students": family.family_students(user=request.user),
         "new_link": request.session.pop("hocba_new_share", None)})
+
+
+def _lower_first(text: str) -> str:
+    """"Kiểm tra tệp PDF tải lên" → "kiểm tra tệp PDF tải lên" (in a sentence; keeps "PDF", "API")."""
+    return text[:1].lower() + text[1:]
 
 
 @requires("verification:family:portal")
@@ -216,14 +229,22 @@ def _next(request) -> str:
 
 @signed_in
 def password_change(request):
-    """First login: the family member sets their own password (the school's initial one expires)."""
-    form = SetPasswordForm(request.user, request.POST or None)
+    """First login: the family member sets their own password (the school's initial one expires).
+
+    Later changes ask for the current password, and for the e-mailed code first when it is on, so a phone
+    left signed in (or a stolen password alone) cannot take the account away from the family.
+    """
+    account = family.family_account_of(request.user)
+    first = bool(account and account.must_change_password)
+    if not first and account is not None and account.email_otp and not request.session.get(OTP_SESSION_KEY):
+        return redirect(f"{reverse('verification:otp')}?next={request.path}")
+    form = (SetPasswordForm if first else PasswordChangeForm)(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         family.password_set(user=request.user, password=form.cleaned_data["new_password1"])
         update_session_auth_hash(request, request.user)
-        messages.success(request, "Đã đặt mật khẩu mới.")
+        messages.success(request, "Đã đặt mật khẩu mới." if first else "Đã đổi mật khẩu.")
         return redirect(_next(request))
-    return render(request, "verification/password.html", {"form": form, "next": _next(request)})
+    return render(request, "verification/password.html", {"form": form, "first": first, "next": _next(request)})
 
 
 @signed_in
