@@ -52,7 +52,8 @@ def _check_owner(sha256: str, *, school, teacher, is_seal: bool) -> None:
     """A certificate already registered stays with its owner: registering it again updates how its key is
     reached, never moves it to another person, the seal or another school (a certificate is public: anyone
     can copy it out of a signed PDF)."""
-    existing = Certificate.objects.select_for_update().select_related("teacher", "school").filter(sha256=sha256).first()
+    existing = (Certificate.objects.select_for_update(of=("self",)).select_related("teacher", "school")
+                .filter(sha256=sha256).first())
     if existing is None or (existing.school_id == school.pk and existing.is_seal == is_seal
                             and existing.teacher_id == (teacher.pk if teacher is not None else None)):
         return
