@@ -202,9 +202,16 @@ def test_concurrent_batches_on_one_school_do_not_double_sign(composed):
 
 
 @pytest.mark.django_db
-def test_an_authorised_deputy_signs_for_the_principal(composed):
-    """"KT. HIỆU TRƯỞNG / PHÓ HIỆU TRƯỞNG": the deputy's batch carries that label in the PDF and the row."""
-    gvcn, deputy = users("gvcn", "phohieutruong")
+def test_an_authorised_deputy_signs_for_the_principal(homeroom_class):
+    """"KT. HIỆU TRƯỞNG / PHÓ HIỆU TRƯỞNG": the deputy the principal chose before composing signs; the batch
+    carries that label in the PDF and the row."""
+    from hocba.records.services import compose_class
+    from hocba.signing.services import approval_signer_set
+
+    gvcn, deputy, principal = users("gvcn", "phohieutruong", "hieutruong")
+    approval_signer_set(school=homeroom_class.school, teacher=Teacher.objects.get(user=deputy), by=principal)
+    composed = homeroom_class
+    assert not compose_class(class_group=composed).failed
     confirm_all(composed)
     signing_batch_start(class_group=composed, role=SignRole.HOMEROOM, by=gvcn, secret=SECRET, run_inline=True)
     batch = signing_batch_start(school=composed.school, role=SignRole.PRINCIPAL, by=deputy, secret=SECRET,

@@ -65,6 +65,7 @@ ACTION_LABELS: dict[str, str] = {
     "signing:batch:start": "Bắt đầu ký hàng loạt",
     "signing:batch:finish": "Kết thúc lượt ký hàng loạt",
     "signing:certificate:register": "Đăng ký chứng thư số",
+    "signing:approval_signer:set": "Chọn người ký phê duyệt học bạ",
     "signing:trust_root:add": "Thêm chứng thư gốc tin cậy",
     "verification:family_accounts:create": "Tạo tài khoản gia đình",
     "verification:login_code:on": "Bật mã xác nhận đăng nhập qua thư điện tử",
@@ -103,6 +104,7 @@ KEY_LABELS: dict[str, str] = {
     "policy_category": "Đối tượng", "residence": "Chỗ ở hiện tại", "register_number": "Số đăng bộ",
     "staff_code": "Mã cán bộ", "qualification": "Trình độ chuyên môn", "position": "Chức vụ",
     "contract_type": "Loại hợp đồng", "email": "Thư điện tử", "phone": "Điện thoại",
+    "approval_signer": "Người ký phê duyệt (mã giáo viên)",
 }
 
 #: Keys whose value is sometimes a count rather than the things themselves ("subjects": 12).

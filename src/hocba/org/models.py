@@ -68,6 +68,11 @@ class School(models.Model):
     address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
     search_name = models.CharField(max_length=200, editable=False, db_index=True)
     sort_name = models.CharField(max_length=400, editable=False, db_index=True)
+    #: Người ký phê duyệt học bạ: empty for the principal; a deputy the principal authorised (ủy quyền) signs
+    #: "KT. HIỆU TRƯỞNG / PHÓ HIỆU TRƯỞNG". Chosen before composing: a record prints its approver's title and
+    #: name, and only that person may sign the approval (see ``signing.workflow.signer_for``).
+    approval_signer = models.ForeignKey("people.Teacher", on_delete=models.SET_NULL, null=True, blank=True,
+                                        related_name="+", verbose_name=_("người ký phê duyệt học bạ"))
 
     class Meta:
         verbose_name = _("trường")

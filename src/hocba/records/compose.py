@@ -32,13 +32,21 @@ def record_level(grade: int) -> str:
 OUTCOME_PROMOTION = {"promoted": "promoted", "retained": "retained"}
 
 
+def approval_signer(school) -> Teacher | None:
+    """Who signs the school's records for approval: the deputy the principal authorised, else the principal."""
+    if school.approval_signer_id:
+        return Teacher.objects.filter(pk=school.approval_signer_id).first()
+    return Teacher.objects.filter(school_id=school.pk, position=Position.PRINCIPAL).order_by("id").first()
+
+
 @dataclass
 class ClassContext:
     """Everything composition reads about a class, fetched once for all its students."""
 
     class_group: ClassGroup
     teachers: dict[str, str]  # subject name → teacher name
-    principal: str
+    principal: str  # who signs the approval: the principal, or the deputy they authorised
+    principal_is_deputy: bool
     guardians: dict[int, dict[str, object]]  # student id → relation → Guardian
     years: dict[int, YearEntry]
     absences: dict[int, dict[int, int]]  # student id → term → sessions
@@ -64,13 +72,13 @@ class ClassContext:
                 .values_list("student_id", "school_year__name", "class_group__name", "class_group__school__name")):
             history.setdefault(student_id, []).append({"school_year": year_name, "class_name": class_name,
                                                        "school_name": school_name})
-        principal = (Teacher.objects.filter(school_id=class_group.school_id, position=Position.PRINCIPAL)
-                     .order_by("id").first())
+        approver = approval_signer(class_group.school)
         return cls(
             class_group=class_group,
             teachers={ta.subject.name: ta.teacher.full_name for ta in
                       TeachingAssignment.objects.filter(class_group=class_group).select_related("subject", "teacher")},
-            principal=principal.full_name if principal else "",
+            principal=approver.full_name if approver else "",
+            principal_is_deputy=bool(approver) and approver.position != Position.PRINCIPAL,
             guardians=guardians,
             years={y.student_id: y for y in YearEntry.objects.filter(class_group=class_group, student_id__in=ids)},
             absences=absences,
@@ -200,7 +208,7 @@ def compose_document(*, student: Student, class_group: ClassGroup, result: Stude
         "signatories": {
             "homeroom_teacher": class_group.homeroom_teacher.full_name if class_group.homeroom_teacher else "",
             "principal": ctx.principal,
-            "principal_is_deputy": False,
+            "principal_is_deputy": ctx.principal_is_deputy,
         },
         "signing": {"place": province, "date": format_vn_date(now.date())},
         "corrections": corrections or [],

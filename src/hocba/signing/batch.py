@@ -113,6 +113,17 @@ def _scope(role: str, school, class_group) -> _Scope:
     raise DomainError("Vai trò ký hàng loạt không hợp lệ.")
 
 
+def _first_for(candidates: list, *, role: str, by):
+    """The version whose signer is checked for the whole batch: for the approval, the first that prints ``by``
+    as its approver (the others fail one by one, saying who they print), else the first."""
+    if role == SignRole.PRINCIPAL:
+        teacher = workflow.teacher_of(by)
+        mine = next((v for v in candidates if workflow.prints_approver(v, teacher)), None)
+        if mine is not None:
+            return mine
+    return candidates[0] if candidates else None
+
+
 def signing_batch_start(*, school: School | None = None, class_group: ClassGroup | None = None, role: str, by,
                         secret: str, run_inline: bool = False) -> SigningBatch:
     """Queue a batch: ``role`` = homeroom (a class), principal or seal (a school), signed by ``by`` with
@@ -127,7 +138,8 @@ def signing_batch_start(*, school: School | None = None, class_group: ClassGroup
     scope = _scope(role, school, class_group)
     candidates = awaiting(role=role, school=scope.school if role in SCHOOL_ROLES else None,
                           class_group=scope.class_group)
-    first = candidates.select_related("year_record__class_group", "year_record__school").first()
+    first = _first_for(list(candidates.select_related("year_record__class_group", "year_record__school")),
+                       role=role, by=by)
     if first is None:
         raise DomainError("Không có học bạ nào đang chờ ký ở vai trò này.")
     identity = workflow.signer_for(version=first, role=role, by=by)
@@ -235,7 +247,8 @@ def signing_batch_run(batch_id: int, on_progress: Callable[[SigningBatch], None]
             raise DomainError("Không ký được với chứng thư số này: " + " ".join(problems))
         if not candidates:
             raise DomainError("Không có học bạ nào đang chờ ký ở vai trò này.")
-        identity = workflow.signer_for(version=candidates[0], role=role, by=batch.started_by)
+        identity = workflow.signer_for(version=_first_for(candidates, role=role, by=batch.started_by), role=role,
+                                       by=batch.started_by)
         if identity.certificate.pk != batch.certificate_id:
             raise DomainError("Chứng thư số của người ký đã thay đổi từ khi bắt đầu lượt ký; hãy bắt đầu lại.")
         jobs: list[pades.SignJob] = []
@@ -251,13 +264,15 @@ def signing_batch_run(batch_id: int, on_progress: Callable[[SigningBatch], None]
                     continue
             try:
                 box = workflow._box(version, role)
+                label = (workflow.approver_label(version, identity.teacher) if role == SignRole.PRINCIPAL
+                         else identity.role_label)
             except DomainError as exc:
                 failed += 1
                 messages.append(f"{labels[version.pk]}: {exc}")
                 continue
             base = version.signed_pdf_sha256 or version.pdf_sha256
             bases[version.pk] = base
-            jobs.append(pades.SignJob(key=version.pk, pdf=b"", box=box, role_label=identity.role_label,
+            jobs.append(pades.SignJob(key=version.pk, pdf=b"", box=box, role_label=label,
                                       signer_name=identity.teacher.full_name if identity.teacher
                                       else batch.school.name))
         _progress(batch, done, failed, messages, on_progress)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from hocba.core.audit import audit_record
-from hocba.core.errors import DomainError
+from hocba.core.errors import DomainError, PermissionDeniedError
+from hocba.core.models import Role, RoleAssignment
 from hocba.signing.core.certificates import certificate_facts
 from hocba.signing.models import Certificate, TrustRoot
 
@@ -78,3 +79,38 @@ def trust_root_add(*, name: str, pem: bytes, by=None) -> TrustRoot:
         audit_record(actor=by, action="signing:trust_root:add", object_type="trust_root", object_id=row.pk,
                      after={"name": name, "sha256": facts.fingerprint_sha256})
     return row
+
+
+def approval_signers(school) -> list:
+    """Who may be chosen to sign the school's records for approval: its principal and the deputies holding
+    the authorised-deputy role (phó hiệu trưởng được ủy quyền), principal first."""
+    from hocba.people.models import Position, Teacher
+
+    deputies = RoleAssignment.objects.filter(school=school, role=Role.DEPUTY_PRINCIPAL).values("user_id")
+    teachers = Teacher.objects.filter(school=school).filter(
+        models.Q(position=Position.PRINCIPAL) | models.Q(user_id__in=deputies, user__isnull=False))
+    return sorted(teachers, key=lambda t: (t.position != Position.PRINCIPAL, t.sort_name, t.pk))
+
+
+def approval_signer_set(*, school, teacher, by) -> None:
+    """The principal chooses who signs the approval of records composed from now on (``teacher`` None or
+    the principal: the principal; a deputy: "KT. HIỆU TRƯỞNG"). Records already composed keep the approver
+    they print."""
+    from hocba.org.models import School
+    from hocba.people.models import Position
+
+    if not RoleAssignment.objects.filter(user=by, school=school, role=Role.PRINCIPAL).exists():
+        raise PermissionDeniedError("Chỉ Hiệu trưởng chọn người ký phê duyệt học bạ.")
+    if teacher is not None and teacher.pk not in {t.pk for t in approval_signers(school)}:
+        raise DomainError("Không chọn được người này.", {"Người ký phê duyệt": [
+            f"{teacher.full_name} không phải Hiệu trưởng hay Phó hiệu trưởng được ủy quyền của {school.name}."]})
+    chosen = None if teacher is None or teacher.position == Position.PRINCIPAL else teacher
+    with transaction.atomic():
+        current = School.objects.select_for_update().get(pk=school.pk)
+        before = current.approval_signer_id
+        School.objects.filter(pk=school.pk).update(approval_signer=chosen)
+        audit_record(actor=by, action="signing:approval_signer:set", object_type="school", object_id=school.pk,
+                     school_id=school.pk, before={"approval_signer": before},
+                     after={"approval_signer": chosen.pk if chosen else None,
+                            "name": chosen.full_name if chosen else "Hiệu trưởng"})
+    school.approval_signer = chosen

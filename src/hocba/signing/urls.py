@@ -12,6 +12,7 @@ urlpatterns = [
     path("ky-so/truong/<int:school_id>/", views.school_page, name="school"),
     path("ky-so/truong/<int:school_id>/tien-do/", views.school_status, name="school_status"),
     path("ky-so/truong/<int:school_id>/ky/", views.school_sign, name="school_sign"),
+    path("ky-so/truong/<int:school_id>/nguoi-ky/", views.approval_signer, name="approval_signer"),
     path("ky-so/chung-thu/", views.certificates, name="certificates"),
     path("ky-so/chung-thu/dang-ky/", views.certificate_upload, name="certificate_upload"),
     path("ky-so/kiem-tra/", views.validate, name="validate"),

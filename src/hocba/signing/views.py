@@ -12,11 +12,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from hocba.core.access import forbidden, requires
-from hocba.core.errors import DomainError
+from hocba.core.errors import DomainError, PermissionDeniedError
+from hocba.core.models import Role, RoleAssignment
 from hocba.core.permissions import can, restrict, roles_for, scope_of
 from hocba.org.models import School
 from hocba.org.selectors import class_get
 from hocba.people.models import ACTIVE_STATUSES, Enrolment, Teacher
+from hocba.records.compose import approval_signer as approval_signer_of
 from hocba.records.models import YearRecord
 from hocba.records.permissions import may_open_class_books
 from hocba.signing import batch as batches
@@ -165,7 +167,11 @@ def school_page(request, school_id: int):
     may_sign = bool(scope_of(request.user).schools_for(roles_for(request.user, "signing:record:sign_principal"))
                     & {school.pk})
     progress = selectors.signing_progress(school=school, today=timezone.localdate())
+    signers = services.approval_signers(school)
     return render(request, "signing/school.html", {
+        "signers": signers, "approver": approval_signer_of(school),
+        "may_choose_signer": RoleAssignment.objects.filter(user=request.user, school=school,
+                                                           role=Role.PRINCIPAL).exists(),
         "school": school, "waiting": waiting, "progress": progress,
         "late_classes": [p for p in progress if p.late],
         "totals": {"students": sum(p.students for p in progress), "sealed": sum(p.sealed for p in progress)},
@@ -205,6 +211,30 @@ def school_sign(request, school_id: int):
     else:
         what = "đóng dấu" if role == SignRole.SEAL else "ký"
         messages.success(request, f"Đã bắt đầu {what} {batch.total} học bạ của {school.name}.")
+    return redirect("signing:school", school_id=school.pk)
+
+
+@require_POST
+@requires("signing:record:sign_principal")
+def approval_signer(request, school_id: int):
+    """The principal chooses who signs the approval of the records composed from now on."""
+    school = _school_for(request, school_id)
+    if school is None:
+        return forbidden(request)
+    chosen = request.POST.get("teacher", "")
+    teacher = Teacher.objects.filter(pk=int(chosen), school=school).first() if chosen.isdigit() else None
+    try:
+        if chosen and teacher is None:
+            raise DomainError("Không chọn được người này.", {"Người ký phê duyệt": ["Không có trong trường."]})
+        services.approval_signer_set(school=school, teacher=teacher, by=request.user)
+    except PermissionDeniedError as exc:
+        return forbidden(request, str(exc))
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        approver = approval_signer_of(school)
+        messages.success(request, f"Từ nay học bạ lập mới ghi người ký phê duyệt: "
+                                  f"{approver.full_name if approver else 'Hiệu trưởng'}.")
     return redirect("signing:school", school_id=school.pk)
 
 

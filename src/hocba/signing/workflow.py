@@ -66,9 +66,7 @@ def signer_for(*, version: RecordVersion, role: str, by) -> SignerIdentity:
                     .values_list("role", flat=True)) if getattr(by, "pk", None) else set()
         if not roles or teacher is None:
             raise PermissionDeniedError("Chỉ Hiệu trưởng hoặc Phó hiệu trưởng được ủy quyền được ký phê duyệt.")
-        label = pades.ROLE_PRINCIPAL if "principal" in roles else pades.ROLE_DEPUTY
-        if role == SignRole.SEAL:
-            label = pades.ROLE_SEAL
+        label = pades.ROLE_SEAL if role == SignRole.SEAL else approver_label(version, teacher)
     if role == SignRole.SEAL:
         cert = (Certificate.objects.filter(school_id=school_id, is_seal=True, revoked=False)
                 .order_by("-not_after").first())
@@ -79,6 +77,27 @@ def signer_for(*, version: RecordVersion, role: str, by) -> SignerIdentity:
         if cert is None:
             raise DomainError(f"{teacher.full_name} chưa có chứng thư số đăng ký trong hệ thống.")
     return SignerIdentity(teacher=teacher if role != SignRole.SEAL else None, role_label=label, certificate=cert)
+
+
+def prints_approver(version: RecordVersion, teacher: Teacher | None) -> bool:
+    """Whether the record prints ``teacher`` as the one who signs its approval (or prints nobody)."""
+    name = version.document.get("signatories", {}).get("principal", "")
+    return not name or (teacher is not None and name == teacher.full_name)
+
+
+def approver_label(version: RecordVersion, teacher: Teacher) -> str:
+    """The approval is signed by the person the record prints under it (the principal, or the deputy the
+    principal authorised before the record was composed), with the title it prints; anyone else is refused:
+    their stamp would sit above another person's name and title."""
+    printed = version.document.get("signatories", {})
+    name, deputy = printed.get("principal", ""), bool(printed.get("principal_is_deputy"))
+    if not prints_approver(version, teacher):
+        title = "Phó hiệu trưởng được ủy quyền" if deputy else "Hiệu trưởng"
+        raise DomainError(
+            f"Học bạ này ghi người ký phê duyệt là {title} {name}; {teacher.full_name} không ký thay được. "
+            "Hiệu trưởng chọn người ký phê duyệt ở trang Ký số của trường trước khi lập học bạ; "
+            "học bạ đã lập cần lập lại để đổi người ký.")
+    return pades.ROLE_DEPUTY if deputy else pades.ROLE_PRINCIPAL
 
 
 def certificate_problems(cert: Certificate, *, teacher: Teacher | None, at: dt.datetime | None = None,
