@@ -33,6 +33,19 @@ def _run_in_thread(batch_id: int) -> None:
     worker.join(120)
 
 
+def answer_no(page, button) -> list[str]:
+    """Click ``button`` and answer the page's question with Cancel; the questions asked."""
+    asked = []
+
+    def refuse(dialog):
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", refuse)
+    button.click()
+    page.wait_for_timeout(300)
+    return asked
+
 def test_signing_a_class_asks_first_and_the_table_shows_the_signatures_when_the_batch_ends(
         composed, live_server, sign_in, shot):
     confirm_all(composed)
@@ -41,15 +54,7 @@ def test_signing_a_class_asks_first_and_the_table_shows_the_signatures_when_the_
     page.goto(live_server.url + reverse("signing:class", args=[composed.pk]))
     form = page.locator("form", has=page.locator("input[name=secret]"))
     form.locator("input[name=secret]").fill(SECRET)
-    asked = []
-
-    def refuse(dialog):
-        asked.append(dialog.message)
-        dialog.dismiss()
-
-    page.once("dialog", refuse)
-    form.get_by_role("button", name="Ký toàn bộ lớp").click()
-    page.wait_for_timeout(300)
+    asked = answer_no(page, form.get_by_role("button", name="Ký toàn bộ lớp"))
     assert asked and f"Ký số {n} học bạ" in asked[0] and "không huỷ được" in asked[0]
     assert not SigningBatch.objects.exists()  # refused: nothing queued
 
@@ -71,15 +76,7 @@ def test_signing_a_class_asks_first_and_the_table_shows_the_signatures_when_the_
 def test_the_subject_teacher_confirms_a_class_only_after_saying_yes(composed, live_server, sign_in):
     page = sign_in("gvbm")
     page.goto(live_server.url + reverse("signing:class", args=[composed.pk]))
-    asked = []
-
-    def refuse(dialog):
-        asked.append(dialog.message)
-        dialog.dismiss()
-
-    page.once("dialog", refuse)
-    page.get_by_role("button", name="Xác nhận các môn tôi dạy").click()
-    page.wait_for_timeout(300)
+    asked = answer_no(page, page.get_by_role("button", name="Xác nhận các môn tôi dạy"))
     assert asked and composed.name in asked[0]
     from hocba.signing.models import SubjectConfirmation
 
