@@ -28,6 +28,10 @@ def test_one_byte_changed_inside_the_signed_range(pki, signed_chain) -> None:
     assert not report.all_valid
     assert any(not s.intact for s in report.signatures)
     assert any("đã bị thay đổi sau khi ký (mã băm không khớp)" in p for p in report.problems)
+    # The chain of a broken signature is not checked: said in words, not "(None)".
+    broken = [s for s in report.signatures if not s.intact]
+    assert all(s.trust_problem == "không kiểm tra được chuỗi chứng thư (chữ ký không còn nguyên vẹn)"
+               for s in broken)
 
 
 def test_a_page_added_in_a_later_update(pki, signed_chain) -> None:

@@ -106,6 +106,13 @@ class RecordVersion(models.Model):
     def is_current(self) -> bool:
         return self.year_record.current_version_id == self.pk
 
+    @property
+    def code_shown(self) -> str:
+        """The verification code as the PDF prints it and the verification page asks for it (XXXX-XXXX-…)."""
+        from hocba.records.document.codes import format_verification_code
+
+        return format_verification_code(self.verification_code)
+
 
 class CompositionFailure(models.Model):
     """Why a student's record could not be composed (shown on the class page until fixed)."""

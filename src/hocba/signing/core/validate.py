@@ -140,6 +140,8 @@ def _vn_time(when: dt.datetime | None) -> str:
 
 
 def _trust_why(indic: object) -> str:
+    if indic is None:  # pyHanko checks no chain for a signature whose content changed
+        return "không kiểm tra được chuỗi chứng thư (chữ ký không còn nguyên vẹn)"
     name = getattr(indic, "name", None) or str(indic)
     return _TRUST_WHY.get(name, f"chuỗi chứng thư không hợp lệ ({name})")
 
