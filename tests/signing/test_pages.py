@@ -137,3 +137,17 @@ def test_validation_page_reports_in_vietnamese(composed, login):
     assert "Chưa đủ chữ ký" in page  # the principal's and the seal's boxes are still empty
     junk = client.post(reverse("signing:validate"), {"pdf": SimpleUploadedFile("x.pdf", b"not a pdf")})
     assert "KHÔNG HỢP LỆ" in junk.content.decode() and "không phải PDF" in junk.content.decode()
+
+
+def test_starting_a_class_batch_counts_only_the_records_ready_to_sign(composed, login):
+    """Records still missing a subject teacher's confirmation are not signed: the start message says how many
+    will be signed and how many wait (it said "4" when 3 of the 4 were sure to fail)."""
+    from hocba.signing.workflow import confirm_as_assigned_teachers
+
+    versions = current_versions(composed)
+    confirm_as_assigned_teachers(version=versions[0], source="test")
+    response = login("gvcn").post(reverse("signing:class_sign", args=[composed.pk]), {"secret": SECRET},
+                                  follow=True)
+    text = response.content.decode()
+    assert (f"Đã bắt đầu ký 1 học bạ của lớp {composed.name}; {len(versions) - 1} học bạ chưa đủ xác nhận "
+            "của giáo viên bộ môn sẽ chưa được ký.") in text

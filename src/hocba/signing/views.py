@@ -144,7 +144,10 @@ def class_sign(request, class_id: int):
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Đã bắt đầu ký {batch.total} học bạ của lớp {class_group.name}.")
+        unready = sum(1 for v in batches.awaiting(role=SignRole.HOMEROOM, class_group=class_group)
+                      if workflow.missing_confirmations(v))
+        note = (f"; {unready} học bạ chưa đủ xác nhận của giáo viên bộ môn sẽ chưa được ký" if unready else "")
+        messages.success(request, f"Đã bắt đầu ký {batch.total - unready} học bạ của lớp {class_group.name}{note}.")
     return redirect("signing:class", class_id=class_group.pk)
 
 
