@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from hocba.org.models import Deadline, DeadlineKind
 from hocba.people.models import Teacher
-from hocba.signing import views
 from hocba.signing.models import Certificate
 from hocba.signing.provisioning import ProvisioningState, provisioning_status
 
@@ -32,11 +32,12 @@ def test_provisioning_status(have, total, today, state, missing, days_over):
 
 
 @pytest.mark.django_db
-def test_certificates_page_warns_only_while_someone_lacks_a_certificate(city, login, monkeypatch):
+def test_certificates_page_warns_only_while_someone_lacks_a_certificate(city, login):
     today = timezone.localdate()
     url = reverse("signing:certificates")
     client = login("hieutruong")
-    monkeypatch.setattr(views, "PROVISIONING_DEADLINE", today - dt.timedelta(days=348))
+    due = Deadline.objects.filter(school_year__is_current=True, kind=DeadlineKind.CERTIFICATES)
+    due.update(due_date=today - dt.timedelta(days=348))  # the page follows the year's deadline
 
     page = client.get(url).content.decode()  # the demo school: every staff member has a certificate
     assert "Đã đạt yêu cầu" in page and "quá hạn" not in page and 'class="overdue"' not in page
@@ -47,6 +48,6 @@ def test_certificates_page_warns_only_while_someone_lacks_a_certificate(city, lo
     assert "Đã quá hạn 348 ngày mà còn 1 cán bộ, giáo viên chưa có chứng thư số" in page
     assert "Đã đạt yêu cầu" not in page
 
-    monkeypatch.setattr(views, "PROVISIONING_DEADLINE", today + dt.timedelta(days=5))
+    due.update(due_date=today + dt.timedelta(days=5))
     page = client.get(url).content.decode()
     assert "Còn 5 ngày; còn 1 cán bộ, giáo viên chưa có chứng thư số" in page and "quá hạn" not in page

@@ -12,6 +12,16 @@ from hocba.people.models import ACTIVE_STATUSES, Enrolment
 from hocba.records.models import YearRecord
 from hocba.signing.models import Signature, SignRole
 
+#: The plan's date for every signer's certificate, when the current year has no deadline of its own.
+PLAN_CERTIFICATE_DEADLINE = dt.date(2025, 12, 16)
+
+
+def certificate_deadline() -> dt.date:
+    """The current year's deadline for certificates of all staff (16/12/2025 in the 2025-2026 plan)."""
+    due = (Deadline.objects.filter(school_year__is_current=True, kind=DeadlineKind.CERTIFICATES)
+           .order_by("due_date").values_list("due_date", flat=True).first())
+    return due or PLAN_CERTIFICATE_DEADLINE
+
 
 def signing_deadline(deadlines, grade: int) -> dt.date | None:
     """The earliest of the year's signing deadlines that applies to the grade (all grades when unnarrowed)."""

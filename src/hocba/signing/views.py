@@ -3,8 +3,6 @@ school, live progress), certificate provisioning, and a validation report for an
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,8 +25,6 @@ from hocba.signing.models import BackendKind, Certificate, Signature, SignRole, 
 from hocba.signing.permissions import may_view_class, may_view_school
 from hocba.signing.provisioning import provisioning_status
 
-#: All staff of every school must hold a certificate by this date (the Department's plan).
-PROVISIONING_DEADLINE = dt.date(2025, 12, 16)
 MAX_UPLOAD = 20 * 1024 * 1024
 
 
@@ -267,9 +263,10 @@ def certificates(request):
     rows = provisioning(schools)
     totals = {"have": sum(r["have"] for r in rows), "total": sum(r["total"] for r in rows)}
     teachers = Teacher.objects.filter(school_id__in=manage_ids).order_by("full_name") if manage_ids else []
+    deadline = selectors.certificate_deadline()
     return render(request, "signing/certificates.html", {
-        "rows": rows, "deadline": PROVISIONING_DEADLINE, "totals": totals,
-        "status": provisioning_status(**totals, today=timezone.localdate(), deadline=PROVISIONING_DEADLINE),
+        "rows": rows, "deadline": deadline, "totals": totals,
+        "status": provisioning_status(**totals, today=timezone.localdate(), deadline=deadline),
         "may_manage": bool(manage_ids), "teachers": teachers,
         "manage_schools": School.objects.filter(pk__in=manage_ids).order_by("name"),
         "backends": BackendKind.choices})
