@@ -142,3 +142,15 @@ def test_with_the_login_code_on_a_password_alone_cannot_change_the_password(sign
     assert posted.status_code == 302
     user.refresh_from_db()
     assert user.check_password("hocba-demo")
+
+
+def test_the_family_downloads_signed_records_only(composed, login):
+    """The family page offers "PDF đã ký" only; a draft not yet signed is not served either, even by its id."""
+    from hocba.signing.workflow import sign_sample
+
+    guardian = login("phuhuynh")
+    assert guardian.get(f"/gia-dinh/phien-ban/{composed.pk}/pdf/").status_code == 404
+    assert not AccessEvent.objects.filter(kind=AccessKind.FAMILY).exists()
+    sign_sample(composed)
+    signed = guardian.get(f"/gia-dinh/phien-ban/{composed.pk}/pdf/")
+    assert signed.status_code == 200 and b"/ByteRange" in signed.content

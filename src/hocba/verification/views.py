@@ -152,9 +152,9 @@ def _lower_first(text: str) -> str:
 @family_gate
 def family_download(request, version_id: int):
     version = family.family_version_get(user=request.user, version_id=version_id)
-    if version is None:
-        raise Http404("Không tìm thấy học bạ.")
-    data = archive.archive_get(version.signed_pdf_sha256 or version.pdf_sha256)
+    if version is None or not version.signed_pdf_sha256:  # a draft not yet signed is not the family's copy
+        raise Http404("Không tìm thấy học bạ đã ký số.")
+    data = archive.archive_get(version.signed_pdf_sha256)
     services.access_log(version=version, kind=AccessKind.FAMILY, what=f"Tải tệp PDF phiên bản {version.number}")
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="hocba-{version.verification_code}-v{version.number}.pdf"'
