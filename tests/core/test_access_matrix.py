@@ -29,6 +29,7 @@ PAGES: dict[str, set[str]] = {
     "people:student_list": EVERYONE,
     "people:student_detail": EVERYONE,
     "people:student_edit": {"bgh", "hieutruong"},
+    "people:student_admit": {"bgh", "hieutruong"},
     "people:teacher_list": OFFICERS | STAFF,
     "people:teacher_detail": OFFICERS | STAFF,
 }
@@ -44,8 +45,10 @@ API: dict[str, set[str]] = {
     "api:api_student_get": EVERYONE,
     "api:api_teacher_list": OFFICERS | STAFF,
 }
-#: Write endpoints are tested with bodies in tests/people/test_api.py; here only their presence is pinned.
-API_WRITES = {"api:api_student_patch", "api:api_enrolment_create", "api:api_enrolment_status"}
+#: Write endpoints are tested with bodies in tests/people/test_api.py (the POST-only pages in
+#: tests/people/test_pages_create.py); here only their presence is pinned.
+API_WRITES = {"api:api_student_patch", "api:api_enrolment_create", "api:api_enrolment_status",
+              "people:guardian_add", "people:enrolment_status"}
 API_PUBLIC = {"api:openapi-json", "api:openapi-view", "api:api-root"}
 
 

@@ -49,6 +49,7 @@ def home(city):
 def class_targets(cls) -> dict[str, str]:
     """Every page the class page may link to, by the text of its link."""
     return {
+        "Thêm học sinh vào lớp": f"{reverse('people:student_admit')}?lop={cls.pk}",
         "Sổ điểm HK I": reverse("gradebook:homeroom", args=[cls.pk, 1]),
         "Sổ điểm HK II": reverse("gradebook:homeroom", args=[cls.pk, 2]),
         "Sổ điểm cả năm": reverse("gradebook:homeroom_year", args=[cls.pk]),

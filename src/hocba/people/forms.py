@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django import forms
 
-from hocba.core.dates import format_vn_date
+from hocba.core.dates import format_vn_date, parse_vn_date
 from hocba.core.errors import DomainError
-from hocba.people.models import Sex
+from hocba.people.models import EnrolmentStatus, Relation, Sex
+from hocba.people.services import FIELD_LABELS, GUARDIAN_LABELS
 
 EDITABLE = ("full_name", "personal_id", "birth_date", "birth_place", "sex", "ethnicity", "residence",
             "policy_category")
@@ -45,3 +46,136 @@ class StudentCorrectionForm(forms.Form):
             self.add_error(None, exc.message)
         for label, msgs in exc.errors.items():
             self.add_error(labels.get(label), " ".join(msgs))
+
+
+class DomainErrorsMixin:
+    """Show a service's ``DomainError`` next to the fields it names (by the Vietnamese label the service uses)."""
+
+    #: the service's field label → this form's field name.
+    domain_labels: dict[str, str] = {}
+
+    def add_domain_error(self, exc: DomainError) -> None:
+        if not exc.errors:
+            self.add_error(None, exc.message)
+        for label, msgs in exc.errors.items():
+            field = self.domain_labels.get(label)
+            self.add_error(field, " ".join(msgs) if field else f"{label}: {' '.join(msgs)}")
+
+
+NEW_STUDENT_FIELDS = ("full_name", "birth_date", "sex", "personal_id", "ethnicity", "nationality", "birth_place",
+                      "residence", "policy_category", "moet_code", "register_number")
+ADMISSION_STATUSES = [(EnrolmentStatus.STUDYING.value, "Nhập học (đang học)"),
+                      (EnrolmentStatus.TRANSFERRED_IN.value, "Chuyển đến từ trường khác")]
+
+
+class ClassChoiceField(forms.ModelChoiceField):
+    def __init__(self, *args, many_schools: bool = False, **kwargs):
+        self.many_schools = many_schools
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.name} — {obj.school.name}" if self.many_schools else f"Lớp {obj.name}"
+
+
+class StudentAdmitForm(DomainErrorsMixin, forms.Form):
+    """Thêm học sinh: the profile ``student_create`` takes and the class to enrol in (only parsing here)."""
+
+    full_name = forms.CharField(label="Họ và tên", max_length=120, required=False)
+    birth_date = forms.CharField(label="Ngày sinh", max_length=20, required=False,
+                                 widget=forms.TextInput(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}))
+    sex = forms.ChoiceField(label="Giới tính", choices=[("", "— Chọn —"), *Sex.choices], required=False)
+    personal_id = forms.CharField(label="Số định danh cá nhân", max_length=40, required=False,
+                                  help_text="12 chữ số (căn cước / mã định danh); có thể bổ sung sau.",
+                                  widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    ethnicity = forms.CharField(label="Dân tộc", max_length=50, required=False, initial="Kinh")
+    nationality = forms.CharField(label="Quốc tịch", max_length=50, required=False, initial="Việt Nam")
+    birth_place = forms.CharField(label="Nơi sinh", max_length=200, required=False)
+    residence = forms.CharField(label="Chỗ ở hiện tại", max_length=300, required=False)
+    policy_category = forms.CharField(label="Đối tượng chính sách", max_length=200, required=False)
+    moet_code = forms.CharField(label="Mã học sinh (Bộ GDĐT)", max_length=20, required=False)
+    register_number = forms.CharField(label="Số đăng bộ", max_length=30, required=False)
+    class_group = ClassChoiceField(label="Lớp", queryset=None, empty_label="— Chọn lớp —", required=False,
+                                   error_messages={"invalid_choice": "Lớp này không thuộc trường của bạn trong "
+                                                                     "năm học hiện tại."})
+    status = forms.ChoiceField(label="Hình thức", choices=ADMISSION_STATUSES, initial=EnrolmentStatus.STUDYING)
+    status_date = forms.CharField(label="Ngày nhập học / chuyển đến", max_length=20, required=False,
+                                  help_text="Để trống: hôm nay.",
+                                  widget=forms.TextInput(attrs={"placeholder": "dd/mm/yyyy",
+                                                                "inputmode": "numeric"}))
+
+    domain_labels = {**{label: name for name, label in FIELD_LABELS.items() if name in NEW_STUDENT_FIELDS},
+                     "Lớp": "class_group", "Trạng thái": "status", "Ngày cập nhật trạng thái": "status_date"}
+
+    def __init__(self, data=None, *, classes, initial=None):
+        super().__init__(data, initial=initial)
+        field = self.fields["class_group"]
+        field.queryset = classes
+        field.many_schools = classes.order_by().values("school_id").distinct().count() > 1
+
+    def profile(self) -> dict:
+        """The profile as ``student_create`` takes it; an empty name, date or sex is left out ("Bắt buộc nhập")."""
+        data = {name: self.cleaned_data[name].strip() for name in NEW_STUDENT_FIELDS}
+        return {k: v for k, v in data.items() if v or k not in ("full_name", "birth_date", "sex")}
+
+
+class GuardianForm(DomainErrorsMixin, forms.Form):
+    """Cha, mẹ hoặc người giám hộ as ``guardian_add`` takes them."""
+
+    relation = forms.ChoiceField(label="Quan hệ", choices=Relation.choices, initial=Relation.FATHER)
+    full_name = forms.CharField(label="Họ và tên", max_length=120, required=False)
+    occupation = forms.CharField(label="Nghề nghiệp", max_length=120, required=False)
+    phone = forms.CharField(label="Điện thoại", max_length=40, required=False,
+                            widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel",
+                                                          "placeholder": "0912345678"}))
+    email = forms.CharField(label="Thư điện tử", max_length=254, required=False,
+                            widget=forms.TextInput(attrs={"inputmode": "email"}))
+
+    domain_labels = {label: name for name, label in GUARDIAN_LABELS.items()}
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, prefix="gh", **kwargs)
+        self.fields["relation"].error_messages["invalid_choice"] = "Chọn cha, mẹ hoặc người giám hộ."
+
+
+class EnrolmentStatusForm(DomainErrorsMixin, forms.Form):
+    """The new status of the current enrolment and its date. ``seen`` ("<enrolment id>:<status>") is what the user
+    saw: the service refuses the change if the status moved meanwhile (optimistic, like the profile's version)."""
+
+    status = forms.ChoiceField(label="Trạng thái mới", choices=EnrolmentStatus.choices)
+    status_date = forms.CharField(label="Từ ngày", max_length=20,
+                                  widget=forms.TextInput(attrs={"placeholder": "dd/mm/yyyy",
+                                                                "inputmode": "numeric"}),
+                                  error_messages={"required": "Nhập ngày (dd/mm/yyyy)."})
+    seen = forms.CharField(widget=forms.HiddenInput)
+
+    domain_labels = {"Trạng thái": "status", "Ngày cập nhật trạng thái": "status_date"}
+
+    def __init__(self, data=None, *, enrolment, today):
+        super().__init__(data, prefix="tt", initial={"status_date": format_vn_date(today),
+                                                     "seen": f"{enrolment.pk}:{enrolment.status}"})
+        self.enrolment = enrolment
+        if data is None:  # offer only a change; a bound form accepts any status and says why it is refused
+            self.fields["status"].choices = [(v, label) for v, label in EnrolmentStatus.choices
+                                             if v != enrolment.status]
+
+    def clean_status_date(self):
+        try:
+            return parse_vn_date(self.cleaned_data["status_date"])
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def clean_seen(self) -> tuple[int, str]:
+        pk, _, status = self.cleaned_data["seen"].partition(":")
+        if not pk.isdigit() or status not in EnrolmentStatus.values:
+            raise forms.ValidationError("Biểu mẫu không hợp lệ; hãy tải lại trang.")
+        return int(pk), status
+
+    def clean(self):
+        data = super().clean()
+        seen, status = data.get("seen"), data.get("status")
+        if seen and seen[0] != self.enrolment.pk:
+            raise forms.ValidationError("Quá trình học tập của học sinh vừa được người khác thay đổi; hãy xem lại "
+                                        "rồi làm lại.")
+        if seen and status == seen[1]:
+            self.add_error("status", "Trạng thái mới trùng với trạng thái hiện tại.")
+        return data

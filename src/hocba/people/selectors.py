@@ -8,6 +8,7 @@ from hocba.core.audit import audit_record
 from hocba.core.errors import PermissionDeniedError
 from hocba.core.permissions import can, restrict
 from hocba.core.text import search_key
+from hocba.org.models import ClassGroup, School
 from hocba.people.models import ACTIVE_STATUSES, Enrolment, Guardianship, Student, Teacher
 
 
@@ -80,3 +81,19 @@ def teacher_get(*, user, pk: int) -> tuple[Teacher, bool]:
         audit_record(actor=user, action="people:teacher:view_full", object_type="teacher", object_id=teacher.pk,
                      school_id=teacher.school_id)
     return teacher, full
+
+
+def admission_class_list(*, user) -> QuerySet:
+    """Classes of the current school year that ``user`` may enrol a new student in (their school's board)."""
+    return (restrict(ClassGroup.objects.select_related("school", "school_year"), user, "people:student:enrol")
+            .filter(school_year__is_current=True).order_by("school__sort_name", "grade", "name"))
+
+
+def enrolment_for_status(*, user, student: Student) -> Enrolment | None:
+    """The student's enrolment of the current year whose status ``user`` may change (a class of a school they
+    run): the active one first, else the latest closed one (a transfer out may be taken back)."""
+    schools = restrict(School.objects.all(), user, "people:student:enrol").values("pk")
+    rows = (Enrolment.objects.filter(student=student, class_group__school_year__is_current=True,
+                                     class_group__school__in=schools)
+            .select_related("class_group__school", "school_year"))
+    return min(rows, key=lambda e: (not e.is_active, -e.status_date.toordinal(), -e.pk), default=None)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
@@ -196,16 +199,54 @@ def _current_school_id(student: Student) -> int | None:
     return row
 
 
+#: A Vietnamese phone number: 10 digits starting with 0, or +84 and the 9 digits after the 0.
+PHONE_RE = re.compile(r"(0\d{9}|\+84\d{9})")
+GUARDIAN_LABELS = {"full_name": "Họ và tên", "relation": "Quan hệ", "occupation": "Nghề nghiệp",
+                   "phone": "Điện thoại", "email": "Thư điện tử"}
+
+
+def _clean_guardian(*, full_name: str, relation: str, occupation: str, phone: str, email: str) -> tuple[dict, dict]:
+    """Normalise a guardian's fields (NFC, phone without spaces, dots or dashes); return (clean, errors by label)."""
+    errors: dict[str, list[str]] = {}
+    clean = {"full_name": nfc(" ".join((full_name or "").split())), "occupation": nfc((occupation or "").strip()),
+             "phone": re.sub(r"[\s.\-()]", "", phone or ""), "email": (email or "").strip()}
+    name = clean["full_name"]
+    if not name:
+        errors[GUARDIAN_LABELS["full_name"]] = ["Bắt buộc nhập."]
+    elif len(name.split(" ")) < 2 or any(ch.isdigit() for ch in name):
+        errors[GUARDIAN_LABELS["full_name"]] = ["Họ và tên phải có ít nhất họ và tên, không chứa chữ số."]
+    elif len(name) > Guardian._meta.get_field("full_name").max_length:
+        errors[GUARDIAN_LABELS["full_name"]] = [f"Tối đa {Guardian._meta.get_field('full_name').max_length} ký tự."]
+    if relation not in Relation.values:
+        errors[GUARDIAN_LABELS["relation"]] = ["Phải là cha, mẹ hoặc người giám hộ."]
+    if len(clean["occupation"]) > Guardian._meta.get_field("occupation").max_length:
+        errors[GUARDIAN_LABELS["occupation"]] = [
+            f"Tối đa {Guardian._meta.get_field('occupation').max_length} ký tự."]
+    if clean["phone"] and not PHONE_RE.fullmatch(clean["phone"]):
+        errors[GUARDIAN_LABELS["phone"]] = [
+            f"Số điện thoại '{phone.strip()}' không hợp lệ: phải gồm 10 chữ số bắt đầu bằng 0 (ví dụ 0912345678) "
+            "hoặc viết dạng +84 (ví dụ +84912345678)."]
+    if clean["email"]:
+        try:
+            validate_email(clean["email"])
+        except ValidationError:
+            errors[GUARDIAN_LABELS["email"]] = [f"Địa chỉ thư điện tử '{clean['email']}' không hợp lệ."]
+    return clean, errors
+
+
 def guardian_add(*, student: Student, full_name: str, relation: str, occupation: str = "", phone: str = "",
                  email: str = "", by) -> Guardianship:
-    if relation not in Relation.values:
-        raise DomainError("Không lưu được phụ huynh.", {"Quan hệ": ["Phải là cha, mẹ hoặc người giám hộ."]})
-    guardian = Guardian(full_name=full_name, occupation=nfc(occupation), phone=phone, email=email)
+    """Add a cha, mẹ or người giám hộ to a student: name of at least two words, a Vietnamese phone number."""
+    clean, errors = _clean_guardian(full_name=full_name, relation=relation, occupation=occupation, phone=phone,
+                                    email=email)
+    _raise(errors, "phụ huynh")
+    guardian = Guardian(**clean)
     fill_name_keys(guardian)
     with transaction.atomic():
         guardian.save()
         link = Guardianship.objects.create(student=student, guardian=guardian, relation=relation)
         audit_record(actor=by, action="people:guardian:add", object_type="student", object_id=student.pk,
+                     school_id=_current_school_id(student),
                      after={"guardian": guardian.full_name, "relation": relation, "occupation": guardian.occupation})
     return link
 
@@ -247,13 +288,18 @@ def enrolment_create(*, student: Student, class_group: ClassGroup, by, status: s
     return enrolment
 
 
-def enrolment_set_status(*, enrolment: Enrolment, status: str, by, status_date: dt.date | None = None) -> Enrolment:
-    """Change a transfer/drop-out status (chuyển đi, thôi học…)."""
+def enrolment_set_status(*, enrolment: Enrolment, status: str, by, status_date: dt.date | None = None,
+                         expected_status: str | None = None) -> Enrolment:
+    """Change a transfer/drop-out status (chuyển đi, thôi học…); with ``expected_status`` (the status the user
+    saw), refused if someone changed it meanwhile."""
     if status not in EnrolmentStatus.values:
         raise DomainError("Trạng thái không hợp lệ.", {"Trạng thái": [f"'{status}' không có trong danh mục."]})
     _check_status_date(status_date)
     with transaction.atomic():
         current = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+        if expected_status is not None and current.status != expected_status:
+            raise StaleWriteError(
+                f"Trạng thái đã được người khác đổi thành '{current.get_status_display()}'; hãy xem lại rồi làm lại.")
         before = {"status": current.status}
         if status in ACTIVE_STATUSES and current.status not in ACTIVE_STATUSES:
             clash = Enrolment.objects.filter(student_id=current.student_id, school_year_id=current.school_year_id,
@@ -266,6 +312,38 @@ def enrolment_set_status(*, enrolment: Enrolment, status: str, by, status_date: 
         audit_record(actor=by, action="people:enrolment:status", object_type="student", object_id=current.student_id,
                      school_id=current.class_group.school_id, before=before, after={"status": status})
     return current
+
+
+def student_admit(*, data: dict[str, Any], class_group: ClassGroup | None, by,
+                  status: str = EnrolmentStatus.STUDYING, status_date: str | dt.date | None = None,
+                  today: dt.date | None = None) -> Enrolment:
+    """Tiếp nhận học sinh: create the student and enrol them in ``class_group`` together, or neither.
+
+    The profile, the class and the date are all checked before anything is written, so that every mistake is
+    reported at once, by field label (dates as dd/mm/yyyy or date objects)."""
+    errors: dict[str, list[str]] = {}
+    if class_group is None:
+        errors["Lớp"] = ["Chọn lớp để ghi danh học sinh."]
+    if status not in ACTIVE_STATUSES:
+        errors["Trạng thái"] = ["Học sinh mới phải là 'Đang học' hoặc 'Chuyển đến'."]
+    if status_date in ("", None):
+        status_date = None
+    else:
+        try:
+            status_date = parse_vn_date(status_date)
+            _check_status_date(status_date)
+        except ValueError as exc:
+            errors["Ngày cập nhật trạng thái"] = [str(exc)]
+        except DomainError as exc:
+            errors.update(exc.errors)
+    with transaction.atomic():
+        try:
+            student = student_create(data=data, by=by, today=today)
+        except DomainError as exc:
+            raise DomainError(exc.message, {**exc.errors, **errors}) from exc
+        _raise(errors, "học sinh")
+        return enrolment_create(student=student, class_group=class_group, by=by, status=status,
+                                status_date=status_date)
 
 
 def teacher_create(*, data: dict[str, Any], school, by, subjects=(), today: dt.date | None = None) -> Teacher:

@@ -6,8 +6,11 @@ app_name = "people"
 
 urlpatterns = [
     path("hoc-sinh/", views.student_list, name="student_list"),
+    path("hoc-sinh/them/", views.student_admit, name="student_admit"),
     path("hoc-sinh/<int:pk>/", views.student_detail, name="student_detail"),
     path("hoc-sinh/<int:pk>/sua/", views.student_edit, name="student_edit"),
+    path("hoc-sinh/<int:pk>/phu-huynh/", views.guardian_add, name="guardian_add"),
+    path("hoc-sinh/<int:pk>/trang-thai/", views.enrolment_status, name="enrolment_status"),
     path("giao-vien/", views.teacher_list, name="teacher_list"),
     path("giao-vien/<int:pk>/", views.teacher_detail, name="teacher_detail"),
 ]

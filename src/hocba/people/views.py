@@ -4,34 +4,127 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 
 from hocba.core.access import forbidden, paginate, requires
 from hocba.core.errors import DomainError
 from hocba.core.links import page_link_list
-from hocba.core.permissions import can
+from hocba.core.permissions import can, has_any
 from hocba.people import selectors, services
-from hocba.people.forms import StudentCorrectionForm
+from hocba.people.forms import EnrolmentStatusForm, GuardianForm, StudentAdmitForm, StudentCorrectionForm
 
 
 @requires("people:student:view")
 def student_list(request):
     query = request.GET.get("q", "").strip()
     qs = selectors.student_list(user=request.user, query=query)
-    return render(request, "people/student_list.html", {"page": paginate(request, qs), "q": query})
+    return render(request, "people/student_list.html", {
+        "page": paginate(request, qs), "q": query, "may_admit": has_any(request.user, "people:student:enrol")})
 
 
 @requires("people:student:view")
 def student_detail(request, pk: int):
     student, full = selectors.student_get_full(user=request.user, pk=pk)
+    return _render_student(request, student, full)
+
+
+def _render_student(request, student, full: bool, *, guardian_form=None, status_form=None):
+    """The student's page; the guardian and status forms come back bound (with their errors) after a refused
+    POST, so what was typed stays where it was."""
+    may_change = can(request.user, "people:student:change", student)
+    enrolment = (selectors.enrolment_for_status(user=request.user, student=student)
+                 if can(request.user, "people:student:enrol") else None)
+    if may_change and full and guardian_form is None:
+        guardian_form = GuardianForm()
+    if enrolment is not None and status_form is None:
+        status_form = EnrolmentStatusForm(enrolment=enrolment, today=timezone.localdate())
     context = {
         "student": student,
         "full": full,
         "enrolments": selectors.student_enrolments(student=student),
         "guardians": selectors.student_guardians(student=student) if full else [],
-        "may_change": can(request.user, "people:student:change", student),
+        "may_change": may_change,
+        "guardian_form": guardian_form if may_change and full else None,
+        "enrolment": enrolment,
+        "status_form": status_form if enrolment is not None else None,
         "links": page_link_list(user=request.user, kind="student", obj=student),
     }
     return render(request, "people/student_detail.html", context)
+
+
+@requires("people:student:enrol")
+def student_admit(request):
+    """Thêm học sinh: the profile and the class, created together by ``services.student_admit``."""
+    classes = selectors.admission_class_list(user=request.user)
+    initial = None
+    if request.method != "POST" and request.GET.get("lop"):
+        chosen = classes.filter(pk=request.GET["lop"]).first() if request.GET["lop"].isdigit() else None
+        if chosen is None:
+            return forbidden(request, "Không tìm thấy lớp hoặc bạn không có quyền thêm học sinh vào lớp này.")
+        initial = {"class_group": chosen.pk}
+    form = StudentAdmitForm(request.POST or None, classes=classes, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            enrolment = services.student_admit(data=form.profile(), class_group=form.cleaned_data["class_group"],
+                                               status=form.cleaned_data["status"],
+                                               status_date=form.cleaned_data["status_date"], by=request.user)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"Đã thêm học sinh {enrolment.student.full_name} vào lớp "
+                                      f"{enrolment.class_group.name}.")
+            return redirect("people:student_detail", pk=enrolment.student_id)
+    return render(request, "people/student_admit.html", {"form": form, "has_classes": classes.exists()})
+
+
+@requires("people:student:change")
+def guardian_add(request, pk: int):
+    student = selectors.student_get(user=request.user, pk=pk)
+    if not can(request.user, "people:student:change", student):
+        return forbidden(request)
+    if request.method != "POST":
+        return redirect("people:student_detail", pk=student.pk)
+    form = GuardianForm(request.POST)
+    if form.is_valid():
+        try:
+            link = services.guardian_add(student=student, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"Đã thêm {link.get_relation_display().lower()} {link.guardian.full_name}.")
+            return redirect(f"{student_url(student)}#phu-huynh")
+    student, full = selectors.student_get_full(user=request.user, pk=pk)
+    return _render_student(request, student, full, guardian_form=form)
+
+
+@requires("people:student:enrol")
+def enrolment_status(request, pk: int):
+    student = selectors.student_get(user=request.user, pk=pk)
+    enrolment = selectors.enrolment_for_status(user=request.user, student=student)
+    if enrolment is None:
+        return forbidden(request, "Học sinh không học ở trường của bạn trong năm học này.")
+    if request.method != "POST":
+        return redirect("people:student_detail", pk=student.pk)
+    form = EnrolmentStatusForm(request.POST, enrolment=enrolment, today=timezone.localdate())
+    if form.is_valid():
+        try:
+            current = services.enrolment_set_status(
+                enrolment=enrolment, status=form.cleaned_data["status"], by=request.user,
+                status_date=form.cleaned_data["status_date"], expected_status=form.cleaned_data["seen"][1])
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"Đã ghi nhận: {student.full_name} — {current.get_status_display().lower()} "
+                                      f"(lớp {enrolment.class_group.name}) từ ngày "
+                                      f"{current.status_date:%d/%m/%Y}.")
+            return redirect(f"{student_url(student)}#trang-thai")
+    student, full = selectors.student_get_full(user=request.user, pk=pk)
+    return _render_student(request, student, full, status_form=form)
+
+
+def student_url(student) -> str:
+    return reverse("people:student_detail", args=[student.pk])
 
 
 @requires("people:student:change")
