@@ -19,7 +19,8 @@ PAGES = {
     "signing:validate": STAFF | {"so", "xa"},
 }
 #: POST-only endpoints; tested with bodies in tests/signing/test_pages.py.
-API_WRITES = {"signing:class_confirm", "signing:class_sign", "signing:school_sign", "signing:certificate_upload"}
+API_WRITES = {"signing:class_confirm", "signing:class_sign", "signing:school_sign", "signing:certificate_upload",
+              "signing:approval_signer"}  # tests/signing/test_approval_signer.py
 
 
 def url_kwargs(name: str):
