@@ -12,19 +12,10 @@ from django.utils import timezone
 from hocba.org.models import ClassGroup, Deadline, DeadlineKind
 from hocba.signing.batch import signing_batch_start
 from hocba.signing.models import SignRole
-from hocba.signing.selectors import signing_deadline, signing_progress
+from hocba.signing.selectors import signing_progress
 from tests.signing.djangofix import SECRET, archive_dir, composed, confirm_all, current_versions, homeroom_class, users  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
-
-
-def test_the_last_grades_of_a_level_sign_by_21_may_the_others_by_31_may(city):
-    year = ClassGroup.objects.get(homeroom_teacher__user__username="gvcn").school_year
-    deadlines = list(Deadline.objects.filter(school_year=year))
-    second = int(year.name.split("-")[1])
-    assert signing_deadline(deadlines, 9) == signing_deadline(deadlines, 12) == dt.date(second, 5, 21)
-    assert signing_deadline(deadlines, 6) == signing_deadline(deadlines, 11) == dt.date(second, 5, 31)
-    assert signing_deadline([], 9) is None
 
 
 def _move_deadlines(class_group: ClassGroup, *, last_grade: int, others: int) -> dict[int, dt.date]:

@@ -10,18 +10,14 @@ from django.utils import timezone
 
 from hocba.core.dates import format_vn_date
 from hocba.gradebook.models import EditGrant, GradebookLock, LockLevel
+from hocba.org.deadlines import due_date
 from hocba.org.models import ClassGroup, Deadline, DeadlineKind
 
 
 def entry_deadline(school_year_id: int, grade: int) -> dt.date | None:
     """The data-entry deadline (20/5 by the plan) applying to a grade, if the year has one."""
-    return _deadline_for(Deadline.objects.filter(school_year_id=school_year_id, kind=DeadlineKind.DATA_ENTRY),
-                         grade)
-
-
-def _deadline_for(deadlines, grade: int) -> dt.date | None:
-    """The earliest of the year's data-entry deadlines that applies to the grade (all grades when unnarrowed)."""
-    return min((d.due_date for d in deadlines if not d.grades or grade in d.grades), default=None)
+    return due_date(Deadline.objects.filter(school_year_id=school_year_id, kind=DeadlineKind.DATA_ENTRY),
+                    DeadlineKind.DATA_ENTRY, grade)
 
 
 def active_locks(*, class_group: ClassGroup, term: int, subject_id: int | None = None) -> list[GradebookLock]:
@@ -114,7 +110,8 @@ def sheet_states(sheets: list[tuple[ClassGroup, int]], *, now: dt.datetime | Non
     today = timezone.localtime(now).date()
     out = {}
     for c, subject_id in sheets:
-        due = _deadline_for((d for d in deadlines if d.school_year_id == c.school_year_id), c.grade)
+        due = due_date((d for d in deadlines if d.school_year_id == c.school_year_id), DeadlineKind.DATA_ENTRY,
+                       c.grade)
         late = due is not None and today > due
         grant = _grant_for(grants, c, subject_id)
         for term in (1, 2):

@@ -7,6 +7,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
+from hocba.org.deadlines import due_date
 from hocba.org.models import ClassGroup, Deadline, DeadlineKind, School
 from hocba.people.models import ACTIVE_STATUSES, Enrolment
 from hocba.records.models import YearRecord
@@ -21,12 +22,6 @@ def certificate_deadline() -> dt.date:
     due = (Deadline.objects.filter(school_year__is_current=True, kind=DeadlineKind.CERTIFICATES)
            .order_by("due_date").values_list("due_date", flat=True).first())
     return due or PLAN_CERTIFICATE_DEADLINE
-
-
-def signing_deadline(deadlines, grade: int) -> dt.date | None:
-    """The earliest of the year's signing deadlines that applies to the grade (all grades when unnarrowed)."""
-    return min((d.due_date for d in deadlines
-                if d.kind == DeadlineKind.SIGNING and (not d.grades or grade in d.grades)), default=None)
 
 
 @dataclass(frozen=True)
@@ -93,6 +88,7 @@ def signing_progress(*, school: School, today: dt.date, class_group: ClassGroup 
             class_group=c, students=students[c.pk], composed=composed[c.pk],
             homeroom=signed[(c.pk, SignRole.HOMEROOM)], principal=signed[(c.pk, SignRole.PRINCIPAL)],
             sealed=signed[(c.pk, SignRole.SEAL)],
-            deadline=signing_deadline([d for d in deadlines if d.school_year_id == c.school_year_id], c.grade),
+            deadline=due_date([d for d in deadlines if d.school_year_id == c.school_year_id],
+                              DeadlineKind.SIGNING, c.grade),
             today=today))
     return out
