@@ -132,6 +132,9 @@ LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:login"
 
 LANGUAGE_CODE = "vi"
+#: Django's Vietnamese formats set "." as the thousands separator but no grouping: counts read 12.000 with
+#: ``intcomma`` (USE_THOUSAND_SEPARATOR stays off, so ids and years in attributes and URLs stay plain).
+NUMBER_GROUPING = 3
 LANGUAGES = [("vi", "Tiếng Việt")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"

@@ -5,21 +5,27 @@ not individual scores"): per school of their scope, how far entry and locking ha
 term (sheets finalised by their subject teacher, classes closed by their homeroom teacher, the
 school's lock) and, once a term or the year is closed, how many students reached each level of
 learning and conduct and the promotion outcomes (from the counts the closing stores with its
-snapshots, :class:`~hocba.gradebook.models.ResultCount`). No name, no score. Five queries whatever
-the number of schools.
+snapshots, :class:`~hocba.gradebook.models.ResultCount`). No name, no score. Against the year's plan
+(:class:`~hocba.org.models.Deadline`: data entry by 20/5, signing by 31/5 and by 21/5 for grades 9 and 12) it
+says which schools are late: a grade whose deadline has passed with a class not closed for term II (data
+entry) or an active student's record not signed in full (signing). Eight queries whatever the number of
+schools.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Exists, OuterRef, Sum
 
 from hocba.core.permissions import restrict
 from hocba.gradebook.models import GradebookLock, LockLevel, Period, ResultCount
-from hocba.org.models import ClassGroup, School, SchoolYear, TeachingAssignment
+from hocba.org.deadlines import due_date
+from hocba.org.models import ClassGroup, Deadline, DeadlineKind, School, SchoolYear, TeachingAssignment
 from hocba.people.models import ACTIVE_STATUSES, Enrolment
+from hocba.records.models import RecordStatus, YearRecord
 
 TERMS = (1, 2)
 LEVELS = ("Tốt", "Khá", "Đạt", "Chưa đạt")
@@ -55,8 +61,21 @@ class Results:
 
 
 def _levels(counts: Counter, students: int) -> list[tuple[str, int, int]]:
-    """(level, count, per cent of the students with a result) in the order Tốt … Chưa đạt."""
-    return [(level, counts[level], round(100 * counts[level] / students) if students else 0) for level in LEVELS]
+    """(level, count, per cent of the students with a result, half up: 12,5 % reads 13 %) in the order Tốt …
+    Chưa đạt."""
+    return [(level, counts[level], (200 * counts[level] + students) // (2 * students) if students else 0)
+            for level in LEVELS]
+
+
+@dataclass(frozen=True)
+class PlanDeadline:
+    """One kind of deadline of the year's plan as an officer reads it: its dates (per grade), and how many of
+    the schools shown have missed it."""
+
+    kind: str
+    label: str
+    dates: list[tuple[dt.date, list[int]]]  # (due date, grades it narrows to; [] = every grade)
+    late: int = 0
 
 
 @dataclass
@@ -71,6 +90,9 @@ class SchoolSummary:
     closed: dict[int, int] = field(default_factory=lambda: dict.fromkeys(TERMS, 0))  # classes, per term
     locked: dict[int, int] = field(default_factory=lambda: dict.fromkeys(TERMS, 0))  # schools, per term
     results: Results = field(default_factory=Results)
+    sealed: int = 0  # active students whose record of the year is signed in full (Đã ký đủ)
+    entry_late: int = 0  # schools past the data-entry deadline with a class not closed for term II
+    signing_late: int = 0  # schools past the signing deadline with a record not signed in full
 
     @property
     def per_term(self) -> list[tuple[int, int, int, int]]:
@@ -86,6 +108,13 @@ class SchoolSummary:
             self.closed[term] += other.closed[term]
             self.locked[term] += other.locked[term]
         self.results.add(other.results)
+        self.sealed += other.sealed
+        self.entry_late += other.entry_late
+        self.signing_late += other.signing_late
+
+    @property
+    def late(self) -> bool:
+        return bool(self.entry_late or self.signing_late)
 
 
 def visible_schools(*, user) -> list[School]:
@@ -106,9 +135,11 @@ def class_and_lock_counts(*, year: SchoolYear | None, school_ids: list[int] | No
     return classes, locks
 
 
-def school_summaries(*, schools: list[School], year: SchoolYear | None,
-                     period: str = Period.YEAR) -> tuple[list[SchoolSummary], SchoolSummary]:
-    """Each school's summary for the year and the closing ``period`` (hk1, hk2, year), and their total."""
+def school_summaries(*, schools: list[School], year: SchoolYear | None, period: str = Period.YEAR,
+                     today: dt.date | None = None,
+                     late_only: bool = False) -> tuple[list[SchoolSummary], SchoolSummary]:
+    """Each school's summary for the year and the closing ``period`` (hk1, hk2, year), and their total; a school
+    is late on ``today`` (no lateness when None) as the module says; ``late_only`` keeps the late schools."""
     ids = [s.pk for s in schools]
     rows = {s.pk: SchoolSummary(s) for s in schools}
     counted_classes, locks = class_and_lock_counts(year=year, school_ids=ids)
@@ -118,9 +149,22 @@ def school_summaries(*, schools: list[School], year: SchoolYear | None,
     for (school_id, term, level), n in locks.items():
         getattr(rows[school_id], levels[level])[term] = n
     classes = ClassGroup.objects.filter(school_year=year, school_id__in=ids)
-    for school_id, n in (Enrolment.objects.filter(class_group__in=classes, status__in=ACTIVE_STATUSES).order_by()
-                         .values_list("class_group__school_id").annotate(n=Count("id"))):
-        rows[school_id].students = n
+    students: Counter = Counter()  # (school, grade) → active students
+    for school_id, grade, n in (Enrolment.objects.filter(class_group__in=classes, status__in=ACTIVE_STATUSES)
+                                .order_by().values_list("class_group__school_id", "class_group__grade")
+                                .annotate(n=Count("id"))):
+        rows[school_id].students += n
+        students[(school_id, grade)] = n
+    active = Enrolment.objects.filter(class_group=OuterRef("class_group"), student=OuterRef("student"),
+                                      status__in=ACTIVE_STATUSES)
+    sealed = Counter({(school_id, grade): n for school_id, grade, n in (
+        YearRecord.objects.filter(Exists(active), class_group__in=classes,
+                                  current_version__status=RecordStatus.SEALED).order_by()
+        .values_list("class_group__school_id", "class_group__grade").annotate(n=Count("id")))})
+    closed = GradebookLock.objects.filter(class_group=OuterRef("pk"), level=LockLevel.CLASS, term=2)
+    open_classes = Counter({(school_id, grade): n for school_id, grade, n in (
+        classes.filter(~Exists(closed)).order_by()
+        .values_list("school_id", "grade").annotate(n=Count("id")))})
     for school_id, n in (TeachingAssignment.objects.filter(class_group__in=classes).order_by()
                          .values_list("class_group__school_id").annotate(n=Count("id"))):
         rows[school_id].sheets = n
@@ -138,10 +182,35 @@ def school_summaries(*, schools: list[School], year: SchoolYear | None,
             results.conduct[conduct] += n
         if outcome:
             results.outcome[OUTCOME_GROUPS.get(outcome, "pending")] += n
+    deadlines = list(Deadline.objects.filter(school_year=year)) if year is not None else []
+    for (school_id, grade), n in students.items():
+        rows[school_id].sealed += sealed[(school_id, grade)]
+        if today is None:
+            continue
+        entry_due = due_date(deadlines, DeadlineKind.DATA_ENTRY, grade)
+        if entry_due and today > entry_due and open_classes[(school_id, grade)]:
+            rows[school_id].entry_late = 1
+        signing_due = due_date(deadlines, DeadlineKind.SIGNING, grade)
+        if signing_due and today > signing_due and sealed[(school_id, grade)] < n:
+            rows[school_id].signing_late = 1
+    shown = [rows[s.pk] for s in schools if not late_only or rows[s.pk].late]
     total = SchoolSummary(None)
-    for row in rows.values():
+    for row in shown:
         total.add(row)
-    return [rows[s.pk] for s in schools], total
+    return shown, total
 
 
-__all__ = ["LEVELS", "Results", "SchoolSummary", "class_and_lock_counts", "school_summaries", "visible_schools"]
+def plan_deadlines(*, year: SchoolYear | None, total: SchoolSummary) -> list[PlanDeadline]:
+    """The year's data-entry and signing deadlines, each with its dates and the number of late schools."""
+    deadlines = list(Deadline.objects.filter(school_year=year, kind__in=[DeadlineKind.DATA_ENTRY,
+                                                                          DeadlineKind.SIGNING])
+                     .order_by("due_date")) if year is not None else []
+    late = {DeadlineKind.DATA_ENTRY: total.entry_late, DeadlineKind.SIGNING: total.signing_late}
+    return [PlanDeadline(kind=kind, label=DeadlineKind(kind).label, late=late[kind],
+                         dates=[(d.due_date, sorted(d.grades)) for d in deadlines if d.kind == kind])
+            for kind in (DeadlineKind.DATA_ENTRY, DeadlineKind.SIGNING)
+            if any(d.kind == kind for d in deadlines)]
+
+
+__all__ = ["LEVELS", "PlanDeadline", "Results", "SchoolSummary", "class_and_lock_counts", "plan_deadlines",
+           "school_summaries", "visible_schools"]

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from hocba.core.access import requires
 from hocba.core.context_processors import register_nav
 from hocba.core.errors import DomainError, PermissionDeniedError, StaleWriteError
+from hocba.core.permissions import has_any
 from hocba.gradebook import aggregates, page_selectors, selectors, services, year_selectors
 from hocba.gradebook import permissions as perms
 from hocba.gradebook.locks import edit_reading, entry_deadline
@@ -579,11 +580,14 @@ def aggregate_list(request):
     if period not in Period.values:
         period = Period.YEAR
     year = current_school_year()
+    late_only = request.GET.get("cham") == "1"
     rows, total = aggregates.school_summaries(schools=aggregates.visible_schools(user=request.user), year=year,
-                                              period=period)
+                                              period=period, today=timezone.localdate(), late_only=late_only)
     return render(request, "gradebook/aggregates.html", {
         "rows": rows, "total": total, "year": year, "period": period, "periods": Period.choices,
-        "period_label": Period(period).label, "levels": aggregates.LEVELS})
+        "period_label": Period(period).label, "levels": aggregates.LEVELS, "late_only": late_only,
+        "deadlines": aggregates.plan_deadlines(year=year, total=total),
+        "may_see_certificates": has_any(request.user, "signing:certificate:progress")})
 
 
 def _register_nav() -> None:
