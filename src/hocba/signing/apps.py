@@ -9,6 +9,7 @@ class SigningConfig(AppConfig):
     verbose_name = "Ký số"
 
     def ready(self) -> None:
+        from hocba.core.context_processors import register_nav
         from hocba.demo.seed import SEED_EXTENSIONS
         from hocba.gradebook.demo import seed_correction_window
         from hocba.records.signals import version_superseded
@@ -21,5 +22,6 @@ class SigningConfig(AppConfig):
             if extension not in SEED_EXTENSIONS:
                 SEED_EXTENSIONS.append(extension)
         links.register()  # the class and school pages' links to the signing pages
+        register_nav("Chứng thư số", "signing:certificates", "signing:certificate:progress")
         # A correction's new version keeps the confirmations of the rows it did not change.
         version_superseded.connect(on_version_superseded, dispatch_uid="signing.carry")

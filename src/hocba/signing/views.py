@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from hocba.core.access import forbidden, requires
 from hocba.core.errors import DomainError, PermissionDeniedError
 from hocba.core.models import Role, RoleAssignment
-from hocba.core.permissions import can, restrict, roles_for, scope_of
+from hocba.core.permissions import can, has_any, restrict, roles_for, scope_of
 from hocba.org.models import School
 from hocba.org.selectors import class_get
 from hocba.people.models import ACTIVE_STATUSES, Enrolment, Teacher
@@ -171,6 +171,7 @@ def school_page(request, school_id: int):
         "signers": signers, "approver": approval_signer_of(school),
         "may_choose_signer": RoleAssignment.objects.filter(user=request.user, school=school,
                                                            role=Role.PRINCIPAL).exists(),
+        "may_see_certificates": has_any(request.user, "signing:certificate:progress"),
         "school": school, "waiting": waiting, "progress": progress,
         "late_classes": [p for p in progress if p.late],
         "totals": {"students": sum(p.students for p in progress), "sealed": sum(p.sealed for p in progress)},
