@@ -9,7 +9,6 @@ import re
 from collections import Counter
 
 import pytest
-from django.test import Client
 
 from hocba.gradebook import aggregates
 from hocba.gradebook.aggregates import Results
@@ -20,19 +19,11 @@ from hocba.records.models import RecordStatus, RecordVersion
 from hocba.records.services import compose_class
 from tests.gradebook import gb_world
 from tests.gradebook.gb_world import HANOI, fill_class, user
+from tests.gradebook.test_aggregates import _page
 
 clock, world = gb_world.clock, gb_world.world  # fixtures
 pytestmark = pytest.mark.django_db
 
-URL = "/so-diem/tong-hop/"
-
-
-def _page(username: str, query: str = "") -> str:
-    client = Client()
-    client.force_login(user(username))
-    response = client.get(URL + query)
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def _row(page: str, school: School) -> str:
