@@ -50,6 +50,14 @@ def test_the_home_page_leads_to_the_next_step_and_no_link_is_refused(login, user
         assert client.get(href).status_code < 400, f"{username}: {href} is refused"
 
 
+def test_the_principal_is_led_to_the_school_by_its_name(login):
+    from hocba.org.models import School
+
+    school = School.objects.get(pk=next(iter(scope_of(_user("hieutruong")).principal_school_ids)))
+    page = login("hieutruong").get("/").content.decode()
+    assert f'{school.name}</a>: khoá sổ, tổng kết, ký số học bạ toàn trường' in page
+
+
 def test_the_system_administrator_is_not_called_unassigned(login):
     page = login("quantri").get("/").content.decode()
     assert "chưa được phân quyền" not in page and "Vai trò: Quản trị hệ thống" in page

@@ -30,10 +30,28 @@ def home_summary(*, user) -> dict:
     if has_any(user, "people:teacher:view"):
         out["teachers"] = restrict(Teacher.objects.all(), user, "people:teacher:view").count()
     scope = scope_of(user)
+    out["school_steps"] = _school_steps(scope, School)
     own = scope.own_student_ids | scope.child_student_ids
     if own:
         out["own_students"] = list(Student.objects.filter(id__in=own).order_by("sort_name"))
     return out
+
+
+#: What the school's page offers each role of its board, for the home page's next steps (the first role wins).
+_BOARD_STEPS = (("principal_school_ids", "khoá sổ, tổng kết, ký số học bạ toàn trường"),
+                ("deputy_school_ids", "khoá sổ, ký số học bạ"),
+                ("admin_school_ids", "khoá sổ, tổng kết, học bạ"))
+
+
+def _school_steps(scope, school_model) -> list[tuple[object, str]]:
+    """(school, what its page offers the user) for each school whose board the user sits on, by name."""
+    steps: dict[int, str] = {}
+    for attribute, what in _BOARD_STEPS:
+        for school_id in getattr(scope, attribute):
+            steps.setdefault(school_id, what)
+    schools = school_model.objects.in_bulk(list(steps))
+    return sorted(((schools[pk], what) for pk, what in steps.items() if pk in schools),
+                  key=lambda item: item[0].sort_name)
 
 
 def audit_action_codes(text: str) -> list[str] | None:
