@@ -319,3 +319,17 @@ def test_on_a_phone_the_year_page_scrolls_in_its_box_and_keeps_the_names(world, 
         cell = page.locator(f"#year-sheet tbody tr:nth-child(1) td.{cls}").bounding_box()
         assert cell["x"] >= 0 and cell["x"] + cell["width"] <= PHONE["width"]
     shot(page, "phone-year-scrolled")
+
+
+def test_on_a_phone_the_officers_numbers_keep_the_school_names_in_view(world, live_server, sign_in, phone, shot):
+    page = sign_in("so", context=phone)
+    page.goto(live_server.url + reverse("gradebook:aggregate_list"))
+    first = page.locator("table.aggregates tbody tr:first-child td:first-child").first
+    name_box = first.bounding_box()
+    page.locator(".table-scroll").first.evaluate("e => { e.scrollLeft = e.scrollWidth; }")
+    assert first.bounding_box()["x"] == pytest.approx(name_box["x"], abs=1)  # the name stayed where it was
+    last = page.locator("table.aggregates tbody tr:first-child td:last-child").first.bounding_box()
+    assert last["x"] + last["width"] <= 390 + 1  # the last column is in view beside it
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    page.locator("table.aggregates tbody").first.scroll_into_view_if_needed()
+    shot(page, "phone-aggregates-scrolled")
