@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from hocba.gradebook import services
 from hocba.gradebook.models import EditGrant, GradebookLock, LockLevel
+from tests.browser.dialogs import answer_no
 from tests.browser.test_grid import cell, grid_url, open_grid, settle, stored, td, where
 from tests.gradebook import gb_world
 from tests.gradebook.gb_world import fill_class
@@ -103,14 +104,7 @@ def test_finalising_a_subject_asks_first(world, live_server, sign_in, shot):
     fill_class(world.cls, terms=(1,))
     page = open_grid(sign_in, live_server, world)
     finalise = page.get_by_role("button", name="Chốt điểm môn")
-    asked = []
-
-    def refuse(dialog):
-        asked.append(dialog.message)
-        dialog.dismiss()
-
-    page.once("dialog", refuse)
-    finalise.click()
+    asked = answer_no(page, finalise)
     assert asked == [f"Chốt điểm môn Toán lớp {world.cls.name}, Học kì I? Sau khi chốt, không sửa được điểm nữa;"
                      " chỉ Hiệu trưởng mở lại được."]
     assert finalise.is_visible()  # nothing sent: the sheet stays open

@@ -13,6 +13,7 @@ from django.urls import reverse
 from hocba.records.models import YearRecord
 from hocba.signing.batch import signing_batch_run
 from hocba.signing.models import Signature, SigningBatch, SignRole
+from tests.browser.dialogs import answer_no
 from tests.signing.djangofix import SECRET, archive_dir, composed, confirm_all, current_versions, homeroom_class  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,19 +33,6 @@ def _run_in_thread(batch_id: int) -> None:
     worker.start()
     worker.join(120)
 
-
-def answer_no(page, button) -> list[str]:
-    """Click ``button`` and answer the page's question with Cancel; the questions asked."""
-    asked = []
-
-    def refuse(dialog):
-        asked.append(dialog.message)
-        dialog.dismiss()
-
-    page.once("dialog", refuse)
-    button.click()
-    page.wait_for_timeout(300)
-    return asked
 
 def test_signing_a_class_asks_first_and_the_table_shows_the_signatures_when_the_batch_ends(
         composed, live_server, sign_in, shot):
