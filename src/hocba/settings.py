@@ -121,6 +121,26 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def cache_setting(kind: str | None, data_dir: Path) -> dict:
+    """``CACHES["default"]`` from ``HOCBA_CACHE``: the cache holds the rate limits' counts (verification look-ups,
+    e-mailed codes). ``memory`` (default) counts per web process; ``file`` (under HOCBA_DATA_DIR/cache) is shared
+    by the processes of one machine; ``database`` by every machine (its table is made by ``hocba serve``, or by
+    ``hocba manage createcachetable``)."""
+    kind = (kind or "memory").strip().lower()
+    if kind == "memory":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if kind == "file":
+        return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": str(data_dir / "cache"), "OPTIONS": {"MAX_ENTRIES": 100_000}}
+    if kind == "database":
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "hocba_cache",
+                "OPTIONS": {"MAX_ENTRIES": 100_000}}
+    raise ImproperlyConfigured(f"HOCBA_CACHE='{kind}' không hợp lệ: dùng memory, file hoặc database.")
+
+
+CACHES = {"default": cache_setting(env("HOCBA_CACHE"), DATA_DIR)}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},

@@ -1,9 +1,9 @@
 """A small per-client rate limiter on Django's cache (fixed window).
 
 ``HOCBA_VERIFY_RATE`` / ``HOCBA_VERIFY_UPLOAD_RATE`` ("requests/seconds", from settings or the
-environment) bound what one client IP may ask. The default cache (LocMemCache) counts per
-process, so with N gunicorn workers a client gets up to N× the limit; in production point
-``CACHES["default"]`` at a shared cache (Redis, or Django's database cache) so the count is global.
+environment) bound what one client IP may ask. The default cache (``HOCBA_CACHE=memory``) counts per
+process, so with N gunicorn workers a client gets up to N× the limit; in production set
+``HOCBA_CACHE=database`` (or ``file`` on one machine) so the count is global (see settings.cache_setting).
 """
 
 from __future__ import annotations

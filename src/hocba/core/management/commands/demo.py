@@ -29,6 +29,7 @@ class Command(cli.Command):
             # server process reads the same variable.
             settings.HOCBA_PUBLIC_URL = os.environ["HOCBA_PUBLIC_URL"] = public_url(bind)
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)  # HOCBA_CACHE=database: its table
         call_command("seed_demo", if_empty=True, stdout=self.stdout)
         users = get_user_model().objects.filter(is_active=True).order_by("id").values_list("username", flat=True)
         self.stdout.write("")

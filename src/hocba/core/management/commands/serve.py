@@ -28,6 +28,7 @@ class Command(cli.Command):
     def handle(self, *args, bind, workers, no_worker, no_migrate, **options):
         if not no_migrate:
             call_command("migrate", interactive=False, verbosity=0)
+            call_command("createcachetable", verbosity=0)  # HOCBA_CACHE=database: its table
         if settings.PRODUCTION:
             call_command("collectstatic", interactive=False, verbosity=0)
         from hocba.signing.pki import ensure_demo_trust_services
