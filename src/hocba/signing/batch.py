@@ -124,6 +124,13 @@ def _first_for(candidates: list, *, role: str, by):
     return candidates[0] if candidates else None
 
 
+def unready_count(class_group: ClassGroup) -> int:
+    """Records of the class awaiting the homeroom teacher that still miss a subject teacher's confirmation (a
+    class batch leaves them unsigned)."""
+    versions = list(awaiting(role=SignRole.HOMEROOM, class_group=class_group))
+    return sum(1 for missing in workflow.missing_confirmations_of(versions).values() if missing)
+
+
 def signing_batch_start(*, school: School | None = None, class_group: ClassGroup | None = None, role: str, by,
                         secret: str, run_inline: bool = False) -> SigningBatch:
     """Queue a batch: ``role`` = homeroom (a class), principal or seal (a school), signed by ``by`` with
@@ -146,8 +153,9 @@ def signing_batch_start(*, school: School | None = None, class_group: ClassGroup
     applier = identity.teacher or workflow.teacher_of(by)  # the seal's certificate is the school's
     if applier is None:
         raise PermissionDeniedError("Không xác định được người ký.")
-    if role == SignRole.HOMEROOM and not any(not workflow.missing_confirmations(v) for v in candidates):
-        missing = sorted({s for v in candidates for s in workflow.missing_confirmations(v)})
+    missing_of = workflow.missing_confirmations_of(list(candidates)) if role == SignRole.HOMEROOM else {}
+    if role == SignRole.HOMEROOM and all(missing_of.values()):
+        missing = sorted({s for subjects in missing_of.values() for s in subjects})
         raise DomainError("Chưa đủ xác nhận của giáo viên bộ môn.", {"Môn chưa xác nhận": missing})
     problems = workflow.certificate_problems(identity.certificate, teacher=identity.teacher)
     if problems:
@@ -254,9 +262,10 @@ def signing_batch_run(batch_id: int, on_progress: Callable[[SigningBatch], None]
         jobs: list[pades.SignJob] = []
         bases: dict[int, str] = {}
         labels = {v.pk: _label(v) for v in candidates}
+        missing_of = workflow.missing_confirmations_of(candidates) if role == SignRole.HOMEROOM else {}
         for version in candidates:
             if role == SignRole.HOMEROOM:
-                missing = workflow.missing_confirmations(version)
+                missing = missing_of[version.pk]
                 if missing:
                     failed += 1
                     messages.append(f"{labels[version.pk]}: chưa đủ xác nhận của giáo viên bộ môn "

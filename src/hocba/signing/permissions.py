@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hocba.core.models import Role
+from hocba.core.models import Role, RoleAssignment
 from hocba.core.permissions import RULES, reaches_class, roles_for, scope_of
 
 R = Role
@@ -29,3 +29,8 @@ def may_view_class(user, class_group) -> bool:
 def may_view_school(user, school_id: int) -> bool:
     """A school's signing page (the principal's batch and its progress): the school board."""
     return school_id in scope_of(user).schools_for(roles_for(user, "signing:record:view"))
+
+
+def may_choose_approver(user, school) -> bool:
+    """Only the school's principal chooses who signs its records' approval (Người ký phê duyệt)."""
+    return RoleAssignment.objects.filter(user=user, school=school, role=Role.PRINCIPAL).exists()

@@ -12,6 +12,7 @@ from hocba.core.errors import DomainError, PermissionDeniedError
 from hocba.core.models import Role, RoleAssignment
 from hocba.signing.core.certificates import certificate_facts
 from hocba.signing.models import Certificate, TrustRoot
+from hocba.signing.permissions import may_choose_approver
 
 
 def load_certificate(data: bytes) -> x509.Certificate:
@@ -99,7 +100,7 @@ def approval_signer_set(*, school, teacher, by) -> None:
     from hocba.org.models import School
     from hocba.people.models import Position
 
-    if not RoleAssignment.objects.filter(user=by, school=school, role=Role.PRINCIPAL).exists():
+    if not may_choose_approver(by, school):
         raise PermissionDeniedError("Chỉ Hiệu trưởng chọn người ký phê duyệt học bạ.")
     if teacher is not None and teacher.pk not in {t.pk for t in approval_signers(school)}:
         raise DomainError("Không chọn được người này.", {"Người ký phê duyệt": [

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 
 from hocba.core.access import forbidden, requires
 from hocba.core.errors import DomainError, PermissionDeniedError
-from hocba.core.models import Role, RoleAssignment
 from hocba.core.permissions import can, has_any, restrict, roles_for, scope_of
 from hocba.org.models import School
 from hocba.org.selectors import class_get
@@ -22,7 +21,7 @@ from hocba.records.permissions import may_open_class_books
 from hocba.signing import batch as batches
 from hocba.signing import pki, selectors, services, workflow
 from hocba.signing.models import BackendKind, Certificate, Signature, SignRole, SubjectConfirmation
-from hocba.signing.permissions import may_view_class, may_view_school
+from hocba.signing.permissions import may_choose_approver, may_view_class, may_view_school
 from hocba.signing.provisioning import provisioning_status
 
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -140,8 +139,7 @@ def class_sign(request, class_id: int):
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        unready = sum(1 for v in batches.awaiting(role=SignRole.HOMEROOM, class_group=class_group)
-                      if workflow.missing_confirmations(v))
+        unready = batches.unready_count(class_group)
         note = (f"; {unready} học bạ chưa đủ xác nhận của giáo viên bộ môn sẽ chưa được ký" if unready else "")
         messages.success(request, f"Đã bắt đầu ký {batch.total - unready} học bạ của lớp {class_group.name}{note}.")
     return redirect("signing:class", class_id=class_group.pk)
@@ -169,8 +167,7 @@ def school_page(request, school_id: int):
     signers = services.approval_signers(school)
     return render(request, "signing/school.html", {
         "signers": signers, "approver": approval_signer_of(school),
-        "may_choose_signer": RoleAssignment.objects.filter(user=request.user, school=school,
-                                                           role=Role.PRINCIPAL).exists(),
+        "may_choose_signer": may_choose_approver(request.user, school),
         "may_see_certificates": has_any(request.user, "signing:certificate:progress"),
         "school": school, "waiting": waiting, "progress": progress,
         "late_classes": [p for p in progress if p.late],

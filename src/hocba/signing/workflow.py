@@ -157,10 +157,19 @@ def subject_confirm(*, version: RecordVersion, by, subject_names: list[str] | No
 
 
 def missing_confirmations(version: RecordVersion) -> list[str]:
-    confirmed = set(SubjectConfirmation.objects.filter(version=version, json_sha256=version.json_sha256)
-                    .values_list("subject_name", flat=True))
-    return [s["name"] for s in version.document.get("subjects", [])
-            if s["name"] not in confirmed and s.get("term1") != "Miễn"]
+    return missing_confirmations_of([version])[version.pk]
+
+
+def missing_confirmations_of(versions: list[RecordVersion]) -> dict[int, list[str]]:
+    """version id → the subject rows still awaiting their teacher's confirmation, in one query for all."""
+    confirmed: dict[int, set[str]] = {v.pk: set() for v in versions}
+    wanted = {v.pk: v.json_sha256 for v in versions}
+    for version_id, subject, sha in (SubjectConfirmation.objects.filter(version_id__in=list(wanted))
+                                     .values_list("version_id", "subject_name", "json_sha256")):
+        if sha == wanted[version_id]:
+            confirmed[version_id].add(subject)
+    return {v.pk: [s["name"] for s in v.document.get("subjects", [])
+                   if s["name"] not in confirmed[v.pk] and s.get("term1") != "Miễn"] for v in versions}
 
 
 def _check_order(version: RecordVersion, role: str) -> None:
