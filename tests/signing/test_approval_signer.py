@@ -6,15 +6,20 @@ principal's printed name would make the record say two different things."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from hocba.core.audit import AuditEntry
 from hocba.core.errors import DomainError, PermissionDeniedError
+from hocba.core.models import RoleAssignment
 from hocba.people.models import Position, Teacher
+from hocba.people.services import teacher_create, teacher_update
+from hocba.records.models import RecordVersion
 from hocba.records.services import compose_class, record_compose
 from hocba.signing.batch import signing_batch_start
 from hocba.signing.models import Signature, SignRole
 from hocba.signing.services import approval_signer_set, approval_signers
+from hocba.signing.workflow import prints_approver
 from tests.signing.djangofix import (  # noqa: F401  (fixtures)
     SECRET,
     archive_dir,
@@ -22,6 +27,7 @@ from tests.signing.djangofix import (  # noqa: F401  (fixtures)
     confirm_all,
     current_versions,
     homeroom_class,
+    register_certificate,
     users,
 )
 
@@ -106,3 +112,78 @@ def test_only_the_principal_chooses_and_only_among_the_authorised(composed, clie
     assert f"Phó hiệu trưởng {deputy.full_name} (KT. Hiệu trưởng)" in text
     composed.school.refresh_from_db()
     assert composed.school.approval_signer_id == deputy.pk
+
+
+# --- by identity, not by name: namesakes ("Nguyễn Thị Hương") and renames ------------------------------------
+
+def namesake_deputy(deputy: Teacher, *, by) -> Teacher:
+    """A second authorised deputy of the school with the same full name, a login and a certificate."""
+    twin = teacher_create(data={"full_name": deputy.full_name, "birth_date": "02/03/1979", "sex": deputy.sex,
+                                "staff_code": f"{deputy.staff_code}-2", "position": Position.DEPUTY_PRINCIPAL},
+                          school=deputy.school, by=by)
+    user = get_user_model().objects.create(username="phohieutruong2", first_name=deputy.full_name)
+    Teacher.objects.filter(pk=twin.pk).update(user=user)
+    RoleAssignment.objects.create(user=user, role="deputy_principal", school=deputy.school)
+    register_certificate(twin, key=f"namesake-{twin.pk}")
+    twin.refresh_from_db()
+    return twin
+
+
+def test_a_namesake_of_the_chosen_deputy_cannot_sign_the_approval(homeroom_class, django_assert_num_queries):
+    deputy_user, principal_user = users("phohieutruong", "hieutruong")
+    deputy = Teacher.objects.get(user=deputy_user)
+    twin = namesake_deputy(deputy, by=principal_user)
+    approval_signer_set(school=homeroom_class.school, teacher=twin, by=principal_user)
+    assert not compose_class(class_group=homeroom_class).failed
+    version = current_versions(homeroom_class)[0]
+    assert version.document["signatories"]["principal"] == deputy.full_name == twin.full_name
+    with django_assert_num_queries(0):  # the batch asks this of every record
+        assert prints_approver(version, twin) and not prints_approver(version, deputy)
+    sign_class_as_homeroom(homeroom_class)
+    with pytest.raises(DomainError, match=f"{deputy.full_name} không ký thay được"):
+        signing_batch_start(school=homeroom_class.school, role=SignRole.PRINCIPAL, by=deputy_user, secret=SECRET,
+                            run_inline=True)
+    assert not Signature.objects.filter(role=SignRole.PRINCIPAL).exists()
+    batch = signing_batch_start(school=homeroom_class.school, role=SignRole.PRINCIPAL, by=twin.user,
+                                secret=SECRET, run_inline=True)
+    assert batch.failed == 0 and batch.done == len(current_versions(homeroom_class))
+
+
+def test_choosing_a_namesake_binds_the_unsigned_records_to_them(homeroom_class):
+    """The printed document does not change, the person who signs it does."""
+    deputy_user, principal_user = users("phohieutruong", "hieutruong")
+    deputy = Teacher.objects.get(user=deputy_user)
+    twin = namesake_deputy(deputy, by=principal_user)
+    approval_signer_set(school=homeroom_class.school, teacher=deputy, by=principal_user)
+    assert not compose_class(class_group=homeroom_class).failed
+    assert {v.approval_signer_id for v in current_versions(homeroom_class)} == {deputy.pk}
+    approval_signer_set(school=homeroom_class.school, teacher=twin, by=principal_user)
+    assert compose_class(class_group=homeroom_class).updated == len(current_versions(homeroom_class))
+    assert {v.approval_signer_id for v in current_versions(homeroom_class)} == {twin.pk}
+
+
+def test_the_chosen_deputy_renamed_after_composition_still_signs(homeroom_class):
+    deputy_user, principal_user = users("phohieutruong", "hieutruong")
+    deputy = Teacher.objects.get(user=deputy_user)
+    approval_signer_set(school=homeroom_class.school, teacher=deputy, by=principal_user)
+    assert not compose_class(class_group=homeroom_class).failed
+    printed = deputy.full_name
+    teacher_update(teacher=deputy, changes={"full_name": "Trần Thị Thu Trang"}, by=principal_user)
+    sign_class_as_homeroom(homeroom_class)
+    batch = signing_batch_start(school=homeroom_class.school, role=SignRole.PRINCIPAL, by=deputy_user,
+                                secret=SECRET, run_inline=True)
+    assert batch.failed == 0 and batch.done == len(current_versions(homeroom_class))
+    assert all(v.document["signatories"]["principal"] == printed for v in current_versions(homeroom_class))
+
+
+def test_a_version_composed_before_the_approver_was_kept_is_matched_by_name(composed):
+    deputy_user, principal_user = users("phohieutruong", "hieutruong")
+    RecordVersion.objects.filter(year_record__class_group=composed).update(approval_signer=None)
+    sign_class_as_homeroom(composed)
+    principal = Teacher.objects.get(user=principal_user)
+    with pytest.raises(DomainError, match=f"người ký phê duyệt là Hiệu trưởng {principal.full_name}"):
+        signing_batch_start(school=composed.school, role=SignRole.PRINCIPAL, by=deputy_user, secret=SECRET,
+                            run_inline=True)
+    batch = signing_batch_start(school=composed.school, role=SignRole.PRINCIPAL, by=principal_user,
+                                secret=SECRET, run_inline=True)
+    assert batch.failed == 0 and batch.done == len(current_versions(composed))

@@ -47,6 +47,7 @@ class ClassContext:
     teachers: dict[str, str]  # subject name → teacher name
     principal: str  # who signs the approval: the principal, or the deputy they authorised
     principal_is_deputy: bool
+    approver_id: int | None  # that Teacher, kept on the version (RecordVersion.approval_signer)
     guardians: dict[int, dict[str, object]]  # student id → relation → Guardian
     years: dict[int, YearEntry]
     absences: dict[int, dict[int, int]]  # student id → term → sessions
@@ -79,6 +80,7 @@ class ClassContext:
                       TeachingAssignment.objects.filter(class_group=class_group).select_related("subject", "teacher")},
             principal=approver.full_name if approver else "",
             principal_is_deputy=bool(approver) and approver.position != Position.PRINCIPAL,
+            approver_id=approver.pk if approver else None,
             guardians=guardians,
             years={y.student_id: y for y in YearEntry.objects.filter(class_group=class_group, student_id__in=ids)},
             absences=absences,

@@ -88,6 +88,11 @@ class RecordVersion(models.Model):
     verification_code = models.CharField(_("mã xác thực"), max_length=16, unique=True)
     signature_boxes = models.JSONField(default=dict, blank=True)  # role → [page, x1, y1, x2, y2] in PDF points
     corrections = models.JSONField(_("danh sách sửa chữa"), default=list, blank=True)
+    #: Người ký phê duyệt: the teacher the document prints under the approval box (the principal, or the deputy
+    #: they authorised), so that only that person signs it, whatever their name or a namesake's; null for
+    #: versions composed before it was kept (they are matched by the printed name) or printing nobody.
+    approval_signer = models.ForeignKey("people.Teacher", null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="+", verbose_name=_("người ký phê duyệt"))
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")

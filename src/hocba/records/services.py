@@ -114,7 +114,8 @@ def record_compose(*, student: Student, class_group: ClassGroup, by=None, contex
             document = compose_document(student=student, class_group=class_group, result=result,
                                         verification_code=code, version=1, now=now, context=context)
             version = RecordVersion(year_record=record, number=1, verification_code=code, created_at=now,
-                                    created_by=by if getattr(by, "pk", None) else None)
+                                    created_by=by if getattr(by, "pk", None) else None,
+                                    approval_signer_id=context.approver_id)
             _store(version, document)
             version.save()
             record.current_version = version
@@ -123,10 +124,13 @@ def record_compose(*, student: Student, class_group: ClassGroup, by=None, contex
         else:
             document = compose_again(student=student, class_group=class_group, result=result, current=current,
                                      now=now, context=context)
-            if content_of(document) == content_of(current.document):
+            # An unsigned version also follows a change of approver to a namesake (same printed document).
+            if content_of(document) == content_of(current.document) and (
+                    current.status != RecordStatus.COMPOSED or current.approval_signer_id == context.approver_id):
                 return ComposeOutcome("unchanged", current)
             if current.status == RecordStatus.COMPOSED:
                 _store(current, document)
+                current.approval_signer_id = context.approver_id
                 current.created_at = now
                 current.save()
                 version, outcome = current, "updated"
@@ -154,7 +158,8 @@ def _new_version(*, record, current, student, class_group, result, now, by, cont
                                 version=number, now=now, corrections=corrections,
                                 supersedes_sha256=current.json_sha256, context=context)
     version = RecordVersion(year_record=record, number=number, verification_code=code, created_at=now,
-                            created_by=by if getattr(by, "pk", None) else None, corrections=corrections)
+                            created_by=by if getattr(by, "pk", None) else None, corrections=corrections,
+                            approval_signer_id=context.approver_id)
     _store(version, document)
     version.save()
     RecordVersion.objects.filter(pk=current.pk).update(status=RecordStatus.SUPERSEDED, superseded_at=now)
@@ -254,7 +259,8 @@ def _create_records(*, class_group: ClassGroup, enrolments: list[Enrolment], by,
         except NotComposable as exc:
             _record_failure(class_group, enrolment.student, exc, report)
             continue
-        version = RecordVersion(number=1, verification_code=code, created_at=now, created_by=created_by)
+        version = RecordVersion(number=1, verification_code=code, created_at=now, created_by=created_by,
+                                approval_signer_id=context.approver_id)
         files.extend(_rendered_files(version, document))
         ready.append((enrolment, version))
     if not ready:

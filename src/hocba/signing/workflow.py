@@ -80,7 +80,13 @@ def signer_for(*, version: RecordVersion, role: str, by) -> SignerIdentity:
 
 
 def prints_approver(version: RecordVersion, teacher: Teacher | None) -> bool:
-    """Whether the record prints ``teacher`` as the one who signs its approval (or prints nobody)."""
+    """Whether the record prints ``teacher`` as the one who signs its approval (or prints nobody).
+
+    By identity (``RecordVersion.approval_signer``, no query): a namesake is not the approver, and the approver
+    renamed since composition still is. Versions composed before it was kept compare the printed name.
+    """
+    if version.approval_signer_id is not None:
+        return teacher is not None and teacher.pk == version.approval_signer_id
     name = version.document.get("signatories", {}).get("principal", "")
     return not name or (teacher is not None and name == teacher.full_name)
 
