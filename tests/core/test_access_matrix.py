@@ -30,6 +30,7 @@ PAGES: dict[str, set[str]] = {
     "people:student_detail": EVERYONE,
     "people:student_edit": {"bgh", "hieutruong"},
     "people:student_admit": {"bgh", "hieutruong"},
+    "people:guardian_edit": {"bgh", "hieutruong"},
     "people:teacher_list": OFFICERS | STAFF,
     "people:teacher_detail": OFFICERS | STAFF,
 }
@@ -48,7 +49,7 @@ API: dict[str, set[str]] = {
 #: Write endpoints are tested with bodies in tests/people/test_api.py (the POST-only pages in
 #: tests/people/test_pages_create.py); here only their presence is pinned.
 API_WRITES = {"api:api_student_patch", "api:api_enrolment_create", "api:api_enrolment_status",
-              "people:guardian_add", "people:enrolment_status"}
+              "people:guardian_add", "people:guardian_remove", "people:enrolment_status"}
 API_PUBLIC = {"api:openapi-json", "api:openapi-view", "api:api-root"}
 
 
@@ -103,7 +104,7 @@ def _kwargs(city, name):
         if found is not None:
             return found
     from hocba.org.models import ClassGroup
-    from hocba.people.models import Student, Teacher
+    from hocba.people.models import Guardian, Student, Teacher
 
     gvcn_class = ClassGroup.objects.get(homeroom_teacher__user__username="gvcn")
     values = {
@@ -115,6 +116,8 @@ def _kwargs(city, name):
     params = list(all_routes()[name].pattern.converters)
     if not params:
         return {}
+    if params == ["pk", "guardian_id"]:  # one guardian of a student: the demo family (hocsinh, phuhuynh)
+        return {"pk": values["student"], "guardian_id": Guardian.objects.get(user__username="phuhuynh").pk}
     key = next(k for k in OBJECT_KEYS if k in name.split(":")[1])
     return {params[0]: values[key]}
 

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from hocba.org.models import ClassGroup, TeachingAssignment
-from hocba.people.models import Student
+from hocba.people.models import Guardianship, Student
 from tests.conftest import ROLE_USERS
 
 #: The page's action buttons: ``<p class="page-links"><a class="button" href="…">text</a> …</p>``.
@@ -18,6 +18,20 @@ PAGE_LINKS = re.compile(r'<p class="page-links">(.*?)</p>', re.S)
 #: The class page's "Sổ điểm" column: one link per term of each subject's grid.
 SHEET_LINK = re.compile(r'<a href="([^"]+)" title="Sổ điểm ([^"]+)">([^<]+)</a>')
 ANCHOR = re.compile(r'<a class="button" href="([^"]+)">([^<]+)</a>')
+
+
+#: The student page's guardians table: "Sửa" per guardian, named for the guardian (``aria-label``).
+GUARDIAN_EDIT = re.compile(r'<a class="button" href="([^"]+)" aria-label="([^"]+)">Sửa</a>')
+
+
+def guardian_links(page: str) -> list[tuple[str, str]]:
+    """("Sửa thông tin <name>", href) of the guardians table's edit links."""
+    return [(html_lib.unescape(label), href) for href, label in GUARDIAN_EDIT.findall(page)]
+
+
+def guardian_targets(student) -> dict[str, str]:
+    return {f"Sửa thông tin {g.guardian.full_name}": reverse("people:guardian_edit", args=[student.pk, g.guardian_id])
+            for g in Guardianship.objects.filter(student=student).select_related("guardian")}
 
 
 def buttons(page: str) -> list[tuple[str, str]]:
@@ -154,7 +168,9 @@ def test_a_link_is_shown_exactly_when_its_page_opens(login, home, username):
         (reverse("org:school_detail", args=[school.pk]), school_targets(school), buttons),
         (reverse("people:student_detail", args=[student.pk]), {"Xem học bạ": reverse("records:book",
                                                                                   args=[student.pk])}, buttons),
+        (reverse("people:student_detail", args=[student.pk]), guardian_targets(student), guardian_links),
     )
+    assert len(guardian_targets(student)) == 2  # the demo student's father and mother
     for url, targets, read in pages:
         response = client.get(url)
         if response.status_code == 403:

@@ -170,7 +170,8 @@ def test_a_guardian_added_on_the_students_page_is_listed_there(world):
     assert response.status_code == 302 and response["Location"] == f"{detail}#phu-huynh"
     html = page(client.get(detail))
     assert "Đã thêm mẹ Nguyễn Thị Hoa." in html
-    assert "<td>Mẹ</td><td>Nguyễn Thị Hoa</td><td>Giáo viên</td><td>0912345678</td>" in html
+    assert ('<td data-label="Quan hệ">Mẹ</td><td data-label="Họ và tên">Nguyễn Thị Hoa</td>'
+            '<td data-label="Nghề nghiệp">Giáo viên</td><td data-label="Điện thoại">0912345678</td>') in html
     entry = AuditEntry.objects.filter(action="people:guardian:add").latest("seq")
     assert entry.object_id == str(student.pk) and entry.after["guardian"] == "Nguyễn Thị Hoa"
 

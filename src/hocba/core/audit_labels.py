@@ -47,6 +47,8 @@ ACTION_LABELS: dict[str, str] = {
     "people:enrolment:create": "Xếp học sinh vào lớp",
     "people:enrolment:status": "Đổi trạng thái học sinh",
     "people:guardian:add": "Thêm cha mẹ, người giám hộ",
+    "people:guardian:update": "Sửa thông tin cha mẹ, người giám hộ",
+    "people:guardian:remove": "Xoá cha mẹ, người giám hộ khỏi hồ sơ học sinh",
     "people:student:create": "Thêm học sinh",
     "people:student:update": "Sửa hồ sơ học sinh",
     "people:student:view_full": "Xem đầy đủ hồ sơ học sinh",
@@ -105,6 +107,7 @@ KEY_LABELS: dict[str, str] = {
     "staff_code": "Mã cán bộ", "qualification": "Trình độ chuyên môn", "position": "Chức vụ",
     "contract_type": "Loại hợp đồng", "email": "Thư điện tử", "phone": "Điện thoại",
     "approval_signer": "Người ký phê duyệt (mã giáo viên)",
+    "other_students": "Còn là phụ huynh của (số học sinh khác)",
 }
 
 #: Keys whose value is sometimes a count rather than the things themselves ("subjects": 12).
@@ -220,9 +223,10 @@ def _line(key: str, value: Any) -> Line:
 #: A student's profile values that only a reader of full profiles sees (the masked view shows name, birth date,
 #: sex and MOET code; ethnicity and policy category are sensitive data, SECURITY.md), and a guardian's details.
 PERSONAL_KEYS = frozenset({"personal_id", "birth_place", "ethnicity", "nationality", "policy_category", "residence",
-                           "register_number", "guardian", "relation", "occupation", "phone"})
-#: The actions whose snapshots hold such values.
-PERSONAL_ACTIONS = ("people:student:", "people:guardian:")
+                           "register_number", "guardian", "relation", "occupation", "phone", "email"})
+#: The actions whose snapshots hold such values. A family account's login-code change holds its e-mail address and
+#: is written without a school: hidden from every reader of the log (the Department reads entries without a school).
+PERSONAL_ACTIONS = ("people:student:", "people:guardian:", "verification:login_code:")
 HIDDEN = "(ẩn: chỉ người được xem hồ sơ đầy đủ của học sinh)"
 #: The actions whose snapshots hold a student's marks, comments, conduct or absences: shown only to readers of
 #: the school's gradebook (the Department and communes read aggregates, not individual scores).

@@ -129,12 +129,34 @@ class GuardianForm(DomainErrorsMixin, forms.Form):
                                                           "placeholder": "0912345678"}))
     email = forms.CharField(label="Thư điện tử", max_length=254, required=False,
                             widget=forms.TextInput(attrs={"inputmode": "email"}))
+    personal_id = forms.CharField(label="Số định danh cá nhân", max_length=40, required=False,
+                                  help_text="12 chữ số (căn cước); có thể bổ sung sau.",
+                                  widget=forms.TextInput(attrs={"inputmode": "numeric"}))
 
     domain_labels = {label: name for name, label in GUARDIAN_LABELS.items()}
 
     def __init__(self, data=None, **kwargs):
         super().__init__(data, prefix="gh", **kwargs)
         self.fields["relation"].error_messages["invalid_choice"] = "Chọn cha, mẹ hoặc người giám hộ."
+
+
+class GuardianEditForm(GuardianForm):
+    """A guardian's details as ``guardian_update`` takes them, filled in from the link. ``seen`` is
+    ``guardian_fingerprint`` of what the page showed: the service refuses the change if it moved meanwhile."""
+
+    seen = forms.CharField(widget=forms.HiddenInput,
+                           error_messages={"required": "Biểu mẫu không hợp lệ; hãy tải lại trang."})
+
+    def __init__(self, data=None, *, link, seen: str):
+        guardian = link.guardian
+        initial = {"relation": link.relation, "full_name": guardian.full_name, "occupation": guardian.occupation,
+                   "phone": guardian.phone, "email": guardian.email, "personal_id": guardian.personal_id or "",
+                   "seen": seen}
+        super().__init__(data, initial=initial)
+
+    def details(self) -> dict:
+        """The fields as ``guardian_update`` takes them (``seen`` apart: it is the ``expected`` fingerprint)."""
+        return {k: v for k, v in self.cleaned_data.items() if k != "seen"}
 
 
 class EnrolmentStatusForm(DomainErrorsMixin, forms.Form):

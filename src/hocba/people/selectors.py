@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from hocba.core.audit import audit_record
 from hocba.core.errors import PermissionDeniedError
@@ -54,6 +54,14 @@ def student_enrolments(*, student: Student) -> QuerySet:
 
 def student_guardians(*, student: Student) -> QuerySet:
     return Guardianship.objects.filter(student=student).select_related("guardian")
+
+
+def student_guardian_get(*, student: Student, guardian_id: int) -> Guardianship | None:
+    """The link of one guardian to ``student`` (already checked by the caller), with the number of other students
+    the person is a guardian of (``other_students``); None when the person is not this student's guardian."""
+    others = Count("guardian__guardianships", filter=~Q(guardian__guardianships__student_id=student.pk))
+    return (Guardianship.objects.filter(student=student, guardian_id=guardian_id).select_related("guardian")
+            .annotate(other_students=others).first())
 
 
 def class_roster(*, class_group) -> QuerySet:

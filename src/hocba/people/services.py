@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 from typing import Any
 
@@ -202,14 +204,19 @@ def _current_school_id(student: Student) -> int | None:
 #: A Vietnamese phone number: 10 digits starting with 0, or +84 and the 9 digits after the 0.
 PHONE_RE = re.compile(r"(0\d{9}|\+84\d{9})")
 GUARDIAN_LABELS = {"full_name": "Họ và tên", "relation": "Quan hệ", "occupation": "Nghề nghiệp",
-                   "phone": "Điện thoại", "email": "Thư điện tử"}
+                   "phone": "Điện thoại", "email": "Thư điện tử", "personal_id": "Số định danh cá nhân"}
+#: A guardian's own details (the relation belongs to the link with one student).
+GUARDIAN_FIELDS = ("full_name", "occupation", "phone", "email", "personal_id")
 
 
-def _clean_guardian(*, full_name: str, relation: str, occupation: str, phone: str, email: str) -> tuple[dict, dict]:
+def _clean_guardian(*, full_name: str, relation: str, occupation: str, phone: str, email: str,
+                    personal_id: str = "") -> tuple[dict, dict]:
     """Normalise a guardian's fields (NFC, phone without spaces, dots or dashes); return (clean, errors by label)."""
     errors: dict[str, list[str]] = {}
-    clean = {"full_name": nfc(" ".join((full_name or "").split())), "occupation": nfc((occupation or "").strip()),
-             "phone": re.sub(r"[\s.\-()]", "", phone or ""), "email": (email or "").strip()}
+    clean: dict[str, Any] = {
+        "full_name": nfc(" ".join((full_name or "").split())), "occupation": nfc((occupation or "").strip()),
+        "phone": re.sub(r"[\s.\-()]", "", phone or ""), "email": (email or "").strip(),
+        "personal_id": re.sub(r"\s", "", personal_id or "") or None}
     name = clean["full_name"]
     if not name:
         errors[GUARDIAN_LABELS["full_name"]] = ["Bắt buộc nhập."]
@@ -231,24 +238,129 @@ def _clean_guardian(*, full_name: str, relation: str, occupation: str, phone: st
             validate_email(clean["email"])
         except ValidationError:
             errors[GUARDIAN_LABELS["email"]] = [f"Địa chỉ thư điện tử '{clean['email']}' không hợp lệ."]
+    if clean["personal_id"]:
+        check = check_personal_id(clean["personal_id"])
+        if check.errors:
+            errors[GUARDIAN_LABELS["personal_id"]] = check.errors
     return clean, errors
 
 
+def _check_guardian_id_free(clean: dict, errors: dict, *, guardian_id: int | None = None) -> None:
+    """A personal ID names one person: refused when another guardian holds it (linking that person instead would
+    give their family account this student's records, so it is not done silently)."""
+    pid = clean["personal_id"]
+    if pid and GUARDIAN_LABELS["personal_id"] not in errors and (
+            Guardian.objects.filter(personal_id=pid).exclude(pk=guardian_id).exists()):
+        errors[GUARDIAN_LABELS["personal_id"]] = ["Số định danh này đã thuộc về một phụ huynh khác trong hệ thống."]
+
+
+def _guardian_snapshot(link: Guardianship) -> dict[str, Any]:
+    """A guardian as the audit log keeps them: "guardian" is the name (as ``people:guardian:add`` writes it)."""
+    g = link.guardian
+    return {"guardian": g.full_name, "relation": link.relation, "occupation": g.occupation, "phone": g.phone,
+            "email": g.email, "personal_id": g.personal_id}
+
+
+def guardian_fingerprint(*, link: Guardianship) -> str:
+    """What the edit page shows of a guardian and their relation, as a short digest: ``guardian_update`` refuses
+    the change when it no longer matches (someone saved meanwhile). Guardians have no version column."""
+    data = json.dumps(_guardian_snapshot(link), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
 def guardian_add(*, student: Student, full_name: str, relation: str, occupation: str = "", phone: str = "",
-                 email: str = "", by) -> Guardianship:
+                 email: str = "", personal_id: str = "", by) -> Guardianship:
     """Add a cha, mẹ or người giám hộ to a student: name of at least two words, a Vietnamese phone number."""
     clean, errors = _clean_guardian(full_name=full_name, relation=relation, occupation=occupation, phone=phone,
-                                    email=email)
+                                    email=email, personal_id=personal_id)
+    _check_guardian_id_free(clean, errors)
     _raise(errors, "phụ huynh")
     guardian = Guardian(**clean)
     fill_name_keys(guardian)
-    with transaction.atomic():
-        guardian.save()
-        link = Guardianship.objects.create(student=student, guardian=guardian, relation=relation)
-        audit_record(actor=by, action="people:guardian:add", object_type="student", object_id=student.pk,
-                     school_id=_current_school_id(student),
-                     after={"guardian": guardian.full_name, "relation": relation, "occupation": guardian.occupation})
+    try:
+        with transaction.atomic():
+            guardian.save()
+            link = Guardianship.objects.create(student=student, guardian=guardian, relation=relation)
+            audit_record(actor=by, action="people:guardian:add", object_type="student", object_id=student.pk,
+                         school_id=_current_school_id(student),
+                         after={"guardian": guardian.full_name, "relation": relation,
+                                "occupation": guardian.occupation})
+    except IntegrityError as exc:  # a concurrent save took the same personal ID
+        raise _guardian_id_taken() from exc
     return link
+
+
+def _guardian_id_taken() -> DomainError:
+    return DomainError("Không lưu được phụ huynh: số định danh đã tồn tại.",
+                       {GUARDIAN_LABELS["personal_id"]: ["Trùng với dữ liệu vừa được lưu."]})
+
+
+def _locked_link(link: Guardianship, gone: str) -> Guardianship:
+    """The link and its guardian, locked in this order (edit and removal alike); StaleWriteError when gone."""
+    current = Guardianship.objects.select_for_update().filter(pk=link.pk).first()
+    if current is None:
+        raise StaleWriteError(gone)
+    current.guardian = Guardian.objects.select_for_update().get(pk=current.guardian_id)
+    return current
+
+
+def guardian_update(*, link: Guardianship, full_name: str, relation: str, occupation: str = "", phone: str = "",
+                    email: str = "", personal_id: str = "", by, expected: str | None = None) -> Guardianship:
+    """Correct a guardian's details and their relation to this student, checked as ``guardian_add`` checks them.
+
+    The person's details (name, phone…) are the same for every student they are a guardian of; the relation is
+    this link's. With ``expected`` (``guardian_fingerprint`` of what the user saw), refused if someone changed
+    them meanwhile. The audit row names the guardian and holds the changed values before and after."""
+    clean, errors = _clean_guardian(full_name=full_name, relation=relation, occupation=occupation, phone=phone,
+                                    email=email, personal_id=personal_id)
+    _check_guardian_id_free(clean, errors, guardian_id=link.guardian_id)
+    _raise(errors, "phụ huynh")
+    try:
+        with transaction.atomic():
+            current = _locked_link(link, "Phụ huynh này vừa được xoá khỏi hồ sơ học sinh; hãy tải lại trang.")
+            if expected is not None and guardian_fingerprint(link=current) != expected:
+                raise StaleWriteError("Thông tin phụ huynh đã được người khác cập nhật; hãy tải lại trang và sửa lại.")
+            before = _guardian_snapshot(current)
+            guardian = current.guardian
+            for key in GUARDIAN_FIELDS:
+                setattr(guardian, key, clean[key])
+            fill_name_keys(guardian)
+            current.relation = relation
+            after = _guardian_snapshot(current)
+            changed = [k for k in before if before[k] != after[k]]
+            if changed:  # nothing is written (nor audited) for a form sent back unchanged
+                guardian.save()
+                current.save(update_fields=["relation"])
+                keep = ["guardian", *(k for k in changed if k != "guardian")]  # always say whose details
+                audit_record(actor=by, action="people:guardian:update", object_type="student",
+                             object_id=current.student_id, school_id=_current_school_id(current.student),
+                             before={k: before[k] for k in keep}, after={k: after[k] for k in keep})
+    except IntegrityError as exc:
+        raise _guardian_id_taken() from exc
+    return current
+
+
+def guardian_remove(*, link: Guardianship, by) -> bool:
+    """Remove a cha, mẹ or người giám hộ from a student (parents divorced, the wrong person entered).
+
+    A family account reaches a student only through these links (``core.permissions.scope_of``), so the person's
+    account no longer sees this student's profile or records. The person is deleted too unless they are still
+    the guardian of another student; returns whether they were. The audit row keeps what was removed."""
+    with transaction.atomic():
+        current = _locked_link(link, "Phụ huynh này đã được xoá khỏi hồ sơ học sinh.")
+        guardian = current.guardian
+        before = _guardian_snapshot(current)
+        if guardian.user_id is not None:
+            before["username"] = guardian.user.get_username()
+        school_id = _current_school_id(current.student)
+        student_id = current.student_id
+        current.delete()
+        others = Guardianship.objects.filter(guardian=guardian).count()
+        if not others:
+            guardian.delete()
+        audit_record(actor=by, action="people:guardian:remove", object_type="student", object_id=student_id,
+                     school_id=school_id, before=before, after={"other_students": others})
+    return not others
 
 
 def _check_status_date(status_date: dt.date | None) -> None:

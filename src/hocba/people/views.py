@@ -8,11 +8,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hocba.core.access import forbidden, paginate, requires
-from hocba.core.errors import DomainError
+from hocba.core.errors import DomainError, PermissionDeniedError
 from hocba.core.links import page_link_list
 from hocba.core.permissions import can, has_any
 from hocba.people import selectors, services
-from hocba.people.forms import EnrolmentStatusForm, GuardianForm, StudentAdmitForm, StudentCorrectionForm
+from hocba.people.forms import (
+    EnrolmentStatusForm,
+    GuardianEditForm,
+    GuardianForm,
+    StudentAdmitForm,
+    StudentCorrectionForm,
+)
 
 
 @requires("people:student:view")
@@ -96,6 +102,58 @@ def guardian_add(request, pk: int):
             return redirect(f"{student_url(student)}#phu-huynh")
     student, full = selectors.student_get_full(user=request.user, pk=pk)
     return _render_student(request, student, full, guardian_form=form)
+
+
+def _guardian_link(request, pk: int, guardian_id: int):
+    """(student, link) for the guardian pages: the student must be one the user may change (else
+    PermissionDeniedError, a 403); the link is None when the person is not (or no longer) this student's guardian."""
+    student = selectors.student_get(user=request.user, pk=pk)
+    if not can(request.user, "people:student:change", student):
+        raise PermissionDeniedError("Bạn không có quyền sửa hồ sơ học sinh này.")
+    return student, selectors.student_guardian_get(student=student, guardian_id=guardian_id)
+
+
+@requires("people:student:change")
+def guardian_edit(request, pk: int, guardian_id: int):
+    """Sửa thông tin cha mẹ / người giám hộ: the add form's fields, checked by the same service rules."""
+    student, link = _guardian_link(request, pk, guardian_id)
+    if link is None:
+        return forbidden(request, "Người này không (còn) là cha mẹ / người giám hộ của học sinh.")
+    form = GuardianEditForm(request.POST or None, link=link, seen=services.guardian_fingerprint(link=link))
+    if request.method == "POST" and form.is_valid():
+        try:
+            link = services.guardian_update(link=link, by=request.user, expected=form.cleaned_data["seen"],
+                                            **form.details())
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"Đã lưu thông tin {link.get_relation_display().lower()} "
+                                      f"{link.guardian.full_name}.")
+            return redirect(f"{student_url(student)}#phu-huynh")
+    return render(request, "people/guardian_edit.html", {"student": student, "link": link, "form": form})
+
+
+@requires("people:student:change")
+def guardian_remove(request, pk: int, guardian_id: int):
+    """Xoá cha mẹ / người giám hộ khỏi hồ sơ (POST, after the page's confirmation)."""
+    student, link = _guardian_link(request, pk, guardian_id)
+    back = redirect(f"{student_url(student)}#phu-huynh")
+    if request.method != "POST":
+        return back
+    if link is None:
+        messages.warning(request, "Người này đã không còn là cha mẹ / người giám hộ của học sinh.")
+        return back
+    who = f"{link.get_relation_display().lower()} {link.guardian.full_name}"
+    had_account = link.guardian.user_id is not None
+    try:
+        services.guardian_remove(link=link, by=request.user)
+    except DomainError as exc:
+        messages.warning(request, exc.message)
+    else:
+        note = (f" Tài khoản gia đình của người này không còn xem được hồ sơ, học bạ của {student.full_name}."
+                if had_account else "")
+        messages.success(request, f"Đã xoá {who} khỏi hồ sơ của {student.full_name}.{note}")
+    return back
 
 
 @requires("people:student:enrol")
