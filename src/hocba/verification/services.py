@@ -17,10 +17,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from hocba.core.permissions import STAFF_ROLES, roles_for
+from hocba.people.models import Guardianship
 from hocba.records import archive
 from hocba.records.document.codes import CODE_LENGTH, normalise_verification_code
 from hocba.records.models import RecordStatus, RecordVersion, YearRecord
@@ -515,12 +516,18 @@ def share_link_revoke(*, link: ShareLink, by) -> ShareLink:
 
 
 def share_link_active(token: str) -> ShareLink | None:
-    """The link for ``token`` if it is neither expired nor revoked (None otherwise)."""
+    """The link for ``token`` if it is neither expired nor revoked, and whoever made it still reaches the student
+    (None otherwise): the student's own account, or a guardian's while the school keeps them as the student's
+    cha mẹ / người giám hộ. A guardian the school removed from the student (``people.services.guardian_remove``)
+    loses the links they had sent out, as they lose the portal."""
     if not token or len(token) > 64:
         return None
     now = timezone.now()
+    still_guardian = Guardianship.objects.filter(student_id=OuterRef("year_record__student_id"),
+                                                 guardian__user_id=OuterRef("created_by_id"))
     return (ShareLink.objects.select_related("year_record__current_version")
-            .filter(Q(token=token) & Q(revoked_at__isnull=True) & Q(expires_at__gt=now)).first())
+            .filter(Q(token=token) & Q(revoked_at__isnull=True) & Q(expires_at__gt=now))
+            .filter(Q(created_by_id=F("year_record__student__user_id")) | Exists(still_guardian)).first())
 
 
 def verify_share(*, token: str) -> Verdict | None:
