@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hocba.core.middleware.RequestIdMiddleware",
     "hocba.core.middleware.ContentSecurityPolicyMiddleware",
+    # Family accounts: the first-login password and the e-mailed code come before any page or API route.
+    "hocba.verification.middleware.FamilyGateMiddleware",
 ]
 
 ROOT_URLCONF = "hocba.urls"
@@ -147,6 +149,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Django's backend, with failed logins counted and refused past HOCBA_LOGIN_RATE (every login form, the admin's too).
+AUTHENTICATION_BACKENDS = ["hocba.core.throttle.ThrottledModelBackend"]
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:login"

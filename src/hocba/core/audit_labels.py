@@ -38,6 +38,7 @@ ACTION_LABELS: dict[str, str] = {
     "gradebook:sheet:export": "Xuất bảng điểm môn ra Excel",
     "gradebook:summary:export": "Xuất bảng tổng hợp ra Excel",
     "gradebook:sheet:import": "Nhập bảng điểm từ Excel",
+    "gradebook:student:move": "Chuyển lớp trong trường (cùng điểm, rèn luyện, chuyên cần)",
     "gradebook:year:update": "Sửa nhận xét, khen thưởng cả năm (GVCN)",
     "org:assignment:set": "Phân công giảng dạy",
     "org:catalogue:load": "Nạp danh mục môn học",
@@ -53,6 +54,7 @@ ACTION_LABELS: dict[str, str] = {
     "people:student:update": "Sửa hồ sơ học sinh",
     "people:student:view_full": "Xem đầy đủ hồ sơ học sinh",
     "people:teacher:create": "Thêm giáo viên",
+    "people:teacher:export": "Xuất Excel danh sách trích ngang giáo viên",
     "people:teacher:update": "Sửa hồ sơ giáo viên",
     "people:teacher:view_full": "Xem đầy đủ hồ sơ giáo viên",
     "records:book:view": "Xem học bạ",
@@ -108,6 +110,9 @@ KEY_LABELS: dict[str, str] = {
     "contract_type": "Loại hợp đồng", "email": "Thư điện tử", "phone": "Điện thoại",
     "approval_signer": "Người ký phê duyệt (mã giáo viên)",
     "other_students": "Còn là phụ huynh của (số học sinh khác)",
+    "homeroom_rows": "Số học kì rèn luyện, chuyên cần", "year_rows": "Số dòng thông tin cả năm",
+    "history_rows": "Số dòng lịch sử ô điểm thêm",
+    "personal_data": "Có thông tin cá nhân (ngày sinh, số định danh, liên hệ)",
 }
 
 #: Keys whose value is sometimes a count rather than the things themselves ("subjects": 12).

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.shortcuts import render
 
+from hocba.core import throttle
 from hocba.core.access import paginate, public, requires, signed_in
 from hocba.core.audit_labels import ACTION_LABELS, audit_entry_view, full_profile_schools, gradebook_schools
 from hocba.core.models import Role
@@ -32,5 +33,20 @@ def audit_list(request):
         "known_actions": sorted(ACTION_LABELS.items())})
 
 
-login_view = public(auth_views.LoginView.as_view(template_name="core/login.html", redirect_authenticated_user=True))
+class LoginView(auth_views.LoginView):
+    """Django's login form, refusing every attempt once the account or the address failed too often
+    (:mod:`hocba.core.throttle`)."""
+
+    template_name = "core/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if throttle.login_blocked(request, request.POST.get("username", "")):
+            form = self.get_form_class()(request)  # unbound: the password is not even checked
+            return self.render_to_response(self.get_context_data(form=form, throttled=throttle.minutes_left()),
+                                           status=429)
+        return super().post(request, *args, **kwargs)  # the backend counts a wrong password
+
+
+login_view = public(LoginView.as_view())
 logout_view = public(auth_views.LogoutView.as_view())

@@ -61,6 +61,13 @@ KIND_SUMMARY = "class_summary"
 TERM_NAMES = {1: "Học kì I", 2: "Học kì II"}
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 2000
+#: What the file's parts may hold once unpacked (an .xlsx is a zip of XML): a class's sheet is some 50 KB, so
+#: 50 MB leaves room for whatever Excel adds, while a 2 MB "zip bomb" unpacking to gigabytes is refused before
+#: openpyxl reads it (it keeps the shared strings in memory).
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+MAX_PARTS = 500
+#: Columns read of a sheet: a sheet that declares itself 16,384 columns wide would give every row as many cells.
+MAX_COLUMNS = 200
 
 CODE_HEADER = "Mã học sinh"
 NAME_HEADER = "Họ và tên"
@@ -356,7 +363,7 @@ def _load(fileobj: IO[bytes]):
 
 
 def _read(fileobj: IO[bytes]) -> bytes:
-    data = fileobj.read()
+    data = fileobj.read(MAX_BYTES + 1)  # never more than the limit in memory, whatever was uploaded
     if not data:
         raise _refuse("Tệp rỗng: không có gì để nhập.")
     if len(data) > MAX_BYTES:
@@ -369,7 +376,21 @@ def _read(fileobj: IO[bytes]) -> bytes:
     return data
 
 
+def _check_unpacked(data: bytes) -> None:
+    """Refuse a file whose parts would unpack to more than :data:`MAX_UNPACKED_BYTES` (zipfile stops reading a
+    part at its declared size, so the declared sizes bound what openpyxl can get)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # load_workbook refuses it below, with the same message as any damaged file
+    if len(parts) > MAX_PARTS or sum(part.file_size for part in parts) > MAX_UNPACKED_BYTES:
+        raise _refuse("Tệp Excel quá lớn khi giải nén (tối đa 50 MB) — sổ điểm của một lớp chỉ vài chục KB; "
+                      "hãy xuất lại sổ điểm từ hệ thống.")
+
+
 def _open(data: bytes, *, data_only: bool):
+    _check_unpacked(data)
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
@@ -383,7 +404,7 @@ def _read_meta(wb) -> dict[str, str]:
             "Hãy xuất sổ điểm từ hệ thống rồi nhập điểm vào chính tệp đó."
         )
     meta = {}
-    for row in wb[META_SHEET].iter_rows(min_row=2, max_col=2, values_only=True):
+    for row in wb[META_SHEET].iter_rows(min_row=2, max_row=MAX_ROWS + 100, max_col=2, values_only=True):
         if row and row[0] is not None:
             meta[str(row[0]).strip()] = "" if row[1] is None else str(row[1]).strip()
     if meta.get("format") != FORMAT:
@@ -530,10 +551,16 @@ def _main_sheet(wb) -> tuple[str, list[tuple]]:
     if not sheets:
         raise _refuse("Tệp không có trang sổ điểm.")
     for name in sheets:
-        rows = list(wb[name].iter_rows(max_row=MAX_ROWS + 50, values_only=True))
+        rows = list(wb[name].iter_rows(max_row=MAX_ROWS + 50, max_col=_width(wb[name]), values_only=True))
         if _header_index(rows) is not None:
             return name, rows
-    return sheets[0], list(wb[sheets[0]].iter_rows(max_row=MAX_ROWS + 50, values_only=True))
+    return sheets[0], list(wb[sheets[0]].iter_rows(max_row=MAX_ROWS + 50, max_col=_width(wb[sheets[0]]),
+                                                   values_only=True))
+
+
+def _width(ws) -> int:
+    """The columns to read of a sheet: as wide as it says it is, at most :data:`MAX_COLUMNS`."""
+    return min(ws.max_column or MAX_COLUMNS, MAX_COLUMNS)
 
 
 def _blank_formulas(data: bytes, title: str, rows: list[tuple]) -> set[tuple[int, int]]:
@@ -543,7 +570,7 @@ def _blank_formulas(data: bytes, title: str, rows: list[tuple]) -> set[tuple[int
         return set()
     wb = _open(data, data_only=False)
     try:
-        formulas = list(wb[title].iter_rows(max_row=len(rows), values_only=True))
+        formulas = list(wb[title].iter_rows(max_row=len(rows), max_col=_width(wb[title]), values_only=True))
     finally:
         wb.close()
     return {(r, c) for r, row in enumerate(formulas) for c, v in enumerate(row)

@@ -10,7 +10,7 @@ class VerificationConfig(AppConfig):
 
     def ready(self) -> None:
         from hocba.core.context_processors import register_nav
-        from hocba.verification import permissions  # noqa: F401  (registers the rules)
+        from hocba.verification import middleware, permissions  # noqa: F401  (the rules; the gate's login receiver)
 
         register_nav("Học bạ của gia đình", "verification:family", "verification:family:portal")
         register_nav("Tài khoản gia đình", "verification:accounts", "verification:account:create")

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
 from hocba.core.audit import audit_record
@@ -31,6 +31,9 @@ logger = logging.getLogger(__name__)
 OTP_MINUTES = 10
 OTP_MAX_ATTEMPTS = 5
 OTP_SETUP_MAILS_PER_HOUR = 5  # codes mailed to prove an address, per account (a signed-in account cannot mail-bomb)
+# Login codes mailed per account and hour: with OTP_MAX_ATTEMPTS guesses per code, whoever holds the password alone
+# gets at most 25 guesses an hour at a 6-digit code (and the family's mailbox at most 5 messages).
+OTP_LOGIN_MAILS_PER_HOUR = 5
 _PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # noqa: S105  (letters of generated passwords)
 
 
@@ -151,6 +154,22 @@ def family_account_of(user) -> FamilyAccount | None:
     return FamilyAccount.objects.filter(user=user).first() if getattr(user, "pk", None) else None
 
 
+#: The session key set once the e-mailed login code of this session was entered.
+OTP_SESSION_KEY = "hocba_family_otp_ok"
+
+
+def gate_step(*, account: FamilyAccount | None, session) -> str | None:
+    """What a family account must do before it reaches anything: "password" (first login: set its own
+    password), "otp" (the e-mailed login code is on and this session has not entered it), or None."""
+    if account is None:
+        return None
+    if account.must_change_password:
+        return "password"
+    if account.email_otp and not session.get(OTP_SESSION_KEY):
+        return "otp"
+    return None
+
+
 def password_set(*, user, password: str) -> None:
     """Set the user's own new password and clear the first-login flag."""
     with transaction.atomic():
@@ -203,11 +222,22 @@ def _code_mail(*, to: str, subject: str, body: str) -> bool:
     return True
 
 
+def _count_mail(*, user, kind: str, per_hour: int) -> None:
+    """Count one mailed code of ``kind`` for the account in the current hour; :class:`TooManyCodes` past
+    ``per_hour``."""
+    key = f"hocba:otp-{kind}:{user.pk}:{int(timezone.now().timestamp() // 3600)}"
+    cache.add(key, 0, timeout=3600 + 60)
+    if cache.incr(key) > per_hour:
+        raise TooManyCodes
+
+
 def otp_send(*, user) -> bool:
-    """E-mail a fresh 6-digit login code valid for 10 minutes; False when the user has no e-mail address
-    or the mail could not be sent."""
+    """E-mail a fresh 6-digit login code valid for 10 minutes (it replaces any earlier one); False when the user
+    has no e-mail address or the mail could not be sent; :class:`TooManyCodes` past
+    :data:`OTP_LOGIN_MAILS_PER_HOUR` codes within the hour (each fresh code would bring fresh guesses)."""
     if not user.email:
         return False
+    _count_mail(user=user, kind="login", per_hour=OTP_LOGIN_MAILS_PER_HOUR)
     code = _code_new(user=user)
     return _code_mail(to=user.email, subject="Mã xác nhận đăng nhập Học bạ số",
                       body=f"Mã xác nhận của bạn là {code}. Mã có hiệu lực trong {OTP_MINUTES} phút. "
@@ -215,18 +245,31 @@ def otp_send(*, user) -> bool:
 
 
 def _code_check(*, user, code: str, email: str = "") -> bool:
-    """True once for the right code before it expires; at most 5 attempts per code."""
+    """True once for the right code before it expires; at most 5 attempts per code.
+
+    The attempt is counted before the comparison, in one conditional UPDATE, so that guesses sent in parallel
+    cannot all read the same count and pass the limit together; the right code is used once (the second
+    UPDATE clears it only if it is still the same code)."""
     account = family_account_of(user)
     if account is None or not account.otp_hash or account.otp_expires_at is None:
         return False
-    if account.otp_expires_at < timezone.now() or account.otp_attempts >= OTP_MAX_ATTEMPTS:
+    counted = FamilyAccount.objects.filter(
+        pk=account.pk, otp_hash=account.otp_hash, otp_expires_at__gt=timezone.now(),
+        otp_attempts__lt=OTP_MAX_ATTEMPTS).update(otp_attempts=F("otp_attempts") + 1)
+    if not counted:
         return False
-    ok = hmac.compare_digest(account.otp_hash, _otp_digest(user.pk, (code or "").strip(), email))
-    if ok:
-        FamilyAccount.objects.filter(pk=account.pk).update(otp_hash="", otp_expires_at=None)
-    else:
-        FamilyAccount.objects.filter(pk=account.pk).update(otp_attempts=account.otp_attempts + 1)
-    return ok
+    if not hmac.compare_digest(account.otp_hash, _otp_digest(user.pk, (code or "").strip(), email)):
+        return False
+    return bool(FamilyAccount.objects.filter(pk=account.pk, otp_hash=account.otp_hash).update(
+        otp_hash="", otp_expires_at=None))
+
+
+def otp_pending(*, user) -> bool:
+    """Is a code mailed to the account still usable (not expired, guesses left)? Then a wrong guess asks the
+    family to look again at that code rather than mailing a new one."""
+    account = family_account_of(user)
+    return bool(account and account.otp_hash and account.otp_expires_at is not None
+                and account.otp_expires_at > timezone.now() and account.otp_attempts < OTP_MAX_ATTEMPTS)
 
 
 def otp_check(*, user, code: str) -> bool:
@@ -245,10 +288,7 @@ def email_otp_setup_start(*, user, email: str) -> bool:
     cannot lock the family out. False when the mail could not be sent; :class:`TooManyCodes` past the
     hourly limit.
     """
-    key = f"hocba:otp-setup:{user.pk}:{int(timezone.now().timestamp() // 3600)}"
-    cache.add(key, 0, timeout=3600 + 60)
-    if cache.incr(key) > OTP_SETUP_MAILS_PER_HOUR:
-        raise TooManyCodes
+    _count_mail(user=user, kind="setup", per_hour=OTP_SETUP_MAILS_PER_HOUR)
     code = _code_new(user=user, email=email)
     return _code_mail(to=email, subject="Xác nhận địa chỉ thư nhận mã đăng nhập Học bạ số",
                       body=f"Mã xác nhận của bạn là {code}. Nhập mã này trên trang “Bảo mật tài khoản” trong "

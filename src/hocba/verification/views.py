@@ -21,9 +21,10 @@ from hocba.core.access import forbidden, public, requires, signed_in
 from hocba.records import archive
 from hocba.records.document.codes import format_verification_code, normalise_verification_code
 from hocba.verification import family, ratelimit, services
+from hocba.verification.middleware import gate_forget
 from hocba.verification.models import AccessKind, ShareLink
 
-OTP_SESSION_KEY = "hocba_family_otp_ok"
+OTP_SESSION_KEY = family.OTP_SESSION_KEY
 OTP_SETUP_SESSION_KEY = "hocba_otp_setup_email"  # the address a setup code was mailed to, until confirmed
 
 
@@ -105,10 +106,11 @@ def family_gate(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        account = family.family_account_of(request.user)
-        if account is not None and account.must_change_password:
+        # (FamilyGateMiddleware holds the same gate for every other page and the API.)
+        step = family.gate_step(account=family.family_account_of(request.user), session=request.session)
+        if step == "password":
             return redirect(f"{reverse('verification:password')}?next={request.path}")
-        if account is not None and account.email_otp and not request.session.get(OTP_SESSION_KEY):
+        if step == "otp":
             return redirect(f"{reverse('verification:otp')}?next={request.path}")
         return view(request, *args, **kwargs)
 
@@ -242,6 +244,7 @@ def password_change(request):
     if request.method == "POST" and form.is_valid():
         family.password_set(user=request.user, password=form.cleaned_data["new_password1"])
         update_session_auth_hash(request, request.user)
+        gate_forget(request)
         messages.success(request, "Đã đặt mật khẩu mới." if first else "Đã đổi mật khẩu.")
         return redirect(_next(request))
     return render(request, "verification/password.html", {"form": form, "first": first, "next": _next(request)})
@@ -254,16 +257,34 @@ def otp_verify(request):
     if request.method == "POST":
         if form.is_valid() and family.otp_check(user=request.user, code=form.cleaned_data["code"]):
             request.session[OTP_SESSION_KEY] = True
+            gate_forget(request)
             return redirect(_next(request))
-        messages.error(request, "Mã xác nhận không đúng hoặc đã hết hạn. Đã gửi mã mới.")
-        family.otp_send(user=request.user)
+        if family.otp_pending(user=request.user):
+            # A wrong guess does not mail a new code: each new code would bring fresh guesses.
+            messages.error(request, "Mã xác nhận không đúng. Hãy xem lại mã trong thư mới nhất rồi nhập lại.")
+        else:
+            _login_code_send(request, again=True)
     elif not request.session.get("hocba_otp_sent"):
         request.session["hocba_otp_sent"] = True
-        if not request.user.email:
-            messages.error(request, "Tài khoản chưa có địa chỉ thư điện tử; hãy liên hệ nhà trường.")
-        elif not family.otp_send(user=request.user):
-            messages.error(request, "Chưa gửi được thư chứa mã xác nhận; hãy thử lại sau ít phút.")
+        _login_code_send(request)
     return render(request, "verification/otp.html", {"form": OtpForm(), "next": _next(request)})
+
+
+def _login_code_send(request, *, again: bool = False) -> None:
+    """Mail a login code (``again``: the previous one expired or ran out of guesses), saying why when it is not."""
+    if not request.user.email:
+        messages.error(request, "Tài khoản chưa có địa chỉ thư điện tử; hãy liên hệ nhà trường.")
+        return
+    try:
+        sent = family.otp_send(user=request.user)
+    except family.TooManyCodes:
+        messages.error(request, f"Đã gửi {family.OTP_LOGIN_MAILS_PER_HOUR} mã xác nhận trong một giờ; hãy thử lại "
+                                "sau. Nếu bạn không đăng nhập, hãy báo nhà trường để đổi mật khẩu.")
+        return
+    if not sent:
+        messages.error(request, "Chưa gửi được thư chứa mã xác nhận; hãy thử lại sau ít phút.")
+    elif again:
+        messages.error(request, "Mã xác nhận không đúng hoặc đã hết hạn. Đã gửi mã mới.")
 
 
 class SecurityForm(forms.Form):

@@ -1,0 +1,72 @@
+"""The family accounts' gate, on every request rather than on the portal's pages only.
+
+A family account whose first-login password is not yet set, or whose e-mailed login code is on and not yet
+entered in this session, reaches nothing but the pages that finish signing in. The portal's own views carried
+this gate as a decorator, but the same account also opens the học bạ (``records:record:view``), the full
+profile (``people:student:view_full``) and the API by the same session: with a stolen password alone the
+code was skipped by asking for those pages instead of the portal.
+
+What is left to do is read once per session and kept in it (:data:`GATE_SESSION_KEY`: "password", "otp" or
+"" for nothing), so that pages of everyone else pay no query for it; logging in, setting the password and
+entering the code forget it, and the next request reads it again.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from hocba.verification import family
+
+GATE_SESSION_KEY = "hocba_family_gate"
+GATE_MESSAGES = {
+    "password": "Tài khoản gia đình cần đặt mật khẩu mới trên trang web trước khi dùng hệ thống.",
+    "otp": "Tài khoản cần nhập mã xác nhận gửi qua thư điện tử trên trang web trước khi dùng hệ thống.",
+}
+
+
+@cache
+def _step_urls() -> dict[str, str]:
+    return {"password": reverse("verification:password"), "otp": reverse("verification:otp")}
+
+
+@cache
+def _open_paths() -> frozenset[str]:
+    """Where an account in the middle of signing in may go: the steps themselves, logging in and out."""
+    return frozenset({*_step_urls().values(), reverse("core:login"), reverse("core:logout")})
+
+
+def gate_forget(request) -> None:
+    """A step was done (or a new login began): read what is left on the next request."""
+    request.session.pop(GATE_SESSION_KEY, None)
+
+
+@receiver(user_logged_in, dispatch_uid="hocba.verification.gate_forget")
+def _on_login(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        gate_forget(request)
+
+
+class FamilyGateMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated and request.path not in _open_paths()
+                and not request.path.startswith(settings.STATIC_URL)):
+            step = request.session.get(GATE_SESSION_KEY)
+            if step is None:
+                step = family.gate_step(account=family.family_account_of(user), session=request.session) or ""
+                request.session[GATE_SESSION_KEY] = step
+            if step:
+                if request.path.startswith("/api/"):
+                    return JsonResponse({"message": GATE_MESSAGES[step]}, status=403)
+                return redirect(f"{_step_urls()[step]}?next={request.path}")
+        return self.get_response(request)
