@@ -3,7 +3,8 @@
 Scores are individual data: the Department and communes do not open sheets (they read the
 numbers per school on Tổng hợp sổ điểm, with the school board); subject teachers open their own
 subject; the homeroom teacher the whole class; the school board the school. Closing is started by
-the principal or the school admin for a school and by the Department for the city.
+the principal or the school admin for a school and by the Department for the city; a student is moved to another
+class of the school (Chuyển lớp) by the school admin and the principal.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ PAGES = {
     "gradebook:closing": {"so", "bgh", "hieutruong"},
     "gradebook:closing_status": {"so", "bgh", "hieutruong"},
     "gradebook:aggregate_list": SCHOOL_BOARD | {"so", "xa"},
+    # Chuyển lớp (a student of gvcn's class): the school board and the principal, as for enrolments. The POST is
+    # tested with bodies in tests/gradebook/test_class_move.py.
+    "gradebook:student_move": {"bgh", "hieutruong"},
 }
 #: POST-only endpoints; tested with bodies in tests/gradebook/test_pages.py.
 API_WRITES = {
@@ -51,6 +55,9 @@ def url_kwargs(name: str):
         return {"class_id": cls.pk, "term": 1}
     if name == "gradebook:homeroom_year":
         return {"class_id": cls.pk}
+    if name == "gradebook:student_move":
+        return {"student_id": Enrolment.objects.filter(class_group=cls, status__in=ACTIVE_STATUSES)
+                .order_by("student__sort_name").values_list("student_id", flat=True)[0]}
     if name == "gradebook:school_locks":
         return {"school_id": cls.school_id, "term": 1}
     return {}

@@ -1,8 +1,8 @@
-"""Links to the sổ điểm (gradebook) pages from the class and school pages (see core.links).
+"""Links to the sổ điểm (gradebook) pages from the class, school and student pages (see core.links).
 
 Each link is shown under the same rule as its page's view checks: the homeroom page and the
 subject grids with ``may_view_sheet``, the school's locks page with ``may_view_school_locks``,
-the closing page with ``may_run_closing``.
+the closing page with ``may_run_closing``, the student's class move with ``may_move_student``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from django.urls import reverse
 
 from hocba.core.links import PageLink, register_page_links
+from hocba.core.permissions import has_any
+from hocba.gradebook import moves
 from hocba.gradebook import permissions as perms
 
 #: term number → its short name on buttons and in table cells.
@@ -45,7 +47,18 @@ def school_links(user, school) -> Iterator[PageLink]:
         yield PageLink("Tổng hợp sổ điểm", f"{reverse('gradebook:aggregate_list')}#truong-{school.pk}")
 
 
+def student_links(user, student) -> Iterator[PageLink]:
+    """Chuyển lớp: the school board and the principal of the school the student is in this year. Only they pay a
+    query (the student's enrolment: a single object's page, not a list)."""
+    if not has_any(user, "gradebook:student:move"):
+        return
+    enrolment = moves.student_enrolment(student=student)
+    if enrolment is not None and perms.may_move_student(user, enrolment.class_group.school_id):
+        yield PageLink("Chuyển lớp", reverse("gradebook:student_move", args=[student.pk]))
+
+
 def register() -> None:
     register_page_links("class", class_links)
     register_page_links("teaching", teaching_links)
     register_page_links("school", school_links)
+    register_page_links("student", student_links)

@@ -30,11 +30,11 @@ def active_locks(*, class_group: ClassGroup, term: int, subject_id: int | None =
 
 def active_grant(*, class_group: ClassGroup, subject_id: int | None, now: dt.datetime) -> EditGrant | None:
     """The principal's permission to edit this sheet after the deadline that lasts longest, if any."""
-    return _grant_for(EditGrant.objects.filter(school_id=class_group.school_id, expires_at__gt=now),
+    return grant_for(EditGrant.objects.filter(school_id=class_group.school_id, expires_at__gt=now),
                       class_group, subject_id)
 
 
-def _grant_for(grants, class_group: ClassGroup, subject_id: int | None) -> EditGrant | None:
+def grant_for(grants, class_group: ClassGroup, subject_id: int | None) -> EditGrant | None:
     """Of unexpired grants, the one lasting longest that covers the sheet (its class or the whole school; its
     subject or every subject)."""
     return max((g for g in grants if g.school_year_id == class_group.school_year_id
@@ -113,7 +113,7 @@ def sheet_states(sheets: list[tuple[ClassGroup, int]], *, now: dt.datetime | Non
         due = due_date((d for d in deadlines if d.school_year_id == c.school_year_id), DeadlineKind.DATA_ENTRY,
                        c.grade)
         late = due is not None and today > due
-        grant = _grant_for(grants, c, subject_id)
+        grant = grant_for(grants, c, subject_id)
         for term in (1, 2):
             levels = (locks.get((c.school_id, term), set()) | locks.get((c.pk, term, None), set())
                       | locks.get((c.pk, term, subject_id), set()))

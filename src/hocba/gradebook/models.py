@@ -81,6 +81,9 @@ class ScoreChange(models.Model):
     # An import's changes carry the id of the exported file they came from, so that importing the same file
     # again (after more work in it) does not take its own earlier changes for someone else's.
     file_id = models.CharField(_("mã tệp xuất"), max_length=32, blank=True, default="")
+    # What happened to the cell other than a new value, in the words the history panel shows it: a student moved
+    # to another class brings the cell along (old = new), "Chuyển từ lớp 9A1 sang lớp 9A2: <lý do>".
+    note = models.CharField(_("ghi chú"), max_length=400, blank=True, default="")
 
     class Meta:
         verbose_name = _("lịch sử sửa điểm")

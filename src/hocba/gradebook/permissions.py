@@ -19,6 +19,8 @@ RULES.update({
     # Numbers per school, no name or score: the Department, the communes and the school board.
     "gradebook:aggregate:view": frozenset({R.DEPARTMENT_OFFICER, R.COMMUNE_OFFICER, R.SCHOOL_ADMIN, R.PRINCIPAL,
                                            R.DEPUTY_PRINCIPAL}),
+    # Chuyển lớp trong trường: the school board and the principal, who enrol students (people:student:enrol).
+    "gradebook:student:move": frozenset({R.SCHOOL_ADMIN, R.PRINCIPAL}),
 })
 
 
@@ -74,3 +76,8 @@ def may_run_closing(user, school_id: int | None) -> bool:
 def may_view_aggregates(user, school) -> bool:
     """The school's row of Tổng hợp sổ điểm (the Department, the school's commune, the school board)."""
     return school_in_scope(scope_of(user), roles_for(user, "gradebook:aggregate:view"), school)
+
+
+def may_move_student(user, school_id: int) -> bool:
+    """Move a student of the school to another of its classes (with their gradebook rows): its board, its principal."""
+    return school_id in scope_of(user).schools_for(roles_for(user, "gradebook:student:move"))

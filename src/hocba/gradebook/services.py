@@ -14,7 +14,9 @@ from django.utils import timezone
 
 from hocba.core.audit import audit_record
 from hocba.core.errors import DomainError, PermissionDeniedError, StaleWriteError
-from hocba.gradebook import import_merge
+from hocba.core.models import AuditEntry
+from hocba.core.permissions import has_any
+from hocba.gradebook import import_merge, moves
 from hocba.gradebook import permissions as perms
 from hocba.gradebook.locks import edit_block_reason
 from hocba.gradebook.models import (
@@ -33,7 +35,7 @@ from hocba.gradebook.models import (
 from hocba.gradebook.sheet import SheetShape, sheet_shape
 from hocba.gradebook.values import CellError, display, parse_cell, parse_conduct, parse_count
 from hocba.org.models import ClassGroup, SchoolYear, Subject, TeachingAssignment
-from hocba.people.models import ACTIVE_STATUSES, Enrolment
+from hocba.people.models import ACTIVE_STATUSES, Enrolment, Student
 
 HOMEROOM_FIELDS = ("conduct", "comment", "absent_excused", "absent_unexcused")
 FIELD_NAMES = {"gk": "giữa kì", "ck": "cuối kì", "comment": "nhận xét", "conduct": "rèn luyện",
@@ -56,6 +58,40 @@ class CellSaved:
 def _active_student_ids(class_group: ClassGroup) -> set[int]:
     return set(Enrolment.objects.filter(class_group=class_group, status__in=ACTIVE_STATUSES)
                .values_list("student_id", flat=True))
+
+
+def _not_in_class(class_group: ClassGroup, student_id: int) -> DomainError:
+    """Why a student's row of this class is not saved: the student is not (or no longer) in it — moved out of it to
+    another class of the school (:func:`student_class_move`, named: the page was opened before the move), or never
+    there (a student of another class, or of another school, is not named)."""
+    moved_out = any((entry or {}).get("class") == class_group.name for entry in AuditEntry.objects.filter(
+        action="gradebook:student:move", object_type="student", object_id=str(student_id),
+        school_id=class_group.school_id).values_list("before", flat=True))
+    now_in = (Enrolment.objects.filter(student_id=student_id, school_year_id=class_group.school_year_id,
+                                       status__in=ACTIVE_STATUSES, class_group__school_id=class_group.school_id)
+              .exclude(class_group=class_group).values_list("class_group__name", flat=True).first()
+              if moved_out else None)
+    if now_in:
+        return DomainError(f"Học sinh này đã chuyển sang lớp {now_in}; chưa lưu gì ở lớp {class_group.name}. "
+                           "Hãy tải lại trang.")
+    return DomainError("Học sinh không thuộc lớp này.")
+
+
+def _hold_places(class_group: ClassGroup, student_ids) -> set[int]:
+    """Inside a write's transaction, before touching the students' rows: lock their enrolments in the class (in
+    student order) and return those no longer in it. A class move (:func:`student_class_move`) locks the same
+    enrolment first, so a save either lands before the move (and moves with it) or finds the student gone — never
+    a row left behind in the old class."""
+    ids = sorted(set(student_ids))
+    held = set(Enrolment.objects.select_for_update().filter(class_group=class_group, student_id__in=ids,
+                                                            status__in=ACTIVE_STATUSES)
+               .order_by("student_id").values_list("student_id", flat=True))
+    return set(ids) - held
+
+
+def _hold_place(class_group: ClassGroup, student_id: int) -> None:
+    if _hold_places(class_group, [student_id]):
+        raise _not_in_class(class_group, student_id)
 
 
 def _check_editable(*, class_group: ClassGroup, subject_id: int | None, term: int) -> None:
@@ -110,9 +146,10 @@ def score_update(*, class_group: ClassGroup, subject: Subject, student_id: int, 
     except CellError as exc:
         raise DomainError(f"{field_label(field)}: {exc}", {field_label(field): [str(exc)]}) from exc
     if student_id not in _active_student_ids(class_group):
-        raise DomainError("Học sinh không thuộc lớp này.")
+        raise _not_in_class(class_group, student_id)
     _check_editable(class_group=class_group, subject_id=subject.pk, term=term)
     with transaction.atomic():
+        _hold_place(class_group, student_id)
         row, _ = SubjectTermScore.objects.select_for_update().get_or_create(
             class_group=class_group, subject=subject, term=term, student_id=student_id)
         current = row.cell(field)
@@ -197,6 +234,11 @@ def sheet_import(*, class_group: ClassGroup, subject: Subject, term: int, rows: 
     now = timezone.now()
     changed = 0
     with transaction.atomic():
+        gone = _hold_places(class_group, parsed)
+        if gone:
+            raise DomainError("Tệp chưa được nhập, chưa lưu gì: có học sinh vừa chuyển khỏi lớp này.",
+                              {row_labels.get(sid, str(sid)): [_not_in_class(class_group, sid).message]
+                               for sid in sorted(gone)})
         # Make every row exist first, then lock them all: a concurrent import of the same sheet (or a cell saved
         # from the grid) waits for this one instead of failing on the unique constraint or being overwritten.
         SubjectTermScore.objects.bulk_create(
@@ -316,9 +358,10 @@ def homeroom_update(*, class_group: ClassGroup, student_id: int, term: int, fiel
     except CellError as exc:
         raise DomainError(f"{field_label(field)}: {exc}", {field_label(field): [str(exc)]}) from exc
     if student_id not in _active_student_ids(class_group):
-        raise DomainError("Học sinh không thuộc lớp này.")
+        raise _not_in_class(class_group, student_id)
     _check_editable(class_group=class_group, subject_id=None, term=term)
     with transaction.atomic():
+        _hold_place(class_group, student_id)
         entry, _ = HomeroomTermEntry.objects.select_for_update().get_or_create(
             class_group=class_group, student_id=student_id, term=term)
         current = getattr(entry, field)
@@ -385,7 +428,7 @@ def year_entry_update(*, class_group: ClassGroup, student_id: int, changes: dict
     enrolment = (Enrolment.objects.filter(class_group=class_group, student_id=student_id, status__in=ACTIVE_STATUSES)
                  .select_related("student").first())
     if enrolment is None:
-        raise DomainError("Học sinh không thuộc lớp này.")
+        raise _not_in_class(class_group, student_id)
     name = enrolment.student.full_name
     clean: dict = {}
     errors: dict[str, list[str]] = {}
@@ -402,6 +445,7 @@ def year_entry_update(*, class_group: ClassGroup, student_id: int, changes: dict
     if errors:
         raise DomainError(f"Chưa lưu thông tin cả năm của {name}: có mục không hợp lệ.", errors)
     with transaction.atomic():
+        _hold_place(class_group, student_id)
         if {"retests", "summer_conduct"} & set(clean):
             _no_year_closing_running(class_group)
         entry, _ = YearEntry.objects.select_for_update().get_or_create(class_group=class_group, student_id=student_id)
@@ -458,6 +502,115 @@ def _parse_retests(class_group: ClassGroup, retests: dict, errors: dict[str, lis
         if value is not None:
             out[code] = value
     return out
+
+
+# --- moving a student to another class of the school ------------------------------------
+
+@dataclass(frozen=True)
+class ClassMove:
+    """A student moved: from which class to which, and how many of their gradebook rows went along."""
+
+    student: Student
+    source: ClassGroup
+    target: ClassGroup
+    scores: int
+    homeroom: int
+    years: int
+    history: int  # cell history entries added (one per cell that moved with a value or a history)
+
+
+def student_class_move(*, student: Student, to_class: ClassGroup, by, reason: str,
+                       from_class: ClassGroup | None = None) -> ClassMove:
+    """Chuyển lớp trong trường: move the student's active enrolment of the current year to ``to_class`` (same
+    school, year and grade) with their gradebook rows — marks (each row keeps its cell history), conduct and
+    absences, the year facts — in one transaction, audited; all or nothing.
+
+    ``from_class`` is the class the author saw the student in: a move made meanwhile by someone else is refused.
+    What refuses a move (results or a học bạ of the year, a running closing, a lock on a term with rows in either
+    class, marks in a subject the new class does not teach, rows already in the new class) is
+    :mod:`hocba.gradebook.moves`; every reason is named at once.
+
+    Each cell that moves with a value (or a history) gets one history entry, by the mover, old = new, with a
+    note "Chuyển từ lớp … sang lớp …" and the reason: the teacher who opens the cell's history in the new class
+    sees why it starts with entries of another class's teacher (the audit log, which says the same once, is the
+    school board's).
+
+    Locks, in this order (the cell saves take the first and the last, in the same order): the student's
+    enrolment, the school year's row (a closing started after the move reads the new class; one started before
+    refuses the move), the rows moved. A cell saved at the same moment either lands before the move and moves
+    with it, or finds the student gone and is refused (``_hold_place``).
+    """
+    if not has_any(by, "gradebook:student:move"):
+        raise PermissionDeniedError("Chỉ Ban quản lý học bạ và Hiệu trưởng của trường được chuyển lớp cho học sinh.")
+    reason = " ".join((reason or "").split())
+    if len(reason) < 5:
+        raise DomainError("Cần ghi rõ lý do chuyển lớp.", {"Lý do": ["Bắt buộc nhập (ít nhất 5 ký tự)."]})
+    if len(reason) > 300:
+        raise DomainError("Lý do chuyển lớp dài quá.", {"Lý do": ["Tối đa 300 ký tự."]})
+    now = timezone.now()
+    year_id = SchoolYear.objects.filter(is_current=True).values_list("pk", flat=True).first()
+    with transaction.atomic():
+        # No join in the locking query: FOR UPDATE would lock the joined rows too.
+        enrolment = (Enrolment.objects.select_for_update()
+                     .filter(student=student, status__in=ACTIVE_STATUSES, school_year_id=year_id)
+                     .order_by().first())
+        if enrolment is None:
+            raise DomainError(f"{student.full_name} không có lớp đang học trong năm học hiện tại: không có gì để "
+                              "chuyển.")
+        source = ClassGroup.objects.select_related("school", "school_year").get(pk=enrolment.class_group_id)
+        if not perms.may_move_student(by, source.school_id):
+            raise PermissionDeniedError("Chỉ Ban quản lý học bạ và Hiệu trưởng của trường đang có học sinh được "
+                                        "chuyển lớp cho học sinh.")
+        if from_class is not None and from_class.pk != source.pk:
+            raise StaleWriteError(f"{student.full_name} vừa được chuyển sang lớp {source.name} (không còn ở lớp "
+                                  f"{from_class.name}); chưa thay đổi gì. Hãy xem lại trang rồi làm lại.")
+        mismatch = moves.target_mismatch(student=student, source=source, target=to_class)
+        if mismatch:
+            raise DomainError(mismatch)
+        SchoolYear.objects.select_for_update().filter(pk=source.school_year_id).first()
+        rows = moves.StudentRows.read(class_group=source, student_id=student.pk, lock=True)
+        blockers = {**moves.source_blockers(student=student, source=source, rows=rows, now=now),
+                    **moves.target_blockers(student=student, source=source, targets=[to_class], rows=rows,
+                                            now=now)[to_class.pk]}
+        if blockers:
+            raise DomainError(f"Chưa chuyển được {student.full_name} từ lớp {source.name} sang lớp {to_class.name}; "
+                              "chưa thay đổi gì.", blockers)
+        history = _moved_cells_history(rows.scores, note=f"Chuyển từ lớp {source.name} sang lớp {to_class.name}. "
+                                                         f"Lý do: {reason}", by=by, at=now)
+        for model, found in ((SubjectTermScore, rows.scores), (HomeroomTermEntry, rows.homeroom),
+                             (YearEntry, rows.years)):
+            if found:
+                model.objects.filter(pk__in=[r.pk for r in found]).update(class_group=to_class)
+        ScoreChange.objects.bulk_create(history)
+        Enrolment.objects.filter(pk=enrolment.pk).update(class_group=to_class)
+        audit_record(actor=by, action="gradebook:student:move", object_type="student", object_id=student.pk,
+                     school_id=source.school_id, before={"class": source.name},
+                     after={"class": to_class.name, "reason": reason, "score_rows": len(rows.scores),
+                            "homeroom_rows": len(rows.homeroom), "year_rows": len(rows.years),
+                            "history_rows": len(history)})
+    return ClassMove(student=student, source=source, target=to_class, scores=len(rows.scores),
+                     homeroom=len(rows.homeroom), years=len(rows.years), history=len(history))
+
+
+def _moved_cells_history(rows: list[SubjectTermScore], *, note: str, by, at) -> list[ScoreChange]:
+    """One history entry per cell that moves with a value or with a history of its own (old = new)."""
+    with_history: dict[int, set[str]] = {}
+    for row_id, field in (ScoreChange.objects.filter(row_id__in=[r.pk for r in rows]).order_by()
+                          .values_list("row_id", "field").distinct()):
+        with_history.setdefault(row_id, set()).add(field)
+    out = []
+    for row in rows:
+        for field in sorted(set(moves.filled_cells(row)) | with_history.get(row.pk, set()), key=_cell_order):
+            value = row.cell(field)
+            out.append(ScoreChange(row=row, field=field, old=value, new=value, by=by, by_label=by.get_username(),
+                                   at=at, source=Source.SYSTEM, note=note[:400]))
+    return out
+
+
+def _cell_order(field: str) -> tuple[int, int]:
+    if field.startswith("tx") and field[2:].isdigit():
+        return (0, int(field[2:]))
+    return ({"gk": 1, "ck": 2, "comment": 3}.get(field, 4), 0)
 
 
 # --- locks ------------------------------------------------------------------------------

@@ -34,6 +34,8 @@ urlpatterns = [
     path(LOCKS + "khoa-so/<int:lock_id>/mo-khoa/", views.lock_remove, name="lock_remove"),
     path(LOCKS + "cho-phep-sua/", views.edit_grant, name="edit_grant"),
     path(LOCKS + "cho-phep-sua/<int:grant_id>/thu-hoi/", views.edit_grant_revoke, name="edit_grant_revoke"),
+    # Chuyển lớp: a student to another class of the school, with their gradebook rows (from the student's page).
+    path("so-diem/hoc-sinh/<int:student_id>/chuyen-lop/", views.student_move, name="student_move"),
     # Closing a term or the year (background work with a progress bar).
     path("so-diem/tong-ket/", views.closing, name="closing"),
     path("so-diem/tong-hop/", views.aggregate_list, name="aggregate_list"),

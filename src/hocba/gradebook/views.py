@@ -23,7 +23,7 @@ from hocba.core.access import requires
 from hocba.core.context_processors import register_nav
 from hocba.core.errors import DomainError, PermissionDeniedError, StaleWriteError
 from hocba.core.permissions import has_any
-from hocba.gradebook import aggregates, page_selectors, selectors, services, year_selectors
+from hocba.gradebook import aggregates, moves, page_selectors, selectors, services, year_selectors
 from hocba.gradebook import permissions as perms
 from hocba.gradebook.locks import edit_reading, entry_deadline
 from hocba.gradebook.models import CONDUCT_LEVELS, ClosingRun, EditGrant, GradebookLock, LockLevel, Period, Source
@@ -31,6 +31,7 @@ from hocba.gradebook.sheet import sheet_shape
 from hocba.gradebook.values import display
 from hocba.org.models import ClassGroup, School, Subject, TeachingAssignment
 from hocba.org.selectors import current_school_year
+from hocba.people.models import Student
 
 TERM_NAMES = {1: "Học kì I", 2: "Học kì II"}
 
@@ -203,7 +204,7 @@ def cell_history(request, class_id: int, subject_id: int, term: int, student_id:
     items = [{"at": c.at, "by": person_name(c.by) or c.by_label,
               "old": c.old if field == "comment" else display(c.old),
               "new": c.new if field == "comment" else display(c.new),
-              "source": c.get_source_display()} for c in changes]
+              "source": c.get_source_display(), "note": c.note} for c in changes]
     return render(request, "gradebook/partials/cell_history.html", {"items": items, "label": label})
 
 
@@ -523,6 +524,60 @@ def edit_grant_revoke(request, school_id: int, term: int, grant_id: int):
     else:
         messages.success(request, "Đã thu hồi quyền sửa sau hạn; từ giờ sửa điểm lại cần Hiệu trưởng cho phép.")
     return _back_to_locks(school_id, term)
+
+
+# --- moving a student to another class of the school ---------------------------------------
+
+def _student_to_move(user, student_id: int):
+    """(student, their active enrolment of the current year) for the school board of its school; else 403 (also
+    for an unknown id: the page says nothing about students elsewhere)."""
+    student = Student.objects.filter(pk=student_id).first()
+    enrolment = moves.student_enrolment(student=student) if student else None
+    if enrolment is None or not perms.may_move_student(user, enrolment.class_group.school_id):
+        raise PermissionDeniedError("Chỉ Ban quản lý học bạ và Hiệu trưởng của trường đang có học sinh được chuyển "
+                                    "lớp cho học sinh (trong năm học hiện tại).")
+    return student, enrolment
+
+
+def _move_context(student, enrolment, **extra) -> dict:
+    plan = moves.student_move_plan(student=student, source=enrolment.class_group)
+    return {"student": student, "source": enrolment.class_group, "plan": plan,
+            "closed": bool(plan.blockers) or not plan.open_targets, "chosen": None, "reason": "", **extra}
+
+
+@requires("gradebook:student:move")
+def student_move(request, student_id: int):
+    """Chuyển lớp: the student's class changes within the school, their marks, conduct and absences with them
+    (GET: what would move and where to; POST: the move, then back to the student's page)."""
+    student, enrolment = _student_to_move(request.user, student_id)
+    if request.method != "POST":
+        return render(request, "gradebook/student_move.html", _move_context(student, enrolment))
+    reason = request.POST.get("reason", "")
+    raw_to = request.POST.get("to_class", "").strip()
+    try:
+        to_class = _posted_object(request, "to_class", "Lớp chuyển đến",
+                                  ClassGroup.objects.select_related("school", "school_year"))
+        if to_class is None:
+            raise DomainError("Hãy chọn lớp chuyển đến.", {"Lớp chuyển đến": ["Chưa chọn lớp."]})
+        seen = _posted_object(request, "from_class", "Lớp hiện tại", ClassGroup.objects.all())
+        move = services.student_class_move(student=student, to_class=to_class, by=request.user, reason=reason,
+                                           from_class=seen)
+    except DomainError as exc:
+        if isinstance(exc, PermissionDeniedError):
+            raise
+        student, enrolment = _student_to_move(request.user, student_id)  # where the student is now
+        context = _move_context(student, enrolment, refusal=exc.message, refusal_items=_errors_list(exc),
+                                chosen=int(raw_to) if raw_to.isdigit() else None, reason=reason)
+        return render(request, "gradebook/student_move.html", context,
+                      status=409 if isinstance(exc, StaleWriteError) else 422)
+    moved = [f"{move.scores} dòng điểm môn học"] if move.scores else []
+    if move.homeroom:
+        moved.append(f"{move.homeroom} học kì rèn luyện, chuyên cần")
+    if move.years:
+        moved.append("thông tin cả năm")
+    messages.success(request, f"Đã chuyển {student.full_name} từ lớp {move.source.name} sang lớp {move.target.name}"
+                              + (f", cùng {', '.join(moved)}." if moved else "."))
+    return redirect("people:student_detail", pk=student.pk)
 
 
 # --- closing ----------------------------------------------------------------------------
