@@ -10,14 +10,14 @@ import pytest
 from django.urls import reverse
 
 from hocba.org.models import ClassGroup, TeachingAssignment
-from hocba.people.models import Guardianship, Student
+from hocba.people.models import Guardianship, Student, Teacher
 from tests.conftest import ROLE_USERS
 
 #: The page's action buttons: ``<p class="page-links"><a class="button" href="…">text</a> …</p>``.
 PAGE_LINKS = re.compile(r'<p class="page-links">(.*?)</p>', re.S)
 #: The class page's "Sổ điểm" column: one link per term of each subject's grid.
 SHEET_LINK = re.compile(r'<a href="([^"]+)" title="Sổ điểm ([^"]+)">([^<]+)</a>')
-ANCHOR = re.compile(r'<a class="button" href="([^"]+)">([^<]+)</a>')
+ANCHOR = re.compile(r'<a class="button(?: primary)?" href="([^"]+)">([^<]+)</a>')
 
 
 #: The student page's guardians table: "Sửa" per guardian, named for the guardian (``aria-label``).
@@ -86,6 +86,47 @@ def school_targets(school) -> dict[str, str]:
         "Tổng hợp sổ điểm": f"{reverse('gradebook:aggregate_list')}#truong-{school.pk}",
         "Ký số học bạ toàn trường": reverse("signing:school", args=[school.pk]),
     }
+
+
+def teacher_list_targets(school) -> dict[str, str]:
+    """The teacher list's buttons, the list opened on the demo school (``?truong=``)."""
+    return {"Thêm giáo viên": reverse("people:teacher_create"),
+            "Xuất Excel danh sách trích ngang": f"{reverse('people:teacher_export')}?truong={school.pk}"}
+
+
+def teacher_detail_targets(teacher) -> dict[str, str]:
+    return {"Sửa trích ngang": reverse("people:teacher_edit", args=[teacher.pk])}
+
+
+def test_the_school_board_adds_edits_and_exports_teachers_from_their_pages(login, home):
+    _cls, school, _student = home
+    teacher = Teacher.objects.get(user__username="gvbm")
+    for username in ("bgh", "hieutruong"):
+        client = login(username)
+        page = get(client, reverse("people:teacher_list"))  # one school: no need to choose it
+        assert buttons(page) == list(teacher_list_targets(school).items())
+        page = get(client, reverse("people:teacher_detail", args=[teacher.pk]))
+        assert buttons(page) == list(teacher_detail_targets(teacher).items())
+        for url in [*teacher_list_targets(school).values(), *teacher_detail_targets(teacher).values()]:
+            assert client.get(url).status_code == 200, url
+
+
+def test_readers_of_the_teacher_list_get_only_the_export(login, home):
+    _cls, school, _student = home
+    teacher = Teacher.objects.get(user__username="gvbm")
+    export = ("Xuất Excel danh sách trích ngang", f"{reverse('people:teacher_export')}?truong={school.pk}")
+    for username in ("phohieutruong", "gvcn", "gvbm"):
+        client = login(username)
+        assert buttons(get(client, reverse("people:teacher_list"))) == [export], username
+        assert buttons(get(client, reverse("people:teacher_detail", args=[teacher.pk]))) == [], username
+    # The Department (the city) and the commune (its THCS and multi-level schools) see several schools: the export
+    # waits for one to be chosen.
+    for username in ("so", "xa"):
+        client = login(username)
+        page = get(client, reverse("people:teacher_list"))
+        assert buttons(page) == [] and "Chọn một trường để xuất Excel" in page, username
+        assert buttons(get(client, f"{reverse('people:teacher_list')}?truong={school.pk}")) == [export], username
+        assert buttons(get(client, reverse("people:teacher_detail", args=[teacher.pk]))) == [], username
 
 
 def test_principal_sees_the_class_school_and_student_links(login, home):
@@ -161,15 +202,20 @@ def test_officer_sees_no_link_to_individual_records(login, home):
 def test_a_link_is_shown_exactly_when_its_page_opens(login, home, username):
     """For each demo user and each page they can open: shown links answer 200, hidden targets 403."""
     cls, school, student = home
+    teacher = Teacher.objects.get(user__username="gvbm")
     client = login(username)
     pages = (
         (reverse("org:class_detail", args=[cls.pk]), class_targets(cls), buttons),
         (reverse("org:class_detail", args=[cls.pk]), sheet_targets(cls), sheet_links),
         (reverse("org:school_detail", args=[school.pk]), school_targets(school), buttons),
-        (reverse("people:student_detail", args=[student.pk]), {"Xem học bạ": reverse("records:book",
-                                                                                  args=[student.pk])}, buttons),
+        (reverse("people:student_detail", args=[student.pk]), {
+            "Xem học bạ": reverse("records:book", args=[student.pk]),
+            "Chuyển lớp": reverse("gradebook:student_move", args=[student.pk])}, buttons),
         (reverse("people:student_detail", args=[student.pk]), guardian_targets(student), guardian_links),
+        (f"{reverse('people:teacher_list')}?truong={school.pk}", teacher_list_targets(school), buttons),
+        (reverse("people:teacher_detail", args=[teacher.pk]), teacher_detail_targets(teacher), buttons),
     )
+    assert teacher.school_id == school.pk
     assert len(guardian_targets(student)) == 2  # the demo student's father and mother
     for url, targets, read in pages:
         response = client.get(url)

@@ -80,7 +80,7 @@ OBJECT_LABELS: dict[str, str] = {
     "catalogue": "Danh mục môn học", "certificate": "Chứng thư số", "class": "Lớp", "class_group": "Lớp",
     "classes": "Lớp", "closing_run": "Lượt tổng kết", "department": "Sở GDĐT", "grant": "Quyền sửa sau hạn",
     "homeroom": "Sổ chủ nhiệm", "lock": "Khoá sổ điểm", "record_version": "Phiên bản học bạ",
-    "school_year": "Năm học", "score": "Điểm", "signing_batch": "Lượt ký", "student": "Học sinh",
+    "school": "Trường", "school_year": "Năm học", "score": "Điểm", "signing_batch": "Lượt ký", "student": "Học sinh",
     "teacher": "Giáo viên", "trust_root": "Chứng thư gốc", "user": "Tài khoản", "year_entry": "Hồ sơ cả năm",
 }
 

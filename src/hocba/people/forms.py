@@ -5,9 +5,10 @@ from __future__ import annotations
 from django import forms
 
 from hocba.core.dates import format_vn_date, parse_vn_date
-from hocba.core.errors import DomainError
-from hocba.people.models import EnrolmentStatus, Relation, Sex
-from hocba.people.services import FIELD_LABELS, GUARDIAN_LABELS
+from hocba.core.errors import DomainError, StaleWriteError
+from hocba.org.models import Subject
+from hocba.people.models import ContractType, EnrolmentStatus, Position, Relation, Sex
+from hocba.people.services import FIELD_LABELS, GUARDIAN_LABELS, TEACHER_LABELS
 
 EDITABLE = ("full_name", "personal_id", "birth_date", "birth_place", "sex", "ethnicity", "residence",
             "policy_category")
@@ -201,3 +202,100 @@ class EnrolmentStatusForm(DomainErrorsMixin, forms.Form):
         if seen and status == seen[1]:
             self.add_error("status", "Trạng thái mới trùng với trạng thái hiện tại.")
         return data
+
+
+TEACHER_FORM_FIELDS = ("staff_code", "full_name", "birth_date", "sex", "personal_id", "qualification", "position",
+                       "contract_type", "email", "phone")
+#: Left out of the profile when empty, so that the service answers "Bắt buộc nhập." for them.
+TEACHER_REQUIRED = ("staff_code", "full_name", "birth_date", "sex")
+
+
+class SchoolChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.name
+
+
+class TeacherForm(DomainErrorsMixin, forms.Form):
+    """Thêm giáo viên: the trích ngang as ``teacher_create`` takes it, the school among the user's (only parsing
+    here: every check of meaning is the service's)."""
+
+    school = SchoolChoiceField(label="Trường công tác", queryset=None, empty_label="— Chọn trường —", required=False,
+                               error_messages={"invalid_choice": "Trường này không thuộc phạm vi quản lý của bạn."})
+    staff_code = forms.CharField(label="Mã cán bộ", max_length=40, required=False)
+    full_name = forms.CharField(label="Họ và tên", max_length=120, required=False)
+    birth_date = forms.CharField(label="Ngày sinh", max_length=20, required=False,
+                                 widget=forms.TextInput(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}))
+    sex = forms.ChoiceField(label="Giới tính", choices=[("", "— Chọn —"), *Sex.choices], required=False)
+    personal_id = forms.CharField(label="Số định danh cá nhân", max_length=40, required=False,
+                                  help_text="12 chữ số (căn cước). Cần để đối chiếu chứng thư chữ ký số của giáo "
+                                            "viên khi ký học bạ.",
+                                  widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    qualification = forms.CharField(label="Trình độ chuyên môn", max_length=120, required=False,
+                                    widget=forms.TextInput(attrs={"placeholder": "ví dụ: Cử nhân sư phạm Toán"}))
+    position = forms.ChoiceField(label="Chức vụ", choices=Position.choices, initial=Position.TEACHER)
+    contract_type = forms.ChoiceField(label="Loại hợp đồng", choices=ContractType.choices,
+                                      initial=ContractType.CIVIL_SERVANT)
+    subjects = forms.ModelMultipleChoiceField(label="Môn giảng dạy", queryset=Subject.objects.all(), required=False,
+                                              widget=forms.CheckboxSelectMultiple,
+                                              error_messages={"invalid_choice": "Môn '%(value)s' không có trong "
+                                                                                "danh mục."})
+    email = forms.CharField(label="Thư điện tử", max_length=254, required=False,
+                            widget=forms.TextInput(attrs={"inputmode": "email", "autocomplete": "off"}))
+    phone = forms.CharField(label="Điện thoại", max_length=40, required=False,
+                            widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel",
+                                                          "placeholder": "0912345678", "autocomplete": "off"}))
+
+    domain_labels = {label: name for name, label in TEACHER_LABELS.items()}
+
+    def __init__(self, data=None, *, schools, initial=None):
+        super().__init__(data, initial=initial)
+        self.fields["school"].queryset = schools
+        self.fields["position"].error_messages["invalid_choice"] = "Chọn một chức vụ trong danh sách."
+        self.fields["contract_type"].error_messages["invalid_choice"] = "Chọn một loại hợp đồng trong danh sách."
+        self.only_school = None
+        if schools is not None:
+            first_two = list(schools[:2])
+            self.only_school = first_two[0] if len(first_two) == 1 else None
+
+    def chosen_school(self):
+        """The school chosen, or the user's only school (its field is not shown then)."""
+        return self.cleaned_data.get("school") or self.only_school
+
+    def profile(self) -> dict:
+        """The trích ngang as ``teacher_create`` takes it."""
+        data = {name: self.cleaned_data[name].strip() for name in TEACHER_FORM_FIELDS}
+        return {k: v for k, v in data.items() if v or k not in TEACHER_REQUIRED}
+
+    def add_domain_error(self, exc: DomainError) -> None:
+        if isinstance(exc, StaleWriteError) and exc.errors:  # say who saved meanwhile, above the fields
+            self.add_error(None, exc.message)
+        super().add_domain_error(exc)
+
+
+class TeacherEditForm(TeacherForm):
+    """Sửa trích ngang: the add form's fields (the school apart: a move is not a correction) filled in from the
+    teacher. ``version`` is the one the page showed: the service refuses the change if someone saved meanwhile."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput,
+                                 error_messages={"required": "Biểu mẫu không hợp lệ; hãy tải lại trang.",
+                                                 "invalid": "Biểu mẫu không hợp lệ; hãy tải lại trang."})
+
+    def __init__(self, data=None, *, teacher):
+        initial = {f: getattr(teacher, f) or "" for f in TEACHER_FORM_FIELDS}
+        initial["birth_date"] = format_vn_date(teacher.birth_date)
+        initial["subjects"] = [s.pk for s in teacher.subjects.all()]
+        initial["version"] = teacher.version
+        super().__init__(data, schools=None, initial=initial)
+        del self.fields["school"]
+
+    def changes(self) -> dict:
+        """The fields whose value differs from the teacher's (only those are checked and written)."""
+        out = {}
+        for name in TEACHER_FORM_FIELDS:
+            new = self.cleaned_data[name].strip()
+            if new != str(self.initial[name]):
+                out[name] = new
+        return out
+
+    def chosen_subjects(self) -> list:
+        return list(self.cleaned_data["subjects"])

@@ -8,7 +8,7 @@ from hocba.core.audit import audit_record
 from hocba.core.errors import PermissionDeniedError
 from hocba.core.permissions import can, restrict
 from hocba.core.text import search_key
-from hocba.org.models import ClassGroup, School
+from hocba.org.models import ClassGroup, School, Subject
 from hocba.people.models import ACTIVE_STATUSES, Enrolment, Guardianship, Student, Teacher
 
 
@@ -16,7 +16,11 @@ def student_list(*, user, query: str = "", school_id: int | None = None, class_i
     qs = restrict(Student.objects.all(), user, "people:student:view")
     if query:
         key = search_key(query)
-        qs = qs.filter(search_name__contains=key) if not key.isdigit() else qs.filter(personal_id=key)
+        if key.isdigit():  # a personal ID finds its student only for readers of full profiles: a masked reader
+            # (officers, subject teachers) could otherwise recover every ID from the birth year and sex it sees
+            qs = restrict(qs, user, "people:student:view_full").filter(personal_id=key)
+        else:
+            qs = qs.filter(search_name__contains=key)
     if class_id:
         qs = qs.filter(enrolments__class_group_id=class_id, enrolments__status__in=ACTIVE_STATUSES)
     if school_id:
@@ -89,6 +93,49 @@ def teacher_get(*, user, pk: int) -> tuple[Teacher, bool]:
         audit_record(actor=user, action="people:teacher:view_full", object_type="teacher", object_id=teacher.pk,
                      school_id=teacher.school_id)
     return teacher, full
+
+
+def teacher_get_for_change(*, user, pk: int, record_read: bool = True) -> Teacher:
+    """A teacher whose trích ngang ``user`` may change (their school's board or principal), with their subjects;
+    PermissionDeniedError for anyone else's teacher. The edit page shows the full profile: with ``record_read``
+    that read is audited as the detail page's is."""
+    teacher = (restrict(Teacher.objects.select_related("school"), user, "people:teacher:change")
+               .prefetch_related("subjects").filter(pk=pk).first())
+    if teacher is None:
+        raise PermissionDeniedError("Không tìm thấy giáo viên hoặc bạn không có quyền sửa trích ngang của giáo viên "
+                                    "này (chỉ ban giám hiệu, ban quản lý học bạ của trường giáo viên công tác).")
+    if record_read:
+        audit_record(actor=user, action="people:teacher:view_full", object_type="teacher", object_id=teacher.pk,
+                     school_id=teacher.school_id)
+    return teacher
+
+
+def teacher_school_list(*, user, perm: str = "people:teacher:view") -> QuerySet:
+    """The schools whose teachers ``user`` may ``perm`` (see or change), in name order."""
+    return restrict(School.objects.all(), user, perm).order_by("sort_name", "pk")
+
+
+def teacher_school_get(*, user, pk: str | int | None, perm: str = "people:teacher:view") -> School | None:
+    """The school ``pk`` if ``user`` may ``perm`` its teachers; without ``pk``, the user's only such school.
+    None when ``pk`` is missing and the user has several (or none); PermissionDeniedError for another school."""
+    schools = teacher_school_list(user=user, perm=perm)
+    if pk in (None, ""):
+        only = list(schools[:2])
+        return only[0] if len(only) == 1 else None
+    school = schools.filter(pk=pk).first() if str(pk).isdigit() else None
+    if school is None:
+        raise PermissionDeniedError("Không tìm thấy trường hoặc bạn không có quyền xem giáo viên của trường này.")
+    return school
+
+
+def teacher_roster(*, user, school: School) -> tuple[list[Teacher], bool]:
+    """Danh sách trích ngang: the teachers of ``school`` that ``user`` may see, in Vietnamese name order, with their
+    subjects; and whether ``user`` may see their personal data (birth date, sex, personal ID, phone, e-mail) — as
+    on each teacher's page (``teacher_get``)."""
+    teachers = list(restrict(Teacher.objects.filter(school=school), user, "people:teacher:view")
+                    .prefetch_related(Prefetch("subjects", queryset=Subject.objects.order_by("display_order", "code")))
+                    .order_by("sort_name", "id"))
+    return teachers, can(user, "people:teacher:view_full", school)
 
 
 def admission_class_list(*, user) -> QuerySet:

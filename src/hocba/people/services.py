@@ -17,6 +17,7 @@ from hocba.core.audit import audit_record
 from hocba.core.dates import format_vn_date, parse_vn_date
 from hocba.core.errors import DomainError, StaleWriteError
 from hocba.core.ids import check_personal_id
+from hocba.core.models import AuditEntry
 from hocba.core.text import nfc, person_sort_key, search_key
 from hocba.org.models import ClassGroup
 from hocba.people.models import (
@@ -93,7 +94,9 @@ def _clean_person(data: dict[str, Any], *, model, today: dt.date, min_age: int,
         clean[key] = nfc(value) if isinstance(value, str) else value
     if "full_name" in clean:
         name = clean["full_name"] or ""
-        if len(name.split(" ")) < 2 or any(ch.isdigit() for ch in name):
+        if not name:
+            errors.setdefault(FIELD_LABELS["full_name"], []).append("Bắt buộc nhập.")
+        elif len(name.split(" ")) < 2 or any(ch.isdigit() for ch in name):
             errors.setdefault(FIELD_LABELS["full_name"], []).append(
                 "Họ và tên phải có ít nhất họ và tên, không chứa chữ số.")
     if "sex" in clean and clean["sex"] not in Sex.values:
@@ -458,40 +461,167 @@ def student_admit(*, data: dict[str, Any], class_group: ClassGroup | None, by,
                                 status_date=status_date)
 
 
-def teacher_create(*, data: dict[str, Any], school, by, subjects=(), today: dt.date | None = None) -> Teacher:
-    today = today or timezone.localdate()
+# --- teachers: the trích ngang (a teacher's or staff member's profile summary) ------------------------------
+
+TEACHER_LABELS = {**{k: FIELD_LABELS[k] for k in TEACHER_FIELDS}, "subjects": "Môn giảng dạy",
+                  "school": "Trường công tác"}
+
+
+def _clean_teacher(data: dict[str, Any], *, today: dt.date) -> tuple[dict, dict]:
+    """A teacher's fields checked as a person's (name, birth date for an age of 18 to 75, personal ID against
+    them) and their contact details: a Vietnamese phone number (spaces, dots and dashes dropped), an e-mail
+    address."""
     clean, errors = _clean_person(data, model=Teacher, today=today, min_age=18, max_age=75)
+    phone, email = clean.get("phone"), clean.get("email")
+    if isinstance(phone, str) and TEACHER_LABELS["phone"] not in errors:
+        clean["phone"] = re.sub(r"[\s.\-()]", "", phone)
+        if clean["phone"] and not PHONE_RE.fullmatch(clean["phone"]):
+            errors[TEACHER_LABELS["phone"]] = [
+                f"Số điện thoại '{phone}' không hợp lệ: phải gồm 10 chữ số bắt đầu bằng 0 (ví dụ 0912345678) "
+                "hoặc viết dạng +84 (ví dụ +84912345678)."]
+    if isinstance(email, str) and email and TEACHER_LABELS["email"] not in errors:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors[TEACHER_LABELS["email"]] = [f"Địa chỉ thư điện tử '{email}' không hợp lệ."]
+    return clean, errors
+
+
+def _check_teacher_unique(clean: dict[str, Any], errors: dict, *, teacher_id: int | None = None) -> None:
+    """A staff code and a personal ID name one teacher of the city."""
+    others = Teacher.objects.exclude(pk=teacher_id)
+    code, pid = clean.get("staff_code"), clean.get("personal_id")
+    if code and TEACHER_LABELS["staff_code"] not in errors:
+        holder = others.filter(staff_code=code).select_related("school").first()
+        if holder is not None:
+            errors[TEACHER_LABELS["staff_code"]] = [
+                f"Mã cán bộ {code} đã được dùng cho một giáo viên khác ({holder.school.name})."]
+    if pid and TEACHER_LABELS["personal_id"] not in errors and others.filter(personal_id=pid).exists():
+        errors[TEACHER_LABELS["personal_id"]] = ["Số định danh này đã thuộc về giáo viên khác."]
+
+
+def _teacher_code_taken(exc: IntegrityError) -> DomainError:
+    """A concurrent save took the same staff code or personal ID between the check and the write."""
+    return DomainError("Không lưu được giáo viên: mã cán bộ hoặc số định danh vừa được lưu cho người khác.",
+                       {TEACHER_LABELS["staff_code"]: ["Trùng với dữ liệu vừa được lưu; hãy kiểm tra lại."]})
+
+
+def _subject_names(teacher: Teacher) -> list[str]:
+    return list(teacher.subjects.order_by("display_order", "code").values_list("name", flat=True))
+
+
+def teacher_create(*, data: dict[str, Any], school, by, subjects=(), today: dt.date | None = None) -> Teacher:
+    """Thêm giáo viên: a teacher of ``school`` with the fields of the trích ngang (dates as dd/mm/yyyy or date
+    objects) and the catalogue subjects they teach. Every mistake is reported at once, by field label; nothing is
+    written unless all is valid. The caller has checked that ``by`` may change the teachers of ``school``."""
+    today = today or timezone.localdate()
+    unknown = set(data) - set(TEACHER_FIELDS)
+    if unknown:
+        raise DomainError("Trường dữ liệu không được hỗ trợ.", {k: ["Không có trường này."] for k in unknown})
+    clean, errors = _clean_teacher(data, today=today)
     for required in ("full_name", "birth_date", "sex", "staff_code"):
-        if not clean.get(required) and FIELD_LABELS[required] not in errors:
-            errors[FIELD_LABELS[required]] = ["Bắt buộc nhập."]
-    if clean.get("staff_code") and Teacher.objects.filter(staff_code=clean["staff_code"]).exists():
-        errors.setdefault(FIELD_LABELS["staff_code"], []).append("Mã cán bộ đã tồn tại.")
-    if clean.get("personal_id") and Teacher.objects.filter(personal_id=clean["personal_id"]).exists():
-        errors.setdefault(FIELD_LABELS["personal_id"], []).append("Số định danh này đã thuộc về giáo viên khác.")
+        if not clean.get(required) and TEACHER_LABELS[required] not in errors:
+            errors[TEACHER_LABELS[required]] = ["Bắt buộc nhập."]
+    if school is None:
+        errors[TEACHER_LABELS["school"]] = ["Chọn trường công tác của giáo viên."]
+    _check_teacher_unique(clean, errors)
     _raise(errors, "giáo viên")
     teacher = Teacher(school=school, **clean)
     fill_name_keys(teacher)
-    with transaction.atomic():
-        teacher.save()
-        if subjects:
-            teacher.subjects.set(subjects)
-        audit_record(actor=by, action="people:teacher:create", object_type="teacher", object_id=teacher.pk,
-                     school_id=school.pk, after=_snapshot(teacher, TEACHER_FIELDS))
+    try:
+        with transaction.atomic():
+            teacher.save()
+            if subjects:
+                teacher.subjects.set(subjects)
+            after = _snapshot(teacher, TEACHER_FIELDS)
+            after["subjects"] = _subject_names(teacher)
+            audit_record(actor=by, action="people:teacher:create", object_type="teacher", object_id=teacher.pk,
+                         school_id=school.pk, after=after)
+    except IntegrityError as exc:
+        raise _teacher_code_taken(exc) from exc
     return teacher
 
 
 def teacher_update(*, teacher: Teacher, changes: dict[str, Any], by, expected_version: int | None = None,
-                   today: dt.date | None = None) -> Teacher:
+                   subjects=None, today: dt.date | None = None) -> Teacher:
+    """Sửa trích ngang: correct the fields in ``changes`` and, when ``subjects`` is given, set the subjects taught.
+
+    Checked as :func:`teacher_create` checks them. With ``expected_version`` (the version the user opened),
+    refused if someone saved meanwhile: the error names the fields they changed with their new values. The audit
+    row holds the changed values (subjects as names) before and after; nothing is written for no change."""
     today = today or timezone.localdate()
     unknown = set(changes) - set(TEACHER_FIELDS)
     if unknown:
         raise DomainError("Trường dữ liệu không được hỗ trợ.", {k: ["Không có trường này."] for k in unknown})
     merged = {**_snapshot(teacher, ("full_name", "birth_date", "sex")), **changes}
-    clean, errors = _clean_person(merged, model=Teacher, today=today, min_age=18, max_age=75)
+    clean, errors = _clean_teacher(merged, today=today)
     clean = {k: v for k, v in clean.items() if k in changes or k in ("birth_date", "sex")}
+    _check_teacher_unique(clean, errors, teacher_id=teacher.pk)
     _raise(errors, "giáo viên")
-    with transaction.atomic():
-        current, before, after = _versioned_update(Teacher, teacher.pk, clean, TEACHER_FIELDS, expected_version)
-        audit_record(actor=by, action="people:teacher:update", object_type="teacher", object_id=current.pk,
-                     school_id=current.school_id, before=before, after=after)
+    try:
+        with transaction.atomic():
+            locked = Teacher.objects.select_for_update().get(pk=teacher.pk)
+            if expected_version is not None and locked.version != expected_version:
+                raise _teacher_stale(locked, expected_version)
+            old_subjects = _subject_names(locked)
+            same_subjects = subjects is None or (
+                {s.pk for s in subjects} == set(locked.subjects.values_list("pk", flat=True)))
+            if same_subjects and _unchanged(locked, clean):
+                return locked  # the form sent back unchanged: nothing to write
+            current, before, after = _versioned_update(Teacher, teacher.pk, clean, TEACHER_FIELDS,
+                                                       expected_version)
+            if not same_subjects:
+                current.subjects.set(subjects)
+                before["subjects"], after["subjects"] = old_subjects, _subject_names(current)
+            audit_record(actor=by, action="people:teacher:update", object_type="teacher", object_id=current.pk,
+                         school_id=current.school_id, before=before, after=after)
+    except IntegrityError as exc:
+        raise _teacher_code_taken(exc) from exc
     return current
+
+
+def _unchanged(obj, clean: dict[str, Any]) -> bool:
+    """Would writing ``clean`` leave ``obj`` as it is (dates compared as the snapshots write them)?"""
+    now = _snapshot(obj, clean)
+    return all(now[k] == (format_vn_date(v) if isinstance(v, dt.date) else v) for k, v in clean.items())
+
+
+def _teacher_stale(current: Teacher, expected_version: int) -> StaleWriteError:
+    """The refusal of an edit over a newer trích ngang: who saved it and when, and each field they changed with
+    its value now (from the audit rows of the versions the user did not see: every version is one update)."""
+    missed = current.version - expected_version
+    entries = []
+    if 0 < missed <= 100:
+        entries = list(AuditEntry.objects.filter(action="people:teacher:update", object_type="teacher",
+                                                 object_id=str(current.pk))
+                       .select_related("actor").order_by("-seq")[:missed])
+    changed = [k for k in TEACHER_LABELS if any(k in (e.after or {}) for e in entries)]
+    errors = {TEACHER_LABELS[k]: [f"Vừa được lưu thành: {_teacher_value(current, k)}."] for k in changed}
+    if entries:
+        last = entries[0]
+        who = (last.actor.get_full_name() if last.actor else "") or last.actor_label
+        when = timezone.localtime(last.at).strftime("%H:%M ngày %d/%m/%Y")
+        message = (f"Chưa lưu: trích ngang vừa được {who} cập nhật lúc {when}. Giá trị mới được ghi cạnh từng ô; "
+                   "hãy tải lại trang rồi sửa lại trên bản mới.")
+    else:
+        message = "Chưa lưu: trích ngang đã được người khác cập nhật; hãy tải lại trang rồi sửa lại trên bản mới."
+    return StaleWriteError(message, errors)
+
+
+def _teacher_value(teacher: Teacher, key: str) -> str:
+    """A field's value as the pages show it (a choice by its name, a date as dd/mm/yyyy)."""
+    if key == "subjects":
+        value = ", ".join(_subject_names(teacher))
+    elif key in ("sex", "position", "contract_type"):
+        value = getattr(teacher, f"get_{key}_display")()
+    else:
+        value = getattr(teacher, key)
+        value = format_vn_date(value) if isinstance(value, dt.date) else value
+    return value or "(để trống)"
+
+
+def teacher_export_record(*, by, school, teachers: int, full: bool) -> None:
+    """Audit one download of a school's trích ngang list: how many teachers, and whether it held their personal
+    data (birth date, sex, personal ID, phone, e-mail) or only the summary every reader of the list may see."""
+    audit_record(actor=by, action="people:teacher:export", object_type="school", object_id=school.pk,
+                 school_id=school.pk, after={"teachers": teachers, "personal_data": full, "to": "web"})

@@ -14,5 +14,8 @@ urlpatterns = [
     path("hoc-sinh/<int:pk>/phu-huynh/<int:guardian_id>/xoa/", views.guardian_remove, name="guardian_remove"),
     path("hoc-sinh/<int:pk>/trang-thai/", views.enrolment_status, name="enrolment_status"),
     path("giao-vien/", views.teacher_list, name="teacher_list"),
+    path("giao-vien/them/", views.teacher_create, name="teacher_create"),
+    path("giao-vien/xuat-excel/", views.teacher_export, name="teacher_export"),
     path("giao-vien/<int:pk>/", views.teacher_detail, name="teacher_detail"),
+    path("giao-vien/<int:pk>/sua/", views.teacher_edit, name="teacher_edit"),
 ]

@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 
 from hocba.core.access import forbidden, paginate, requires
 from hocba.core.errors import DomainError, PermissionDeniedError
 from hocba.core.links import page_link_list
 from hocba.core.permissions import can, has_any
-from hocba.people import selectors, services
+from hocba.people import excel, selectors, services
 from hocba.people.forms import (
     EnrolmentStatusForm,
     GuardianEditForm,
     GuardianForm,
     StudentAdmitForm,
     StudentCorrectionForm,
+    TeacherEditForm,
+    TeacherForm,
 )
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @requires("people:student:view")
@@ -205,12 +211,73 @@ def student_edit(request, pk: int):
 
 @requires("people:teacher:view")
 def teacher_list(request):
+    """Giáo viên: the teachers the user may see, one school at a time for a user of several (``?truong=``); the
+    links to add a teacher and to export the chosen school's trích ngang list."""
     query = request.GET.get("q", "").strip()
-    qs = selectors.teacher_list(user=request.user, query=query)
-    return render(request, "people/teacher_list.html", {"page": paginate(request, qs), "q": query})
+    schools = selectors.teacher_school_list(user=request.user)
+    school = selectors.teacher_school_get(user=request.user, pk=request.GET.get("truong"))
+    qs = selectors.teacher_list(user=request.user, query=query, school_id=school.pk if school else None)
+    return render(request, "people/teacher_list.html", {
+        "page": paginate(request, qs), "q": query, "school": school,
+        "schools": schools if len(schools[:2]) > 1 else None,
+        "may_add": has_any(request.user, "people:teacher:change")})
 
 
 @requires("people:teacher:view")
 def teacher_detail(request, pk: int):
     teacher, full = selectors.teacher_get(user=request.user, pk=pk)
-    return render(request, "people/teacher_detail.html", {"teacher": teacher, "full": full})
+    return render(request, "people/teacher_detail.html", {
+        "teacher": teacher, "full": full, "may_change": can(request.user, "people:teacher:change", teacher)})
+
+
+@requires("people:teacher:change")
+def teacher_create(request):
+    """Thêm giáo viên: the trích ngang of a teacher of the user's school (one of their schools, if several)."""
+    schools = selectors.teacher_school_list(user=request.user, perm="people:teacher:change")
+    form = TeacherForm(request.POST or None, schools=schools)
+    if request.method == "POST" and form.is_valid():
+        try:
+            teacher = services.teacher_create(data=form.profile(), school=form.chosen_school(),
+                                              subjects=list(form.cleaned_data["subjects"]), by=request.user)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"Đã thêm giáo viên {teacher.full_name} (mã cán bộ {teacher.staff_code}).")
+            return redirect("people:teacher_detail", pk=teacher.pk)
+    return render(request, "people/teacher_form.html", {"form": form, "teacher": None})
+
+
+@requires("people:teacher:change")
+def teacher_edit(request, pk: int):
+    """Sửa trích ngang: the add page's fields filled in; refused, naming the newer values, over someone's save."""
+    teacher = selectors.teacher_get_for_change(user=request.user, pk=pk, record_read=request.method != "POST")
+    form = TeacherEditForm(request.POST or None, teacher=teacher)
+    if request.method == "POST" and form.is_valid():
+        try:
+            current = services.teacher_update(teacher=teacher, changes=form.changes(), by=request.user,
+                                              subjects=form.chosen_subjects(),
+                                              expected_version=form.cleaned_data["version"])
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            if current.version == form.cleaned_data["version"]:
+                messages.info(request, "Không có gì thay đổi: trích ngang giữ nguyên.")
+            else:
+                messages.success(request, f"Đã lưu trích ngang của {current.full_name}.")
+            return redirect("people:teacher_detail", pk=teacher.pk)
+    return render(request, "people/teacher_form.html", {"form": form, "teacher": teacher})
+
+
+@requires("people:teacher:view")
+def teacher_export(request):
+    """Xuất Excel danh sách trích ngang of one school (``?truong=``, or the user's only one): the personal columns
+    only for readers of teachers' full profiles; every export is audited."""
+    school = selectors.teacher_school_get(user=request.user, pk=request.GET.get("truong"))
+    if school is None:
+        messages.warning(request, "Chọn một trường để xuất danh sách trích ngang.")
+        return redirect("people:teacher_list")
+    teachers, full = selectors.teacher_roster(user=request.user, school=school)
+    data = excel.teacher_roster_export(school=school, teachers=teachers, full=full, today=timezone.localdate())
+    services.teacher_export_record(by=request.user, school=school, teachers=len(teachers), full=full)
+    return HttpResponse(data, content_type=XLSX, headers={
+        "Content-Disposition": content_disposition_header(True, f"trich-ngang-giao-vien-{school.code}.xlsx")})
