@@ -66,7 +66,7 @@ def test_each_guardian_has_sua_and_a_xoa_that_asks_first(world):
     form = html.split(f'action="{remove_url(link)}"', 1)[1].split(">", 1)[0]
     assert html_lib.unescape(form).startswith(
         ' data-confirm="Xoá mẹ Nguyễn Thị Hoa khỏi hồ sơ của Lê Văn Cường? Tài khoản gia đình của người này (nếu có) '
-        "sẽ không xem được hồ sơ, học bạ của học sinh nữa.")
+        "sẽ không xem được hồ sơ, học bạ của học sinh nữa; các liên kết chia sẻ người này đã gửi cũng thôi mở được.")
     assert 'aria-label="Xoá Nguyễn Thị Hoa khỏi hồ sơ">Xoá</button>' in html
 
 

@@ -156,7 +156,8 @@ def guardian_remove(request, pk: int, guardian_id: int):
     except DomainError as exc:
         messages.warning(request, exc.message)
     else:
-        note = (f" Tài khoản gia đình của người này không còn xem được hồ sơ, học bạ của {student.full_name}."
+        note = (f" Tài khoản gia đình của người này không còn xem được hồ sơ, học bạ của {student.full_name}, "
+                "và các liên kết chia sẻ người này đã gửi thôi mở được."
                 if had_account else "")
         messages.success(request, f"Đã xoá {who} khỏi hồ sơ của {student.full_name}.{note}")
     return back
