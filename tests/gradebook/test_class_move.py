@@ -438,6 +438,18 @@ def test_a_refused_move_from_the_page_says_why_and_keeps_what_was_typed(world, t
     assert class_of(world.students[0]) == world.cls.pk
 
 
+@pytest.mark.parametrize("field", ["to_class", "from_class"])
+def test_a_class_id_that_is_not_a_number_is_refused_with_a_message_not_a_server_error(world, target, field):
+    """"²" passes str.isdigit() but not int()."""
+    url = reverse("gradebook:student_move", args=[world.students[0]])
+    client = client_for(world.hieutruong)
+    client.raise_request_exception = False
+    data = {"to_class": target.pk, "from_class": world.cls.pk, "reason": "Xếp nhầm lớp", field: "²"}
+    response = client.post(url, data)
+    assert response.status_code == 422 and "không có mục nào mang mã &#x27;²&#x27;" in response.content.decode()
+    assert class_of(world.students[0]) == world.cls.pk
+
+
 # --- saving at the same moment -------------------------------------------------------------------------------------
 
 def test_a_cell_saved_from_a_page_opened_before_the_move_is_refused_and_nothing_is_lost(world, target):

@@ -424,3 +424,13 @@ def test_the_export_shows_each_role_what_the_teachers_page_shows(login, city, us
         assert any("Bản rút gọn" in str(r[0]) for r in rows[:HEAD_ROW])
     entry = AuditEntry.objects.filter(action="people:teacher:export").latest("seq")
     assert entry.actor.username == username and entry.after["personal_data"] is full
+
+
+def test_characters_excel_refuses_do_not_break_the_export(world):
+    """A qualification pasted from Word keeps its line break (\\x0b) and other control characters: the list is
+    still exported (a 500 would stop the whole school's list), without them."""
+    response = create_post(world, qualification="Cử nhân\x0bsư phạm Toán\x07", full_name="Nguyễn Thị\x1b Ánh")
+    assert response.status_code == 302
+    head, body = table(sheet(world.client().get(export_url(world.school))))
+    row = dict(zip(head, body[0], strict=True))
+    assert (row["Họ và tên"], row["Trình độ chuyên môn"]) == ("Nguyễn Thị Ánh", "Cử nhân sư phạm Toán")

@@ -122,3 +122,17 @@ def test_a_wrong_guess_keeps_the_mailed_code_and_counts_once(signed, mailbox):
     assert FamilyAccount.objects.get(user=user).otp_attempts == 1
     assert client.post(OTP, {"code": code, "next": "/gia-dinh/"}).status_code == 302
     assert not family.otp_check(user=user, code=code)  # used once
+
+
+def test_a_session_opened_before_the_code_was_turned_on_is_asked_for_it_everywhere(signed, student, mailbox):
+    """The family turns the e-mailed code on from another device (a password they think leaked): a session signed
+    in before, which already opened the records, is asked for the code on the records and the API as on the
+    portal — the gate is not remembered from the session's first page."""
+    client = _signed_in("phuhuynh")
+    assert client.get(f"/hoc-ba/hoc-sinh/{student.pk}/").status_code == 200
+    assert client.get(f"/api/students/{student.pk}").status_code == 200
+    _otp_account("phuhuynh")  # on the other device
+    for url in _child_urls(student, signed):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith(OTP), url
+    assert client.get(f"/api/students/{student.pk}").status_code == 403

@@ -621,6 +621,10 @@ def _lock(*, class_group: ClassGroup | None, school_id: int, year_id: int, term:
                                  class_id=class_group.pk if class_group else None,
                                  subject_id=subject.pk if subject else None)
     with transaction.atomic():
+        # The school year's row first, as a class move takes it (enrolment → school year → rows): a move that
+        # checked for locks commits before this lock exists, or waits and then finds it — a class is never
+        # closed with a student who is leaving it at that moment.
+        SchoolYear.objects.select_for_update().filter(pk=year_id).first()
         lock, created = GradebookLock.objects.get_or_create(
             key=key, defaults={"school_year_id": year_id, "term": term, "level": level, "school_id": school_id,
                                "class_group": class_group, "subject": subject, "locked_by": by,

@@ -451,7 +451,8 @@ def _posted_object(request, field: str, label: str, queryset):
     raw = request.POST.get(field, "").strip()
     if not raw:
         return None
-    found = queryset.filter(pk=int(raw)).first() if raw.isdigit() else None
+    # isascii: str.isdigit() also accepts "²", which int() refuses (a server error, not a message).
+    found = queryset.filter(pk=int(raw)).first() if raw.isascii() and raw.isdigit() else None
     if found is None:
         raise DomainError(f"{label} không hợp lệ: không có mục nào mang mã '{raw}'.")
     return found
@@ -567,7 +568,7 @@ def student_move(request, student_id: int):
             raise
         student, enrolment = _student_to_move(request.user, student_id)  # where the student is now
         context = _move_context(student, enrolment, refusal=exc.message, refusal_items=_errors_list(exc),
-                                chosen=int(raw_to) if raw_to.isdigit() else None, reason=reason)
+                                chosen=int(raw_to) if raw_to.isascii() and raw_to.isdigit() else None, reason=reason)
         return render(request, "gradebook/student_move.html", context,
                       status=409 if isinstance(exc, StaleWriteError) else 422)
     moved = [f"{move.scores} dòng điểm môn học"] if move.scores else []

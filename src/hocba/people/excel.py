@@ -8,17 +8,20 @@ hides from them — birth date, sex, personal ID, phone, e-mail — and the titl
 
 Every value is text (the personal ID and phone keep their leading zeros, in cells formatted as Text) and is
 written as a string even when it starts with "=": a qualification typed as "=HYPERLINK(…)" is never a formula.
+Control characters a worksheet cannot hold (a line break pasted from Word is "\\x0b") become spaces: openpyxl
+would refuse the whole file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import TYPE_STRING
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
@@ -38,7 +41,14 @@ class Column:
     personal: bool  # shown only to readers of the full profile
 
     def value(self, teacher: Teacher) -> str:
-        return _VALUES[self.header](teacher)
+        return _sheet_text(_VALUES[self.header](teacher))
+
+
+def _sheet_text(text: str) -> str:
+    """``text`` without the control characters a worksheet cannot hold (each becomes a space)."""
+    if not ILLEGAL_CHARACTERS_RE.search(text):
+        return text
+    return re.sub(" {2,}", " ", ILLEGAL_CHARACTERS_RE.sub(" ", text)).strip()
 
 
 _VALUES = {
@@ -87,7 +97,7 @@ def teacher_roster_export(*, school, teachers: Sequence[Teacher], full: bool, to
     wb = Workbook()
     ws = wb.active
     ws.title = "Trích ngang"
-    lines = [TITLE, f"Trường: {school.name}",
+    lines = [TITLE, f"Trường: {_sheet_text(school.name)}",
              f"Số giáo viên, nhân viên: {len(teachers)} — xuất ngày {format_vn_date(today)}"]
     if not full:
         lines.append(MASKED_NOTE)

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import BooleanField, Case, Count, F, Prefetch, Q, When
 from django.utils import timezone
 
 from hocba.core.audit import audit_record
@@ -323,6 +323,7 @@ def family_students(*, user) -> list[Student]:
 def family_records(*, user) -> list[YearRecord]:
     """Every year record of the user's own children / themself, with versions, signatures, links, log."""
     from hocba.signing.models import Signature
+    from hocba.verification.services import share_link_maker_reaches
 
     scope = scope_of(user)
     ids = scope.own_student_ids | scope.child_student_ids
@@ -331,7 +332,9 @@ def family_records(*, user) -> list[YearRecord]:
                 .prefetch_related(
                     Prefetch("versions", queryset=RecordVersion.objects.order_by("-number").prefetch_related(
                         Prefetch("signatures", queryset=Signature.objects.order_by("signed_at")))),
-                    Prefetch("share_links", queryset=ShareLink.objects.order_by("-created_at")),
+                    Prefetch("share_links", queryset=ShareLink.objects.annotate(maker_reaches=Case(
+                        When(share_link_maker_reaches(), then=True), default=False, output_field=BooleanField()))
+                             .order_by("-created_at")),
                     Prefetch("access_events", queryset=AccessEvent.objects.order_by("-at")))
                 .order_by("student__sort_name", "grade"))
 

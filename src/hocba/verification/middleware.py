@@ -6,9 +6,11 @@ this gate as a decorator, but the same account also opens the học bạ (``reco
 profile (``people:student:view_full``) and the API by the same session: with a stolen password alone the
 code was skipped by asking for those pages instead of the portal.
 
-What is left to do is read once per session and kept in it (:data:`GATE_SESSION_KEY`: "password", "otp" or
-"" for nothing), so that pages of everyone else pay no query for it; logging in, setting the password and
-entering the code forget it, and the next request reads it again.
+What is left to do is read on every request of a family member's session (student or guardian, or any account
+with a family account row): the same account may turn the e-mailed code on from another device meanwhile, and a
+session opened before must then be asked for it too, as the portal asks. Everyone else (staff) is known to have
+nothing to do after the session's first request, kept in the session (:data:`GATE_SESSION_KEY`), so that their
+pages pay no query for it; logging in forgets it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from hocba.core.models import Role
+from hocba.core.permissions import scope_of
 from hocba.verification import family
 
 GATE_SESSION_KEY = "hocba_family_gate"
@@ -53,6 +57,22 @@ def _on_login(sender, request, user, **kwargs):
         gate_forget(request)
 
 
+#: The value of :data:`GATE_SESSION_KEY` for a session of someone with no family account nor family role.
+NO_GATE = "none"
+
+
+def _step(request, user) -> str:
+    """"password", "otp" or "" (nothing to do). Read anew on each request of a family member: only a staff
+    session, once known to have no gate, is spared the query."""
+    if request.session.get(GATE_SESSION_KEY) == NO_GATE:
+        return ""
+    account = family.family_account_of(user)
+    if account is None and not scope_of(user).roles & {Role.STUDENT, Role.GUARDIAN}:
+        request.session[GATE_SESSION_KEY] = NO_GATE
+        return ""
+    return family.gate_step(account=account, session=request.session) or ""
+
+
 class FamilyGateMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -61,10 +81,7 @@ class FamilyGateMiddleware:
         user = getattr(request, "user", None)
         if (user is not None and user.is_authenticated and request.path not in _open_paths()
                 and not request.path.startswith(settings.STATIC_URL)):
-            step = request.session.get(GATE_SESSION_KEY)
-            if step is None:
-                step = family.gate_step(account=family.family_account_of(user), session=request.session) or ""
-                request.session[GATE_SESSION_KEY] = step
+            step = _step(request, user)
             if step:
                 if request.path.startswith("/api/"):
                     return JsonResponse({"message": GATE_MESSAGES[step]}, status=403)

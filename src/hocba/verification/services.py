@@ -523,11 +523,17 @@ def share_link_active(token: str) -> ShareLink | None:
     if not token or len(token) > 64:
         return None
     now = timezone.now()
-    still_guardian = Guardianship.objects.filter(student_id=OuterRef("year_record__student_id"),
-                                                 guardian__user_id=OuterRef("created_by_id"))
     return (ShareLink.objects.select_related("year_record__current_version")
             .filter(Q(token=token) & Q(revoked_at__isnull=True) & Q(expires_at__gt=now))
-            .filter(Q(created_by_id=F("year_record__student__user_id")) | Exists(still_guardian)).first())
+            .filter(share_link_maker_reaches()).first())
+
+
+def share_link_maker_reaches() -> Q:
+    """A share link's maker still reaches its student (see :func:`share_link_active`): the student's own account,
+    or a guardian's the school keeps as the student's cha mẹ / người giám hộ."""
+    still_guardian = Guardianship.objects.filter(student_id=OuterRef("year_record__student_id"),
+                                                 guardian__user_id=OuterRef("created_by_id"))
+    return Q(created_by_id=F("year_record__student__user_id")) | Exists(still_guardian)
 
 
 def verify_share(*, token: str) -> Verdict | None:

@@ -135,7 +135,8 @@ def family_home(request):
                                                      [(s, status.get(v.pk, {}).get(s.field_name))
                                                       for s in v.signatures.all()]) for v in versions],
                      "corrections": [c for v in versions if (c := family.version_corrections(version=v))],
-                     "links": [(link, share_url(link), link.revoked_at is None and link.expires_at > now)
+                     "links": [(link, share_url(link),
+                                link.revoked_at is None and link.expires_at > now and link.maker_reaches)
                                for link in record.share_links.all()],
                      "events": events[:20], "event_total": len(events),
                      "event_counts": [(_lower_first(kind), n) for kind, n in
