@@ -23,23 +23,54 @@ import time
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 
 PER_ADDRESS = 4  # by default an address may fail this many times the per-account number
 
 
+#: Every "count/seconds" setting of the project's limits, with its default (checked at start-up: ``rate_errors``).
+RATE_SETTINGS = {"HOCBA_LOGIN_RATE": "10/900", "HOCBA_VERIFY_RATE": "60/60", "HOCBA_VERIFY_UPLOAD_RATE": "20/60"}
+
+
+def rate_setting(name: str) -> tuple[int, int]:
+    """(count, seconds) of a limit written "count/seconds" (from settings or the environment, else its default);
+    ImproperlyConfigured, saying what is wrong, for anything else ("10/15m", "mười/900")."""
+    text = str(getattr(settings, name, None) or os.environ.get(name) or RATE_SETTINGS[name]).strip()
+    count, slash, seconds = text.partition("/")
+    if not (count.strip().isascii() and count.strip().isdigit() and (
+            not slash or (seconds.strip().isascii() and seconds.strip().isdigit()))):
+        raise ImproperlyConfigured(f"{name}='{text}' không hợp lệ: cần dạng 'số lần/số giây', ví dụ "
+                                   f"{RATE_SETTINGS[name]}.")
+    return max(1, int(count)), max(1, int(seconds or 60))
+
+
 def login_rate() -> tuple[int, int]:
     """(failures, seconds) of the window."""
-    text = str(getattr(settings, "HOCBA_LOGIN_RATE", None) or os.environ.get("HOCBA_LOGIN_RATE") or "10/900")
-    count, _, seconds = text.partition("/")
-    return max(1, int(count)), max(1, int(seconds or 900))
+    return rate_setting("HOCBA_LOGIN_RATE")
 
 
 def address_failures() -> int:
     """Failures allowed per client address in the window (0: not counted per address)."""
     text = getattr(settings, "HOCBA_LOGIN_ADDRESS_FAILURES", None)
-    text = os.environ.get("HOCBA_LOGIN_ADDRESS_FAILURES", "") if text is None else text
-    return max(0, int(text)) if str(text).strip() else login_rate()[0] * PER_ADDRESS
+    text = str(os.environ.get("HOCBA_LOGIN_ADDRESS_FAILURES", "") if text is None else text).strip()
+    if not text:
+        return login_rate()[0] * PER_ADDRESS
+    if not (text.isascii() and text.isdigit()):
+        raise ImproperlyConfigured(f"HOCBA_LOGIN_ADDRESS_FAILURES='{text}' không hợp lệ: cần một số nguyên "
+                                   "(0 = không đếm theo địa chỉ).")
+    return int(text)
+
+
+def rate_errors() -> list[str]:
+    """What is wrong in the limits' settings (empty when nothing): a system check reports it at start-up, rather
+    than every login or verification failing with a server error."""
+    errors = []
+    for check in (*(lambda name=name: rate_setting(name) for name in RATE_SETTINGS), address_failures):
+        try:
+            check()
+        except ImproperlyConfigured as exc:
+            errors.append(str(exc))
+    return errors
 
 
 def _keys(request, username: str) -> tuple[str, str]:

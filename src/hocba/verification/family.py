@@ -226,8 +226,14 @@ def _count_mail(*, user, kind: str, per_hour: int) -> None:
     """Count one mailed code of ``kind`` for the account in the current hour; :class:`TooManyCodes` past
     ``per_hour``."""
     key = f"hocba:otp-{kind}:{user.pk}:{int(timezone.now().timestamp() // 3600)}"
-    cache.add(key, 0, timeout=3600 + 60)
-    if cache.incr(key) > per_hour:
+    if cache.add(key, 1, timeout=3600 + 60):
+        return
+    try:
+        sent = cache.incr(key)
+    except ValueError:  # the count expired (or was evicted) between two mails: this one is the first again
+        cache.add(key, 1, timeout=3600 + 60)
+        return
+    if sent > per_hour:
         raise TooManyCodes
 
 

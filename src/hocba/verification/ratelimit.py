@@ -8,19 +8,13 @@ process, so with N gunicorn workers a client gets up to N× the limit; in produc
 
 from __future__ import annotations
 
-import os
 import time
 
-from django.conf import settings
 from django.core.cache import cache
 
+from hocba.core.throttle import rate_setting
+
 RATE_LIMITED_MESSAGE = "Bạn đã gửi quá nhiều yêu cầu xác thực trong thời gian ngắn. Vui lòng thử lại sau ít phút."
-
-
-def _rate(name: str, default: str) -> tuple[int, int]:
-    text = str(getattr(settings, name, None) or os.environ.get(name) or default)
-    count, _, seconds = text.partition("/")
-    return max(1, int(count)), max(1, int(seconds or 60))
 
 
 def client_ip(request) -> str:
@@ -30,8 +24,7 @@ def client_ip(request) -> str:
 
 def allow(request, bucket: str = "code") -> bool:
     """Count one request of ``bucket`` for the client; False when over the limit of the current window."""
-    count, seconds = (_rate("HOCBA_VERIFY_UPLOAD_RATE", "20/60") if bucket == "upload"
-                      else _rate("HOCBA_VERIFY_RATE", "60/60"))
+    count, seconds = rate_setting("HOCBA_VERIFY_UPLOAD_RATE" if bucket == "upload" else "HOCBA_VERIFY_RATE")
     window = int(time.time() // seconds)
     key = f"hocba:rl:{bucket}:{client_ip(request)}:{window}"
     if cache.add(key, 1, timeout=seconds + 1):
