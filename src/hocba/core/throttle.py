@@ -70,7 +70,7 @@ def rate_errors() -> list[str]:
             check()
         except ImproperlyConfigured as exc:
             errors.append(str(exc))
-    return errors
+    return list(dict.fromkeys(errors))  # the per-address default reads HOCBA_LOGIN_RATE again: said once
 
 
 def _keys(request, username: str) -> tuple[str, str]:
