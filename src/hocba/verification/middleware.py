@@ -1,14 +1,14 @@
 """The family accounts' gate, on every request rather than on the portal's pages only.
 
 A family account whose first-login password is not yet set, or whose e-mailed login code is on and not yet
-entered in this session, reaches nothing but the pages that finish signing in. The portal's own views carried
-this gate as a decorator, but the same account also opens the học bạ (``records:record:view``), the full
-profile (``people:student:view_full``) and the API by the same session: with a stolen password alone the
-code was skipped by asking for those pages instead of the portal.
+entered in this session, reaches nothing but the pages that finish signing in. This is the only place the
+gate is held, for the portal's pages as for the rest: the same account also opens the học bạ
+(``records:record:view``), the full profile (``people:student:view_full``) and the API by the same session, and a
+gate on the portal's pages alone let a stolen password skip the code by asking for those pages instead.
 
 What is left to do is read on every request of a family member's session (student or guardian, or any account
 with a family account row): the same account may turn the e-mailed code on from another device meanwhile, and a
-session opened before must then be asked for it too, as the portal asks. Everyone else (staff) is known to have
+session opened before must then be asked for it too. Everyone else (staff) is known to have
 nothing to do after the session's first request, kept in the session (:data:`GATE_SESSION_KEY`), so that their
 pages pay no query for it; logging in forgets it.
 """

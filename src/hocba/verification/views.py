@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from functools import wraps
 
 import segno
 from django import forms
@@ -101,24 +100,7 @@ def share_public(request, token: str):
 
 # --- the family portal ---------------------------------------------------------------------------
 
-def family_gate(view):
-    """Family pages: first login sets a new password; the optional e-mailed code comes next."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        # (FamilyGateMiddleware holds the same gate for every other page and the API.)
-        step = family.gate_step(account=family.family_account_of(request.user), session=request.session)
-        if step == "password":
-            return redirect(f"{reverse('verification:password')}?next={request.path}")
-        if step == "otp":
-            return redirect(f"{reverse('verification:otp')}?next={request.path}")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 @requires("verification:family:portal")
-@family_gate
 def family_home(request):
     records = family.family_records(user=request.user)
     now = timezone.now()
@@ -152,7 +134,6 @@ def _lower_first(text: str) -> str:
 
 
 @requires("verification:family:portal")
-@family_gate
 def family_download(request, version_id: int):
     version = family.family_version_get(user=request.user, version_id=version_id)
     if version is None or not version.signed_pdf_sha256:  # a draft not yet signed is not the family's copy
@@ -171,7 +152,6 @@ class ShareForm(forms.Form):
 
 @require_POST
 @requires("verification:family:portal")
-@family_gate
 def share_create(request, record_id: int):
     record = family.family_record_get(user=request.user, record_id=record_id)
     if record is None:
@@ -196,7 +176,6 @@ def _own_link(request, link_id: int) -> ShareLink:
 
 @require_POST
 @requires("verification:family:portal")
-@family_gate
 def share_revoke(request, link_id: int):
     services.share_link_revoke(link=_own_link(request, link_id), by=request.user)
     messages.success(request, "Đã thu hồi liên kết chia sẻ; liên kết không còn mở được.")
@@ -210,7 +189,6 @@ def share_url(link: ShareLink) -> str:
 
 
 @requires("verification:family:portal")
-@family_gate
 def share_qr(request, link_id: int):
     """The share link as a QR code (SVG image)."""
     link = _own_link(request, link_id)
@@ -303,7 +281,6 @@ class SecurityForm(forms.Form):
 
 
 @requires("verification:family:portal")
-@family_gate
 def security(request):
     """Turn the e-mailed login code on (after proving the address with a code sent there) or off."""
     account = family.family_account_of(request.user)
