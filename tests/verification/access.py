@@ -12,6 +12,7 @@ PAGES = {
     "verification:accounts": {"bgh", "hieutruong"},
     # Any signed-in user may set their own password / enter their e-mailed code.
     "verification:password": set(ROLE_USERS),
+    "verification:password_family": set(ROLE_USERS),  # the address printed on the first family sheets
     "verification:otp": set(ROLE_USERS),
 }
 #: Anyone, no login: verification by code / QR / file, share links, and the public verification API.

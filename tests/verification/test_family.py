@@ -14,6 +14,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from hocba.core.models import InitialPassword
 from hocba.people.models import Student
 from hocba.records.services import record_compose
 from hocba.verification import family
@@ -76,15 +77,15 @@ def test_school_creates_accounts_and_first_login_forces_a_new_password(homeroom_
     response = admin.post(f"/tai-khoan-gia-dinh/lop/{homeroom_class.pk}/")
     page = response.content.decode()
     assert response.status_code == 200
-    created = FamilyAccount.objects.filter(must_change_password=True).select_related("user")
+    created = FamilyAccount.objects.filter(user__initial_password__isnull=False).select_related("user")
     assert created.count() >= 10
     account = next(a for a in created if hasattr(a.user, "guardian"))
     password = re.search(rf"<code>{account.user.username}</code></td><td><code>([^<]+)</code>", page).group(1)
     client = Client()
     assert client.login(username=account.user.username, password=password)
     first = client.get("/gia-dinh/")
-    assert first.status_code == 302 and "/gia-dinh/doi-mat-khau/" in first["Location"]
-    done = client.post("/gia-dinh/doi-mat-khau/?next=/gia-dinh/",
+    assert first.status_code == 302 and "/tai-khoan/doi-mat-khau/" in first["Location"]
+    done = client.post("/tai-khoan/doi-mat-khau/?next=/gia-dinh/",
                        {"new_password1": "Hoc-ba-2026!xyz", "new_password2": "Hoc-ba-2026!xyz"})
     assert done.status_code == 302
     assert client.get("/gia-dinh/").status_code == 200
@@ -152,7 +153,7 @@ def test_family_accounts_command_writes_the_initial_passwords_once(homeroom_clas
     assert len(rows) - 1 == FamilyAccount.objects.count() - before >= 10
     _name, _kind, username, password = next(r for r in rows[1:] if r[1].startswith("Phụ huynh"))
     assert Client().login(username=username, password=password)
-    assert FamilyAccount.objects.get(user__username=username).must_change_password
+    assert InitialPassword.objects.filter(user__username=username).exists()
     again = io.StringIO()
     call_command("family_accounts", "--class", homeroom_class.pk, "--as", "hieutruong", stdout=again)
     assert "đã có tài khoản" in again.getvalue()

@@ -11,9 +11,10 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from hocba.core.models import InitialPassword
 from hocba.records.document.codes import format_verification_code
 from hocba.verification import family, services
-from hocba.verification.models import AccessEvent, AccessKind, FamilyAccount, ShareLink
+from hocba.verification.models import AccessEvent, AccessKind, ShareLink
 
 
 def _text(response) -> str:
@@ -107,7 +108,7 @@ def test_a_mistyped_code_stays_in_the_box(signed, client):
 def test_changing_the_password_later_asks_for_the_current_one(signed, login):
     """A phone left signed in must not let someone else set a new password and lock the family out."""
     user = get_user_model().objects.get(username="phuhuynh")
-    assert not FamilyAccount.objects.filter(user=user, must_change_password=True).exists()
+    assert not InitialPassword.objects.filter(user=user).exists()
     client = login("phuhuynh")
     page = client.get("/gia-dinh/doi-mat-khau/")
     text = _text(page)

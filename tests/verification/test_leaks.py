@@ -12,6 +12,7 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from hocba.core.models import InitialPassword
 from hocba.verification import family
 from hocba.verification.models import FamilyAccount
 
@@ -66,15 +67,14 @@ def test_the_login_code_guards_the_records_profile_and_api_not_only_the_portal(s
 
 
 def test_the_first_login_password_comes_before_the_records(signed, student):
-    FamilyAccount.objects.update_or_create(user=_user("hocsinh"), defaults={
-        "must_change_password": True, "created_at": timezone.now()})
+    InitialPassword.objects.create(user=_user("hocsinh"), issued_at=timezone.now())
     client = _signed_in("hocsinh")
     for url in _child_urls(student, signed):
         response = client.get(url)
-        assert response.status_code == 302 and response["Location"].startswith("/gia-dinh/doi-mat-khau/"), url
+        assert response.status_code == 302 and response["Location"].startswith("/tai-khoan/doi-mat-khau/"), url
     assert client.get(f"/api/students/{student.pk}").status_code == 403
     # the step itself and logging out stay open
-    assert client.get("/gia-dinh/doi-mat-khau/").status_code == 200
+    assert client.get("/tai-khoan/doi-mat-khau/").status_code == 200
     assert client.post("/dang-xuat/").status_code == 302
 
 

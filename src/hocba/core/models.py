@@ -1,4 +1,4 @@
-"""Kernel models: the hash-chained audit log, role assignments on scopes, API tokens."""
+"""Kernel models: the hash-chained audit log, role assignments on scopes, API tokens, initial passwords."""
 
 from __future__ import annotations
 
@@ -62,6 +62,28 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         scope = self.school or self.commune or self.department
         return f"{self.user} — {self.get_role_display()} ({scope})"
+
+
+class InitialPassword(models.Model):
+    """A password the school handed out (mật khẩu ban đầu) that its holder has not yet replaced.
+
+    Written when the school creates an account (a family's, a teacher's) or issues a new password for one;
+    deleted when the holder sets their own. Until then the account reaches nothing but the page that sets it
+    (the sign-in gate, ``verification.middleware``): whoever carried the printed sheet cannot keep using it.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE,
+                                related_name="initial_password")
+    issued_at = models.DateTimeField(_("ngày cấp"))
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", verbose_name=_("người cấp"))
+
+    class Meta:
+        verbose_name = _("mật khẩu ban đầu")
+        verbose_name_plural = _("mật khẩu ban đầu")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} — {self.issued_at:%d/%m/%Y}"
 
 
 class AuditEntry(models.Model):

@@ -12,13 +12,13 @@ import secrets
 import smtplib
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import BooleanField, Case, Count, F, Prefetch, Q, When
 from django.utils import timezone
 
+from hocba.core import accounts
 from hocba.core.audit import audit_record
 from hocba.core.permissions import restrict, roles_for, scope_of
 from hocba.org.models import ClassGroup
@@ -34,7 +34,6 @@ OTP_SETUP_MAILS_PER_HOUR = 5  # codes mailed to prove an address, per account (a
 # Login codes mailed per account and hour: with OTP_MAX_ATTEMPTS guesses per code, whoever holds the password alone
 # gets at most 25 guesses an hour at a 6-digit code (and the family's mailbox at most 5 messages).
 OTP_LOGIN_MAILS_PER_HOUR = 5
-_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # noqa: S105  (letters of generated passwords)
 
 
 @dataclass(frozen=True)
@@ -47,26 +46,9 @@ class CreatedAccount:
     password: str
 
 
-def _initial_password() -> str:
-    return "-".join("".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(4)) for _ in range(3))
-
-
-def _unique_username(base: str) -> str:
-    User = get_user_model()
-    name, n = base, 1
-    while User.objects.filter(username=name).exists():
-        n += 1
-        name = f"{base}{n}"
-    return name
-
-
-def _new_user(*, base: str, full_name: str, email: str = ""):
-    User = get_user_model()
-    password = _initial_password()
-    parts = full_name.rsplit(" ", 1)
-    user = User.objects.create_user(username=_unique_username(base), password=password, email=email,
-                                    first_name=parts[-1], last_name=parts[0] if len(parts) > 1 else "")
-    FamilyAccount.objects.create(user=user, must_change_password=True, created_at=timezone.now())
+def _new_user(*, base: str, full_name: str, email: str = "", by=None):
+    user, password = accounts.account_create(base=base, full_name=full_name, email=email, by=by)
+    FamilyAccount.objects.create(user=user, created_at=timezone.now())
     return user, password
 
 
@@ -132,14 +114,15 @@ def family_accounts_create(*, class_group: ClassGroup, by) -> list[CreatedAccoun
                     .select_related("student").order_by("student__sort_name")]
         for student in students:
             if student.user_id is None:
-                user, password = _new_user(base=f"hs{student.moet_code or student.pk}", full_name=student.full_name)
+                user, password = _new_user(base=f"hs{student.moet_code or student.pk}", full_name=student.full_name,
+                                            by=by)
                 Student.objects.filter(pk=student.pk).update(user=user)
                 created.append(CreatedAccount(student.full_name, "Học sinh", user.username, password))
             for link in Guardianship.objects.filter(student=student).select_related("guardian"):
                 guardian = link.guardian
                 if guardian.user_id is None:
                     user, password = _new_user(base=f"ph{guardian.pk}", full_name=guardian.full_name,
-                                               email=guardian.email)
+                                               email=guardian.email, by=by)
                     type(guardian).objects.filter(pk=guardian.pk).update(user=user)
                     guardian.user_id = user.pk
                     created.append(CreatedAccount(guardian.full_name, f"Phụ huynh của {student.full_name}",
@@ -159,23 +142,11 @@ OTP_SESSION_KEY = "hocba_family_otp_ok"
 
 
 def gate_step(*, account: FamilyAccount | None, session) -> str | None:
-    """What a family account must do before it reaches anything: "password" (first login: set its own
-    password), "otp" (the e-mailed login code is on and this session has not entered it), or None."""
-    if account is None:
-        return None
-    if account.must_change_password:
-        return "password"
-    if account.email_otp and not session.get(OTP_SESSION_KEY):
+    """What a family account must do, once its password is its own, before it reaches anything: "otp" (the
+    e-mailed login code is on and this session has not entered it), or None."""
+    if account is not None and account.email_otp and not session.get(OTP_SESSION_KEY):
         return "otp"
     return None
-
-
-def password_set(*, user, password: str) -> None:
-    """Set the user's own new password and clear the first-login flag."""
-    with transaction.atomic():
-        user.set_password(password)
-        user.save(update_fields=["password"])
-        FamilyAccount.objects.filter(user=user).update(must_change_password=False)
 
 
 def email_otp_set(*, user, enabled: bool) -> None:
@@ -188,8 +159,7 @@ def email_otp_set(*, user, enabled: bool) -> None:
 
 
 def _account_for(user) -> FamilyAccount:
-    account, _ = FamilyAccount.objects.get_or_create(
-        user=user, defaults={"must_change_password": False, "created_at": timezone.now()})
+    account, _ = FamilyAccount.objects.get_or_create(user=user, defaults={"created_at": timezone.now()})
     return account
 
 

@@ -1,6 +1,7 @@
-"""The family accounts' gate, on every request rather than on the portal's pages only.
+"""The sign-in gate, on every request rather than on the portal's pages only.
 
-A family account whose first-login password is not yet set, or whose e-mailed login code is on and not yet
+An account still holding the initial password the school handed out (a family's or a teacher's,
+:class:`hocba.core.models.InitialPassword`), or a family account whose e-mailed login code is on and not yet
 entered in this session, reaches nothing but the pages that finish signing in. This is the only place the
 gate is held, for the portal's pages as for the rest: the same account also opens the học bạ
 (``records:record:view``), the full profile (``people:student:view_full``) and the API by the same session, and a
@@ -8,9 +9,9 @@ gate on the portal's pages alone let a stolen password skip the code by asking f
 
 What is left to do is read on every request of a family member's session (student or guardian, or any account
 with a family account row): the same account may turn the e-mailed code on from another device meanwhile, and a
-session opened before must then be asked for it too. Everyone else (staff) is known to have
-nothing to do after the session's first request, kept in the session (:data:`GATE_SESSION_KEY`), so that their
-pages pay no query for it; logging in forgets it.
+session opened before must then be asked for it too. Everyone else (staff), once their password is their own,
+is known to have nothing more to do, kept in the session (:data:`GATE_SESSION_KEY`), so that their pages pay no
+query for it; logging in forgets it.
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from hocba.core import accounts
 from hocba.core.models import Role
 from hocba.core.permissions import scope_of
 from hocba.verification import family
 
 GATE_SESSION_KEY = "hocba_family_gate"
 GATE_MESSAGES = {
-    "password": "Tài khoản gia đình cần đặt mật khẩu mới trên trang web trước khi dùng hệ thống.",
+    "password": "Tài khoản cần đặt mật khẩu mới (thay mật khẩu nhà trường cấp) trên trang web trước khi dùng hệ thống.",
     "otp": "Tài khoản cần nhập mã xác nhận gửi qua thư điện tử trên trang web trước khi dùng hệ thống.",
 }
 
@@ -63,9 +65,11 @@ NO_GATE = "none"
 
 def _step(request, user) -> str:
     """"password", "otp" or "" (nothing to do). Read anew on each request of a family member: only a staff
-    session, once known to have no gate, is spared the query."""
+    session, once known to have no gate, is spared the queries."""
     if request.session.get(GATE_SESSION_KEY) == NO_GATE:
         return ""
+    if accounts.must_set_password(user):
+        return "password"
     account = family.family_account_of(user)
     if account is None and not scope_of(user).roles & {Role.STUDENT, Role.GUARDIAN}:
         request.session[GATE_SESSION_KEY] = NO_GATE

@@ -63,10 +63,10 @@ class ShareLink(models.Model):
 
 
 class FamilyAccount(models.Model):
-    """Login settings of a student's or guardian's account (created by the school)."""
+    """Login settings of a student's or guardian's account (created by the school); its initial password, until
+    the family replaces it, is a :class:`hocba.core.models.InitialPassword`."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="family_account")
-    must_change_password = models.BooleanField(_("phải đổi mật khẩu khi đăng nhập"), default=True)
     email_otp = models.BooleanField(_("mã xác nhận qua thư điện tử"), default=False)
     otp_hash = models.CharField(max_length=64, blank=True)
     otp_expires_at = models.DateTimeField(null=True, blank=True)

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from hocba.core import accounts as login_accounts
 from hocba.core.access import forbidden, public, requires, signed_in
 from hocba.records import archive
 from hocba.records.document.codes import format_verification_code, normalise_verification_code
@@ -203,30 +204,35 @@ class OtpForm(forms.Form):
     code = forms.CharField(label="Mã xác nhận (6 chữ số)", max_length=6)
 
 
-def _next(request) -> str:
+def _next(request, *, family: bool = True) -> str:
+    """Where to go once a sign-in step is done: the page asked for, else the family's page (or the home page)."""
     target = request.GET.get("next") or request.POST.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else reverse("verification:family")
+    if target.startswith("/") and not target.startswith("//"):
+        return target
+    return reverse("verification:family" if family else "core:home")
 
 
 @signed_in
 def password_change(request):
-    """First login: the family member sets their own password (the school's initial one expires).
+    """Đặt/đổi mật khẩu, for every account: at first login (the school's initial password, a family's or a
+    teacher's) the holder sets their own; later changes ask for the current password.
 
-    Later changes ask for the current password, and for the e-mailed code first when it is on, so a phone
-    left signed in (or a stolen password alone) cannot take the account away from the family.
+    A family account with the e-mailed code on is asked for the code first, so a phone left signed in (or a
+    stolen password alone) cannot take the account away from the family.
     """
     account = family.family_account_of(request.user)
-    first = bool(account and account.must_change_password)
+    first = login_accounts.must_set_password(request.user)
     if not first and account is not None and account.email_otp and not request.session.get(OTP_SESSION_KEY):
         return redirect(f"{reverse('verification:otp')}?next={request.path}")
     form = (SetPasswordForm if first else PasswordChangeForm)(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        family.password_set(user=request.user, password=form.cleaned_data["new_password1"])
+        login_accounts.password_set(user=request.user, password=form.cleaned_data["new_password1"])
         update_session_auth_hash(request, request.user)
         gate_forget(request)
         messages.success(request, "Đã đặt mật khẩu mới." if first else "Đã đổi mật khẩu.")
-        return redirect(_next(request))
-    return render(request, "verification/password.html", {"form": form, "first": first, "next": _next(request)})
+        return redirect(_next(request, family=account is not None))
+    return render(request, "verification/password.html", {
+        "form": form, "first": first, "next": _next(request, family=account is not None), "family": account})
 
 
 @signed_in
