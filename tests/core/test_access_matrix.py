@@ -55,7 +55,9 @@ API: dict[str, set[str]] = {
 #: Write endpoints are tested with bodies in tests/people/test_api.py (the POST-only pages in
 #: tests/people/test_pages_create.py); here only their presence is pinned.
 API_WRITES = {"api:api_student_patch", "api:api_enrolment_create", "api:api_enrolment_status",
-              "people:guardian_add", "people:guardian_remove", "people:enrolment_status"}
+              "people:guardian_add", "people:guardian_remove", "people:enrolment_status",
+              "people:teacher_account", "people:teacher_accounts",
+              "people:teacher_leave", "people:teacher_return"}  # tests/people/test_teacher_leave.py
 API_PUBLIC = {"api:openapi-json", "api:openapi-view", "api:api-root"}
 
 

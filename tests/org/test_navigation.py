@@ -241,3 +241,18 @@ def test_class_record_and_signing_pages_link_back_to_their_class_and_school(logi
     page = get(client, reverse("signing:school", args=[school.pk]))
     assert f'<a href="{school_url}">Về trang trường</a>' in page
     assert ("Ký số học bạ toàn trường", reverse("signing:school", args=[school.pk])) in buttons(get(client, school_url))
+
+
+@pytest.mark.parametrize("username", ROLE_USERS)
+def test_the_leaving_form_is_shown_exactly_to_those_it_accepts(login, home, username):
+    """The teacher page's "Ghi nhận nghỉ việc" form (a POST, not a link): shown to the school board and the
+    principal, whose empty POST comes back with the form's errors (nothing written); refused (403) for the others."""
+    teacher = Teacher.objects.get(user__username="gvbm")
+    client = login(username)
+    response = client.get(reverse("people:teacher_detail", args=[teacher.pk]))
+    action = f'action="{reverse("people:teacher_leave", args=[teacher.pk])}"'
+    shown = response.status_code == 200 and action in response.content.decode()
+    posted = client.post(reverse("people:teacher_leave", args=[teacher.pk]), {})
+    assert posted.status_code in (200, 403), f"{username}: {posted.status_code}"
+    assert shown == (posted.status_code == 200) == (username in ("bgh", "hieutruong")), username
+    assert Teacher.objects.get(pk=teacher.pk).status == "working"

@@ -25,7 +25,7 @@ def test_the_first_login_flag_and_the_names_survive_the_upgrade():
     User, FamilyAccount = old.get_model("auth", "User"), old.get_model("verification", "FamilyAccount")
     pending = User.objects.create(username="ph-cho", first_name="Ân", last_name="Nguyễn Hải")
     done = User.objects.create(username="ph-xong", first_name="Bình", last_name="Trần Thị")
-    staff = User.objects.create(username="gv-khac", first_name="Cường", last_name="Lê")
+    User.objects.create(username="gv-khac", first_name="Cường", last_name="Lê")
     FamilyAccount.objects.create(user_id=pending.pk, must_change_password=True, created_at=timezone.now())
     FamilyAccount.objects.create(user_id=done.pk, must_change_password=False, created_at=timezone.now())
 

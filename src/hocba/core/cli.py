@@ -8,8 +8,12 @@ own refusals ("the following arguments are required"), the help of Django's opti
 
 from __future__ import annotations
 
+import csv
+import io
+import os
 import re
 import sys
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser, SystemCheckError
 
@@ -122,3 +126,15 @@ def require_migrated_database() -> None:
     if executor.migration_plan(executor.loader.graph.leaf_nodes()):  # never migrated, or not up to date
         raise CommandError("Cơ sở dữ liệu chưa được tạo hoặc chưa cập nhật cấu trúc; "
                            "hãy chạy trước: hocba manage migrate")
+
+
+def write_private_csv(path: str | Path, header: list[str], rows: list[list[str]]) -> Path:
+    """Write a CSV that only its owner may read (initial passwords …), as UTF-8 with a byte-order mark so that
+    Excel shows the Vietnamese names."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([header, *rows])
+    path = Path(path)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
+        handle.write(buffer.getvalue())
+    return path

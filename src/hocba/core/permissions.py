@@ -36,6 +36,7 @@ RULES: dict[str, frozenset[Role]] = {
                                       R.DEPUTY_PRINCIPAL, R.HOMEROOM_TEACHER, R.SUBJECT_TEACHER}),
     "people:teacher:view_full": frozenset({R.DEPARTMENT_OFFICER, R.SCHOOL_ADMIN, R.PRINCIPAL}),
     "people:teacher:change": frozenset({R.SCHOOL_ADMIN, R.PRINCIPAL}),
+    "people:teacher:account": frozenset({R.SCHOOL_ADMIN, R.PRINCIPAL}),  # logins of the school's teachers
     "core:audit:view": frozenset({R.DEPARTMENT_OFFICER, R.SCHOOL_ADMIN, R.PRINCIPAL}),
 }
 

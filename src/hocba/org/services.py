@@ -93,11 +93,24 @@ def school_build(*, department: Department, commune: Commune, code: str, name: s
                   search_name=search_key(name), sort_name=sort_key(name))
 
 
+def _working_teacher(teacher, *, what: str) -> None:
+    """New work goes to a teacher who still works at the school: the teacher's row is locked (a leaving waits for
+    this transaction, and then sees the new work among what blocks it), and one who left is refused."""
+    from hocba.people.models import Teacher, TeacherStatus
+
+    current = Teacher.objects.select_for_update().filter(pk=teacher.pk).values_list("status", flat=True).first()
+    if current == TeacherStatus.LEFT:
+        raise DomainError(f"Không {what} được.", {"Giáo viên": [
+            f"{teacher.full_name} đã nghỉ việc; hãy chọn giáo viên đang công tác."]})
+
+
 def class_create(*, school: School, school_year: SchoolYear, grade: int, name: str, homeroom_teacher=None,
                  by=None) -> ClassGroup:
     if grade not in school.grades():
         raise DomainError("Không tạo được lớp.", {"Khối": [f"Khối {grade} không thuộc cấp học của {school.name}."]})
     with transaction.atomic():
+        if homeroom_teacher is not None:
+            _working_teacher(homeroom_teacher, what="tạo lớp với giáo viên chủ nhiệm này")
         cg = ClassGroup.objects.create(school=school, school_year=school_year, grade=grade, name=nfc(name),
                                        homeroom_teacher=homeroom_teacher)
         audit_record(actor=by, action="org:class:create", object_type="class", object_id=cg.pk, school_id=school.pk,
@@ -106,7 +119,9 @@ def class_create(*, school: School, school_year: SchoolYear, grade: int, name: s
 
 
 def assignment_set(*, class_group: ClassGroup, subject: Subject, teacher, by=None) -> TeachingAssignment:
+    """Phân công giảng dạy: ``teacher`` teaches ``subject`` in ``class_group`` (a teacher who left is refused)."""
     with transaction.atomic():
+        _working_teacher(teacher, what="phân công giảng dạy")
         ta, _ = TeachingAssignment.objects.update_or_create(class_group=class_group, subject=subject,
                                                             defaults={"teacher": teacher})
         audit_record(actor=by, action="org:assignment:set", object_type="class", object_id=class_group.pk,

@@ -53,6 +53,8 @@ class TeacherOut(Schema):
     full_name: str
     position: str
     school_id: int
+    status: str  # "working" (đang công tác) | "left" (đã nghỉ việc)
+    left_on: dt.date | None = None
 
 
 class EnrolIn(Schema):

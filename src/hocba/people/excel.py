@@ -6,6 +6,9 @@ Chức vụ | Môn giảng dạy | Loại hợp đồng | Điện thoại | Thư
 data (a commune officer, a deputy principal, a teacher) gets the list without the columns the teacher's page
 hides from them — birth date, sex, personal ID, phone, e-mail — and the title says so.
 
+The list is the school's staff as it stands: only working teachers (a teacher who left — nghỉ việc, chuyển công
+tác — is on the teachers' page under "Đã nghỉ việc", not in the count the school sends).
+
 Every value is text (the personal ID and phone keep their leading zeros, in cells formatted as Text) and is
 written as a string even when it starts with "=": a qualification typed as "=HYPERLINK(…)" is never a formula.
 Control characters a worksheet cannot hold (a line break pasted from Word is "\\x0b") become spaces: openpyxl
@@ -98,7 +101,7 @@ def teacher_roster_export(*, school, teachers: Sequence[Teacher], full: bool, to
     ws = wb.active
     ws.title = "Trích ngang"
     lines = [TITLE, f"Trường: {_sheet_text(school.name)}",
-             f"Số giáo viên, nhân viên: {len(teachers)} — xuất ngày {format_vn_date(today)}"]
+             f"Số giáo viên, nhân viên đang công tác: {len(teachers)} — xuất ngày {format_vn_date(today)}"]
     if not full:
         lines.append(MASKED_NOTE)
     for i, text in enumerate(lines, start=1):

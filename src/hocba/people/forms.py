@@ -299,3 +299,48 @@ class TeacherEditForm(TeacherForm):
 
     def chosen_subjects(self) -> list:
         return list(self.cleaned_data["subjects"])
+
+
+class TeacherLeaveForm(DomainErrorsMixin, forms.Form):
+    """Ghi nhận nghỉ việc: the date and reason ``teacher_leave`` checks, and the user's confirmation (only parsing
+    here). ``version`` is the one the page showed: the service refuses the change if someone saved meanwhile."""
+
+    left_on = forms.CharField(label="Ngày nghỉ việc", max_length=20, required=False,
+                              widget=forms.TextInput(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}))
+    reason = forms.CharField(label="Lý do", max_length=400, required=False,
+                             widget=forms.TextInput(attrs={"placeholder": "ví dụ: nghỉ hưu; chuyển công tác đến "
+                                                                          "Trường THCS …"}))
+    confirm = forms.BooleanField(
+        label="Tôi xác nhận giáo viên này đã nghỉ việc: tài khoản đăng nhập của giáo viên bị khoá, và giáo viên không "
+              "còn được phân công chủ nhiệm, giảng dạy.",
+        error_messages={"required": "Hãy đánh dấu xác nhận trước khi ghi nhận nghỉ việc."})
+    version = forms.IntegerField(widget=forms.HiddenInput,
+                                 error_messages={"required": "Biểu mẫu không hợp lệ; hãy tải lại trang.",
+                                                 "invalid": "Biểu mẫu không hợp lệ; hãy tải lại trang."})
+
+    domain_labels = {"Ngày nghỉ việc": "left_on", "Lý do nghỉ việc": "reason"}
+
+    def __init__(self, data=None, *, teacher, today):
+        super().__init__(data, prefix="nv", initial={"left_on": format_vn_date(today), "version": teacher.version})
+
+    def add_domain_error(self, exc: DomainError) -> None:
+        """The work still given to the teacher is named in the refusal's message, once, above the form."""
+        if any(label not in self.domain_labels for label in exc.errors):
+            self.add_error(None, exc.message)
+            return
+        super().add_domain_error(exc)
+
+
+class TeacherReturnForm(DomainErrorsMixin, forms.Form):
+    """Ghi nhận trở lại công tác: the date the teacher works at the school again."""
+
+    return_on = forms.CharField(label="Ngày trở lại công tác", max_length=20, required=False,
+                                widget=forms.TextInput(attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric"}))
+    version = forms.IntegerField(widget=forms.HiddenInput,
+                                 error_messages={"required": "Biểu mẫu không hợp lệ; hãy tải lại trang.",
+                                                 "invalid": "Biểu mẫu không hợp lệ; hãy tải lại trang."})
+
+    domain_labels = {"Ngày trở lại công tác": "return_on"}
+
+    def __init__(self, data=None, *, teacher, today):
+        super().__init__(data, prefix="tl", initial={"return_on": format_vn_date(today), "version": teacher.version})

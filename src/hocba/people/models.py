@@ -138,8 +138,22 @@ class Position(models.TextChoices):
     STAFF = "staff", _("Nhân viên")
 
 
+class TeacherStatus(models.TextChoices):
+    """Whether a teacher still works at their school: đang công tác (working) or đã nghỉ việc (left: resigned,
+    retired, or chuyển công tác — moved to another school)."""
+
+    WORKING = "working", _("Đang công tác")
+    LEFT = "left", _("Đã nghỉ việc")
+
+
 class Teacher(PersonNameMixin):
-    """A teacher or staff member with the fields of the profile summary (trích ngang)."""
+    """A teacher or staff member with the fields of the profile summary (trích ngang).
+
+    A teacher who leaves the school (nghỉ việc, or chuyển công tác: moves to another school) keeps their row, so
+    that the classes they taught, the confirmations and signatures they made and the records that print their name
+    still name them; ``status`` says whether they still work here (``people.services.teacher_leave`` /
+    ``teacher_return``). A left teacher has the date and reason of leaving; a working one has neither (check
+    constraint). ``login_closed_on_leave``: the leaving deactivated their login, so a return re-activates it."""
 
     personal_id = models.CharField(_("số định danh cá nhân"), max_length=12, null=True, blank=True, unique=True)
     staff_code = models.CharField(_("mã cán bộ"), max_length=20, unique=True)
@@ -158,8 +172,24 @@ class Teacher(PersonNameMixin):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="teacher")
     version = models.PositiveIntegerField(default=1)
+    status = models.CharField(_("tình trạng công tác"), max_length=10, choices=TeacherStatus.choices,
+                              default=TeacherStatus.WORKING, db_index=True)
+    left_on = models.DateField(_("ngày nghỉ việc"), null=True, blank=True)
+    left_reason = models.CharField(_("lý do nghỉ việc"), max_length=300, blank=True)
+    login_closed_on_leave = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("giáo viên")
         verbose_name_plural = _("giáo viên")
         ordering = ["sort_name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="teacher_left_has_date_and_reason",
+                condition=(models.Q(status="working", left_on__isnull=True, left_reason="")
+                           | (models.Q(status="left", left_on__isnull=False) & ~models.Q(left_reason=""))),
+            )
+        ]
+
+    @property
+    def has_left(self) -> bool:
+        return self.status == TeacherStatus.LEFT

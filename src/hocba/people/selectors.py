@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from hocba.core.audit import audit_record
 from hocba.core.errors import PermissionDeniedError
+from hocba.core.models import InitialPassword
 from hocba.core.permissions import can, restrict
 from hocba.core.text import search_key
-from hocba.org.models import ClassGroup, School, Subject
-from hocba.people.models import ACTIVE_STATUSES, Enrolment, Guardianship, Student, Teacher
+from hocba.org.models import ClassGroup, School, Subject, TeachingAssignment
+from hocba.people.models import ACTIVE_STATUSES, Enrolment, Guardianship, Student, Teacher, TeacherStatus
 
 
 def student_list(*, user, query: str = "", school_id: int | None = None, class_id: int | None = None) -> QuerySet:
@@ -74,13 +77,33 @@ def class_roster(*, class_group) -> QuerySet:
             .order_by("student__sort_name", "student_id"))
 
 
-def teacher_list(*, user, query: str = "", school_id: int | None = None) -> QuerySet:
+def teacher_list(*, user, query: str = "", school_id: int | None = None, status: str | None = None) -> QuerySet:
+    """The teachers ``user`` may see; with ``status`` (``TeacherStatus``), only those working or only those who
+    left (the list page shows the working ones unless asked; the API lists all, each with its status)."""
     qs = restrict(Teacher.objects.select_related("school"), user, "people:teacher:view")
     if query:
         qs = qs.filter(search_name__contains=search_key(query))
     if school_id:
         qs = qs.filter(school_id=school_id)
+    if status:
+        qs = qs.filter(status=status)
     return qs.order_by("sort_name", "id")
+
+
+def teacher_leave_blockers(*, teacher: Teacher) -> list[str]:
+    """What keeps ``teacher`` from leaving, in Vietnamese, one line each (empty: nothing): the classes of the
+    current school year they are homeroom teacher (GVCN) of, the subjects they still teach there, and the school
+    whose records they are chosen to sign for approval. Each must first be handed to someone else."""
+    out = [f"đang là giáo viên chủ nhiệm lớp {c.name} (năm học {c.school_year.name})"
+           for c in ClassGroup.objects.filter(homeroom_teacher=teacher, school_year__is_current=True)
+           .select_related("school_year").order_by("grade", "name")]
+    out += [f"còn dạy {a.subject.name} lớp {a.class_group.name}"
+            for a in TeachingAssignment.objects.filter(teacher=teacher, class_group__school_year__is_current=True)
+            .select_related("subject", "class_group").order_by("class_group__grade", "class_group__name",
+                                                               "subject__display_order", "subject__code")]
+    out += [f"là người ký phê duyệt học bạ của {s.name} (Hiệu trưởng chọn lại người ký trên trang ký số của "
+            "trường)" for s in School.objects.filter(approval_signer=teacher).order_by("sort_name")]
+    return out
 
 
 def teacher_get(*, user, pk: int) -> tuple[Teacher, bool]:
@@ -129,10 +152,12 @@ def teacher_school_get(*, user, pk: str | int | None, perm: str = "people:teache
 
 
 def teacher_roster(*, user, school: School) -> tuple[list[Teacher], bool]:
-    """Danh sách trích ngang: the teachers of ``school`` that ``user`` may see, in Vietnamese name order, with their
-    subjects; and whether ``user`` may see their personal data (birth date, sex, personal ID, phone, e-mail) — as
+    """Danh sách trích ngang: the working teachers of ``school`` that ``user`` may see (the list is the school's
+    staff as it stands: a teacher who left is not counted), in Vietnamese name order, with their subjects; and
+    whether ``user`` may see their personal data (birth date, sex, personal ID, phone, e-mail) — as
     on each teacher's page (``teacher_get``)."""
-    teachers = list(restrict(Teacher.objects.filter(school=school), user, "people:teacher:view")
+    teachers = list(restrict(Teacher.objects.filter(school=school, status=TeacherStatus.WORKING), user,
+                             "people:teacher:view")
                     .prefetch_related(Prefetch("subjects", queryset=Subject.objects.order_by("display_order", "code")))
                     .order_by("sort_name", "id"))
     return teachers, can(user, "people:teacher:view_full", school)
@@ -152,3 +177,39 @@ def enrolment_for_status(*, user, student: Student) -> Enrolment | None:
                                      class_group__school__in=schools)
             .select_related("class_group__school", "school_year"))
     return min(rows, key=lambda e: (not e.is_active, -e.status_date.toordinal(), -e.pk), default=None)
+
+
+def teacher_get_for_account(*, user, pk: int) -> Teacher:
+    """A teacher whose login ``user`` may create or re-issue (their school's board or principal), with the
+    account; PermissionDeniedError for anyone else's teacher."""
+    teacher = (restrict(Teacher.objects.select_related("school", "user"), user, "people:teacher:account")
+               .filter(pk=pk).first())
+    if teacher is None:
+        raise PermissionDeniedError("Không tìm thấy giáo viên hoặc bạn không có quyền cấp tài khoản cho giáo viên "
+                                    "này (chỉ ban giám hiệu, ban quản lý học bạ của trường giáo viên công tác).")
+    return teacher
+
+
+@dataclass(frozen=True)
+class TeacherLogin:
+    """What the teacher's page shows of their login: its name, whether the school's initial password is still
+    unchanged, the last sign-in, whether it is open."""
+
+    username: str
+    initial: bool
+    last_login: object
+    active: bool
+
+
+def teacher_login(*, teacher: Teacher) -> TeacherLogin | None:
+    user = teacher.user
+    if user is None:
+        return None
+    return TeacherLogin(user.username, InitialPassword.objects.filter(user_id=user.pk).exists(), user.last_login,
+                        user.is_active)
+
+
+def teacher_login_counts(*, school: School) -> tuple[int, int]:
+    """(working teachers of ``school``, those of them without a login)."""
+    working = Teacher.objects.filter(school=school, status=TeacherStatus.WORKING)
+    return working.count(), working.filter(user__isnull=True).count()

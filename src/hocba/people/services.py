@@ -30,6 +30,7 @@ from hocba.people.models import (
     Sex,
     Student,
     Teacher,
+    TeacherStatus,
 )
 
 STUDENT_FIELDS = ("full_name", "personal_id", "moet_code", "birth_date", "birth_place", "sex", "ethnicity",
@@ -586,13 +587,17 @@ def _unchanged(obj, clean: dict[str, Any]) -> bool:
     return all(now[k] == (format_vn_date(v) if isinstance(v, dt.date) else v) for k, v in clean.items())
 
 
+#: The writes that make a new version of a teacher (one audit row each).
+VERSIONED_TEACHER_ACTIONS = ("people:teacher:update", "people:teacher:leave", "people:teacher:return")
+
+
 def _teacher_stale(current: Teacher, expected_version: int) -> StaleWriteError:
     """The refusal of an edit over a newer trích ngang: who saved it and when, and each field they changed with
     its value now (from the audit rows of the versions the user did not see: every version is one update)."""
     missed = current.version - expected_version
     entries = []
     if 0 < missed <= 100:
-        entries = list(AuditEntry.objects.filter(action="people:teacher:update", object_type="teacher",
+        entries = list(AuditEntry.objects.filter(action__in=VERSIONED_TEACHER_ACTIONS, object_type="teacher",
                                                  object_id=str(current.pk))
                        .select_related("actor").order_by("-seq")[:missed])
     changed = [k for k in TEACHER_LABELS if any(k in (e.after or {}) for e in entries)]
@@ -625,3 +630,120 @@ def teacher_export_record(*, by, school, teachers: int, full: bool) -> None:
     data (birth date, sex, personal ID, phone, e-mail) or only the summary every reader of the list may see."""
     audit_record(actor=by, action="people:teacher:export", object_type="school", object_id=school.pk,
                  school_id=school.pk, after={"teachers": teachers, "personal_data": full, "to": "web"})
+
+
+# --- nghỉ việc / chuyển công tác: a teacher who leaves the school, and one who comes back ---------------------
+
+LEAVE_LABELS = {"on": "Ngày nghỉ việc", "reason": "Lý do nghỉ việc", "return_on": "Ngày trở lại công tác"}
+
+
+def _event_date(value, *, label: str, today: dt.date, errors: dict, not_before: dt.date | None = None):
+    """A leaving or return date (dd/mm/yyyy or a date): required, one that has happened (today at the latest),
+    and not before ``not_before``; None, with the message in ``errors``, otherwise."""
+    if value in (None, ""):
+        errors[label] = ["Bắt buộc nhập (dd/mm/yyyy)."]
+        return None
+    try:
+        day = parse_vn_date(value)
+    except ValueError as exc:
+        errors[label] = [str(exc)]
+        return None
+    if day > today:
+        errors[label] = [f"Ngày {format_vn_date(day)} ở tương lai; chỉ ghi nhận khi việc đã diễn ra (muộn nhất hôm "
+                         f"nay, {format_vn_date(today)})."]
+    elif not_before is not None and day < not_before:
+        errors[label] = [f"Không thể trước ngày nghỉ việc ({format_vn_date(not_before)})."]
+    else:
+        return day
+    return None
+
+
+def _locked_teacher(teacher: Teacher, expected_version: int | None) -> Teacher:
+    locked = Teacher.objects.select_for_update().select_related("user").get(pk=teacher.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleWriteError(f"Chưa ghi nhận: hồ sơ của {locked.full_name} vừa được người khác cập nhật; hãy tải "
+                              "lại trang rồi làm lại.")
+    return locked
+
+
+def teacher_leave(*, teacher: Teacher, on, reason: str, by, expected_version: int | None = None,
+                  today: dt.date | None = None) -> Teacher:
+    """Ghi nhận nghỉ việc: ``teacher`` no longer works at their school from ``on`` (a date that has happened:
+    leaving closes their login at once), for ``reason`` (required: nghỉ hưu, chuyển công tác đến trường…).
+
+    Refused, naming everything that blocks it and writing nothing, while they are homeroom teacher of a class of
+    the current school year, still teach a subject there, or are the school's chosen approval signer
+    (``selectors.teacher_leave_blockers``): that work goes to someone else first. Their login, if any, is
+    deactivated in the same transaction (``login_closed_on_leave`` remembers it for a return). Records already
+    composed, confirmations and signatures they made stay as they are. The caller has checked that ``by`` may
+    change the teachers of their school."""
+    from hocba.people.selectors import teacher_leave_blockers
+
+    today = today or timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    day = _event_date(on, label=LEAVE_LABELS["on"], today=today, errors=errors)
+    reason = nfc(" ".join((reason or "").split()))
+    max_reason = Teacher._meta.get_field("left_reason").max_length
+    if not reason:
+        errors[LEAVE_LABELS["reason"]] = ["Bắt buộc nhập (ví dụ: nghỉ hưu, chuyển công tác đến trường khác)."]
+    elif len(reason) > max_reason:
+        errors[LEAVE_LABELS["reason"]] = [f"Tối đa {max_reason} ký tự (đang có {len(reason)})."]
+    if errors:
+        raise DomainError("Chưa ghi nhận được nghỉ việc: hãy sửa các ô báo lỗi.", errors)
+    with transaction.atomic():
+        locked = _locked_teacher(teacher, expected_version)
+        if locked.status == TeacherStatus.LEFT:
+            raise DomainError(f"{locked.full_name} đã được ghi nhận nghỉ việc từ ngày "
+                              f"{format_vn_date(locked.left_on)}.")
+        blockers = teacher_leave_blockers(teacher=locked)
+        if blockers:
+            raise DomainError(f"Chưa ghi nhận được {locked.full_name} nghỉ việc: {'; '.join(blockers)}. Hãy giao "
+                              "các việc này cho giáo viên khác rồi làm lại.", {"Việc còn giao": blockers})
+        before = {"status": locked.status}
+        user = locked.user
+        closed = user is not None and user.is_active
+        if closed:
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+        locked.status, locked.left_on, locked.left_reason = TeacherStatus.LEFT, day, reason
+        locked.login_closed_on_leave = closed
+        locked.version += 1
+        locked.save(update_fields=["status", "left_on", "left_reason", "login_closed_on_leave", "version"])
+        audit_record(actor=by, action="people:teacher:leave", object_type="teacher", object_id=locked.pk,
+                     school_id=locked.school_id, before=before,
+                     after={"status": locked.status, "left_on": format_vn_date(day), "reason": reason,
+                            "login_closed": user.get_username() if closed else None})
+    return locked
+
+
+def teacher_return(*, teacher: Teacher, on, by, expected_version: int | None = None,
+                   today: dt.date | None = None) -> Teacher:
+    """Ghi nhận trở lại công tác: a teacher recorded as left works at the school again from ``on`` (not before
+    the day they left, not in the future). The date and reason of leaving are cleared (the audit log keeps
+    them). Their login is re-activated only if the leaving deactivated it (one closed for another reason stays
+    closed); the audit row says which. They can then be given classes and subjects again."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked = _locked_teacher(teacher, expected_version)
+        if locked.status != TeacherStatus.LEFT:
+            raise DomainError(f"{locked.full_name} đang công tác; không có gì để ghi nhận trở lại.")
+        errors: dict[str, list[str]] = {}
+        day = _event_date(on, label=LEAVE_LABELS["return_on"], today=today, errors=errors,
+                          not_before=locked.left_on)
+        if errors:
+            raise DomainError("Chưa ghi nhận được trở lại công tác: hãy sửa các ô báo lỗi.", errors)
+        before = {"status": locked.status, "left_on": format_vn_date(locked.left_on), "reason": locked.left_reason}
+        user = locked.user
+        reopened = locked.login_closed_on_leave and user is not None and not user.is_active
+        if reopened:
+            user.is_active = True
+            user.save(update_fields=["is_active"])
+        locked.status, locked.left_on, locked.left_reason = TeacherStatus.WORKING, None, ""
+        locked.login_closed_on_leave = False
+        locked.version += 1
+        locked.save(update_fields=["status", "left_on", "left_reason", "login_closed_on_leave", "version"])
+        audit_record(actor=by, action="people:teacher:return", object_type="teacher", object_id=locked.pk,
+                     school_id=locked.school_id, before=before,
+                     after={"status": locked.status, "returned_on": format_vn_date(day),
+                            "login_reopened": user.get_username() if reopened else None})
+    return locked

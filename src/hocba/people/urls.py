@@ -16,6 +16,10 @@ urlpatterns = [
     path("giao-vien/", views.teacher_list, name="teacher_list"),
     path("giao-vien/them/", views.teacher_create, name="teacher_create"),
     path("giao-vien/xuat-excel/", views.teacher_export, name="teacher_export"),
+    path("giao-vien/tai-khoan/", views.teacher_accounts, name="teacher_accounts"),
     path("giao-vien/<int:pk>/", views.teacher_detail, name="teacher_detail"),
     path("giao-vien/<int:pk>/sua/", views.teacher_edit, name="teacher_edit"),
+    path("giao-vien/<int:pk>/tai-khoan/", views.teacher_account, name="teacher_account"),
+    path("giao-vien/<int:pk>/nghi-viec/", views.teacher_leave, name="teacher_leave"),
+    path("giao-vien/<int:pk>/tro-lai-cong-tac/", views.teacher_return, name="teacher_return"),
 ]

@@ -8,11 +8,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST
 
 from hocba.core.access import forbidden, paginate, requires
 from hocba.core.errors import DomainError, PermissionDeniedError
 from hocba.core.links import page_link_list
 from hocba.core.permissions import can, has_any
+from hocba.people import accounts as people_accounts
 from hocba.people import excel, selectors, services
 from hocba.people.forms import (
     EnrolmentStatusForm,
@@ -22,7 +24,10 @@ from hocba.people.forms import (
     StudentCorrectionForm,
     TeacherEditForm,
     TeacherForm,
+    TeacherLeaveForm,
+    TeacherReturnForm,
 )
+from hocba.people.models import TeacherStatus
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -210,25 +215,110 @@ def student_edit(request, pk: int):
     return render(request, "people/student_edit.html", {"student": student, "form": form})
 
 
+#: The teacher list's ``?trang-thai=`` → (its label, the ``TeacherStatus`` shown; None: everyone).
+TEACHER_STATUS_FILTERS = {"": ("Đang công tác", TeacherStatus.WORKING), "da-nghi": ("Đã nghỉ việc", TeacherStatus.LEFT),
+                          "tat-ca": ("Tất cả", None)}
+
+
 @requires("people:teacher:view")
 def teacher_list(request):
     """Giáo viên: the teachers the user may see, one school at a time for a user of several (``?truong=``); the
-    links to add a teacher and to export the chosen school's trích ngang list."""
+    links to add a teacher and to export the chosen school's trích ngang list. The teachers working at their school
+    unless asked for those who left (``?trang-thai=da-nghi``) or everyone (``tat-ca``)."""
     query = request.GET.get("q", "").strip()
+    shown = request.GET.get("trang-thai", "")
+    shown = shown if shown in TEACHER_STATUS_FILTERS else ""
     schools = selectors.teacher_school_list(user=request.user)
     school = selectors.teacher_school_get(user=request.user, pk=request.GET.get("truong"))
-    qs = selectors.teacher_list(user=request.user, query=query, school_id=school.pk if school else None)
+    qs = selectors.teacher_list(user=request.user, query=query, school_id=school.pk if school else None,
+                                status=TEACHER_STATUS_FILTERS[shown][1])
     return render(request, "people/teacher_list.html", {
-        "page": paginate(request, qs), "q": query, "school": school,
+        "page": paginate(request, qs), "q": query, "school": school, "shown": shown,
+        "status_filters": [(value, label) for value, (label, _status) in TEACHER_STATUS_FILTERS.items()],
         "schools": schools if len(schools[:2]) > 1 else None,
-        "may_add": has_any(request.user, "people:teacher:change")})
+        "may_add": has_any(request.user, "people:teacher:change"),
+        "without_login": _teachers_without_login(request.user, school)})
+
+
+def _teachers_without_login(user, school) -> int | None:
+    """For the school's board and principal: how many working teachers of the chosen school have no login."""
+    if school is None or not can(user, "people:teacher:account", school):
+        return None
+    return selectors.teacher_login_counts(school=school)[1]
 
 
 @requires("people:teacher:view")
 def teacher_detail(request, pk: int):
     teacher, full = selectors.teacher_get(user=request.user, pk=pk)
     return render(request, "people/teacher_detail.html", {
-        "teacher": teacher, "full": full, "may_change": can(request.user, "people:teacher:change", teacher)})
+        "teacher": teacher, "full": full, "may_change": can(request.user, "people:teacher:change", teacher),
+        **_teacher_status_context(request, teacher), **_teacher_account_context(request, teacher)})
+
+
+def _teacher_status_context(request, teacher, *, leave_form=None, return_form=None) -> dict:
+    """The teacher page's "Tình trạng công tác" section: for their school's board and principal, the form to record
+    the leaving (with what still blocks it) or the return; the forms come back bound after a refused POST."""
+    if not can(request.user, "people:teacher:change", teacher):
+        return {}
+    today = timezone.localdate()
+    if teacher.has_left:
+        return {"return_form": return_form or TeacherReturnForm(teacher=teacher, today=today)}
+    return {"leave_form": leave_form or TeacherLeaveForm(teacher=teacher, today=today),
+            "leave_blockers": selectors.teacher_leave_blockers(teacher=teacher)}
+
+
+def _render_teacher(request, pk: int, **forms):
+    teacher, full = selectors.teacher_get(user=request.user, pk=pk)
+    return render(request, "people/teacher_detail.html", {
+        "teacher": teacher, "full": full, "may_change": True,
+        **_teacher_status_context(request, teacher, **forms), **_teacher_account_context(request, teacher)})
+
+
+@requires("people:teacher:change")
+def teacher_leave(request, pk: int):
+    """Ghi nhận nghỉ việc (POST from the teacher's page): refused, naming the work still given to the teacher."""
+    teacher = selectors.teacher_get_for_change(user=request.user, pk=pk, record_read=False)
+    if request.method != "POST":
+        return redirect(f"{reverse('people:teacher_detail', args=[teacher.pk])}#cong-tac")
+    form = TeacherLeaveForm(request.POST, teacher=teacher, today=timezone.localdate())
+    if form.is_valid():
+        try:
+            current = services.teacher_leave(teacher=teacher, on=form.cleaned_data["left_on"],
+                                             reason=form.cleaned_data["reason"], by=request.user,
+                                             expected_version=form.cleaned_data["version"])
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            closed = " Tài khoản đăng nhập của giáo viên đã bị khoá." if current.login_closed_on_leave else ""
+            messages.success(request, f"Đã ghi nhận {current.full_name} nghỉ việc từ ngày "
+                                      f"{current.left_on:%d/%m/%Y}.{closed}")
+            return redirect(f"{reverse('people:teacher_detail', args=[teacher.pk])}#cong-tac")
+    return _render_teacher(request, pk, leave_form=form)
+
+
+@requires("people:teacher:change")
+def teacher_return(request, pk: int):
+    """Ghi nhận trở lại công tác (POST from the teacher's page)."""
+    teacher = selectors.teacher_get_for_change(user=request.user, pk=pk, record_read=False)
+    if request.method != "POST":
+        return redirect(f"{reverse('people:teacher_detail', args=[teacher.pk])}#cong-tac")
+    form = TeacherReturnForm(request.POST, teacher=teacher, today=timezone.localdate())
+    if form.is_valid():
+        try:
+            current = services.teacher_return(teacher=teacher, on=form.cleaned_data["return_on"], by=request.user,
+                                              expected_version=form.cleaned_data["version"])
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            login = ""
+            if current.user_id is not None and not current.user.is_active:  # closed before, not by the leaving
+                login = (" Tài khoản đăng nhập của giáo viên vẫn khoá (đã khoá từ trước khi nghỉ việc): nhà trường đề "
+                         "nghị mở lại tài khoản nếu giáo viên cần đăng nhập.")
+            elif teacher.login_closed_on_leave and current.user_id is not None:
+                login = " Tài khoản đăng nhập của giáo viên (khoá khi nghỉ việc) đã được mở lại."
+            messages.success(request, f"Đã ghi nhận {current.full_name} trở lại công tác.{login}")
+            return redirect(f"{reverse('people:teacher_detail', args=[teacher.pk])}#cong-tac")
+    return _render_teacher(request, pk, return_form=form)
 
 
 @requires("people:teacher:change")
@@ -282,3 +372,53 @@ def teacher_export(request):
     services.teacher_export_record(by=request.user, school=school, teachers=len(teachers), full=full)
     return HttpResponse(data, content_type=XLSX, headers={
         "Content-Disposition": content_disposition_header(True, f"trich-ngang-giao-vien-{school.code}.xlsx")})
+
+
+def _teacher_account_context(request, teacher) -> dict:
+    """The teacher page's "Tài khoản đăng nhập" section, for their school's board and principal: the login (or
+    none), and why a new password cannot be issued for it, if so."""
+    if not can(request.user, "people:teacher:account", teacher):
+        return {}
+    login = selectors.teacher_login(teacher=teacher)
+    return {"may_account": True, "login": login,
+            "reissue_refusal": people_accounts.reissue_refusal(teacher, by=request.user) if login else ""}
+
+
+@require_POST
+@requires("people:teacher:account")
+def teacher_account(request, pk: int):
+    """Tạo tài khoản (``action=create``) or Cấp lại mật khẩu (``action=reissue``) for one teacher: the sheet with the
+    initial password, shown this once."""
+    teacher = selectors.teacher_get_for_account(user=request.user, pk=pk)
+    try:
+        if request.POST.get("action") == "reissue":
+            issued = people_accounts.teacher_password_reissue(teacher=teacher, by=request.user)
+        else:
+            issued = people_accounts.teacher_account_create(teacher=teacher, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(f"{reverse('people:teacher_detail', args=[teacher.pk])}#tai-khoan")
+    return _issued_sheet(request, teacher.school, [issued])
+
+
+@require_POST
+@requires("people:teacher:account")
+def teacher_accounts(request):
+    """Tạo tài khoản cho mọi giáo viên chưa có (``truong=`` the school): the sheet of every new login."""
+    try:
+        school = selectors.teacher_school_get(user=request.user, pk=request.POST.get("truong"),
+                                              perm="people:teacher:account")
+    except PermissionDeniedError as exc:
+        return forbidden(request, exc.message)
+    if school is None:
+        messages.warning(request, "Chọn một trường để tạo tài khoản cho giáo viên.")
+        return redirect("people:teacher_list")
+    return _issued_sheet(request, school, people_accounts.teacher_accounts_create(school=school, by=request.user))
+
+
+def _issued_sheet(request, school, issued) -> HttpResponse:
+    """The page to print and hand out; never kept by a browser's or a proxy's cache."""
+    response = render(request, "people/teacher_accounts_issued.html", {
+        "school": school, "issued": issued, "login_url": request.build_absolute_uri(reverse("core:login"))})
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -17,7 +17,7 @@ from django.utils import timezone
 from hocba.core.dates import format_vn_date
 from hocba.gradebook.models import Period, StudentResult, YearEntry
 from hocba.org.models import ClassGroup, TeachingAssignment
-from hocba.people.models import Enrolment, Guardianship, Position, Student, Teacher
+from hocba.people.models import Enrolment, Guardianship, Position, Student, Teacher, TeacherStatus
 
 FORMAT = "hocba.record/1"
 IDENTITY_REQUIRED = {"full_name": "Họ và tên", "birth_date": "Ngày sinh", "birth_place": "Nơi sinh",
@@ -33,10 +33,12 @@ OUTCOME_PROMOTION = {"promoted": "promoted", "retained": "retained"}
 
 
 def approval_signer(school) -> Teacher | None:
-    """Who signs the school's records for approval: the deputy the principal authorised, else the principal."""
+    """Who signs the school's records for approval: the deputy the principal authorised, else the principal (one
+    who still works at the school: a principal who left is not printed on new records)."""
     if school.approval_signer_id:
         return Teacher.objects.filter(pk=school.approval_signer_id).first()
-    return Teacher.objects.filter(school_id=school.pk, position=Position.PRINCIPAL).order_by("id").first()
+    return (Teacher.objects.filter(school_id=school.pk, position=Position.PRINCIPAL, status=TeacherStatus.WORKING)
+            .order_by("id").first())
 
 
 @dataclass

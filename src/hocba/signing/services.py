@@ -24,7 +24,11 @@ def load_certificate(data: bytes) -> x509.Certificate:
 
 def certificate_register(*, data: bytes, school, teacher=None, is_seal: bool = False, backend: str,
                          backend_ref: dict, by=None) -> Certificate:
-    """Register a certificate (uploaded, or read from a token) for a staff member or the school seal."""
+    """Register a certificate (uploaded, or read from a token) for a staff member or the school seal; not for a
+    teacher who left the school (they sign nothing more)."""
+    if teacher is not None and teacher.has_left:
+        raise DomainError("Không đăng ký chứng thư số cho người đã nghỉ việc.", {"Chủ chứng thư": [
+            f"{teacher.full_name} đã nghỉ việc từ ngày {teacher.left_on:%d/%m/%Y}."]})
     cert = load_certificate(data)
     facts = certificate_facts(cert)
     if teacher is not None and teacher.personal_id and facts.personal_id and facts.personal_id != teacher.personal_id:
@@ -84,11 +88,11 @@ def trust_root_add(*, name: str, pem: bytes, by=None) -> TrustRoot:
 
 def approval_signers(school) -> list:
     """Who may be chosen to sign the school's records for approval: its principal and the deputies holding
-    the authorised-deputy role (phó hiệu trưởng được ủy quyền), principal first."""
-    from hocba.people.models import Position, Teacher
+    the authorised-deputy role (phó hiệu trưởng được ủy quyền), principal first; none who left the school."""
+    from hocba.people.models import Position, Teacher, TeacherStatus
 
     deputies = RoleAssignment.objects.filter(school=school, role=Role.DEPUTY_PRINCIPAL).values("user_id")
-    teachers = Teacher.objects.filter(school=school).filter(
+    teachers = Teacher.objects.filter(school=school, status=TeacherStatus.WORKING).filter(
         models.Q(position=Position.PRINCIPAL) | models.Q(user_id__in=deputies, user__isnull=False))
     return sorted(teachers, key=lambda t: (t.position != Position.PRINCIPAL, t.sort_name, t.pk))
 

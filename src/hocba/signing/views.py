@@ -14,7 +14,7 @@ from hocba.core.errors import DomainError, PermissionDeniedError
 from hocba.core.permissions import can, has_any, restrict, roles_for, scope_of
 from hocba.org.models import School
 from hocba.org.selectors import class_get
-from hocba.people.models import ACTIVE_STATUSES, Enrolment, Teacher
+from hocba.people.models import ACTIVE_STATUSES, Enrolment, Teacher, TeacherStatus
 from hocba.records.compose import approval_signer as approval_signer_of
 from hocba.records.models import YearRecord
 from hocba.records.permissions import may_open_class_books
@@ -238,14 +238,15 @@ def approval_signer(request, school_id: int):
 # --- certificates ---------------------------------------------------------------------------
 
 def provisioning(schools, *, now=None) -> list[dict]:
-    """Per school: staff with a valid certificate / all staff, who is missing, the seal."""
+    """Per school: working staff with a valid certificate / all working staff, who is missing, the seal (a
+    teacher who left needs no certificate: they are not counted)."""
     now = now or timezone.now()
     valid = Certificate.objects.filter(revoked=False, not_before__lte=now, not_after__gt=now)
     with_cert = set(valid.filter(is_seal=False).values_list("teacher_id", flat=True))
     sealed = set(valid.filter(is_seal=True).values_list("school_id", flat=True))
     out = []
     for school in schools:
-        staff = list(Teacher.objects.filter(school=school).order_by("full_name", "pk"))
+        staff = list(Teacher.objects.filter(school=school, status=TeacherStatus.WORKING).order_by("full_name", "pk"))
         missing = [t for t in staff if t.pk not in with_cert]
         total = len(staff)
         have = total - len(missing)
@@ -260,7 +261,8 @@ def certificates(request):
     manage_ids = scope_of(request.user).schools_for(roles_for(request.user, "signing:certificate:manage"))
     rows = provisioning(schools)
     totals = {"have": sum(r["have"] for r in rows), "total": sum(r["total"] for r in rows)}
-    teachers = Teacher.objects.filter(school_id__in=manage_ids).order_by("full_name") if manage_ids else []
+    teachers = (Teacher.objects.filter(school_id__in=manage_ids, status=TeacherStatus.WORKING).order_by("full_name")
+                if manage_ids else [])
     deadline = selectors.certificate_deadline()
     return render(request, "signing/certificates.html", {
         "rows": rows, "deadline": deadline, "totals": totals,

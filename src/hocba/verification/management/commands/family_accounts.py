@@ -11,11 +11,6 @@ Every account must set its own password at first login. The creation is audited.
 
 from __future__ import annotations
 
-import csv
-import io
-import os
-from pathlib import Path
-
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
@@ -48,12 +43,7 @@ class Command(cli.Command):
         created = family.family_accounts_create(class_group=class_group, by=user)
         rows = [[a.full_name, a.kind, a.username, a.password] for a in created]
         if out:
-            buffer = io.StringIO()
-            csv.writer(buffer).writerows([HEADER, *rows])
-            path = Path(out)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
-                handle.write(buffer.getvalue())
+            path = cli.write_private_csv(out, HEADER, rows)
             self.stdout.write(f"Lớp {class_group.name} ({class_group.school.name}): đã tạo {len(created)} tài khoản; "
                               f"danh sách ghi vào {path}.")
         else:
