@@ -88,3 +88,21 @@ def test_stopping_the_server_with_sigterm_stops_the_web_server_and_the_worker(tm
     finally:
         if server.poll() is None:
             server.kill()
+
+
+def test_a_background_worker_that_stops_is_started_again():
+    """django-tasks' worker ends on a database error (a lock held past SQLite's timeout): a closing started from a
+    page would wait forever. The server starts it again while the web server runs."""
+    import subprocess
+    import sys
+
+    from hocba.core.management.commands.serve import supervise
+
+    web = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1.5)"])
+    children, said = [web], []
+    supervise(children, worker=[sys.executable, "-c", "raise SystemExit(3)"], write=said.append, pause=0.2,
+              poll=0.05)
+    assert web.returncode == 0
+    assert len(said) >= 3 and said[0] == "Tiến trình công việc nền đã dừng (mã 3); khởi động lại."
+    assert len(children) == 2  # the web server and the worker running now (the stopped ones are let go)
+    children[1].wait()

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 from django.conf import settings
 from django.core.management import call_command
@@ -39,21 +40,43 @@ class Command(cli.Command):
         # A service manager (systemd, docker stop, kill) stops us with SIGTERM, which by default ends this process
         # at once and leaves the web server and the worker running: make it unwind like Ctrl+C instead.
         signal.signal(signal.SIGTERM, _interrupt)
-        children = []
+        children: list[subprocess.Popen] = []
         try:
-            if not no_worker:
-                children.append(subprocess.Popen([sys.executable, "-m", "hocba", "manage", "db_worker",
-                                                  "--queue-name", "*"]))
             children.append(subprocess.Popen([sys.executable, "-m", "gunicorn", "hocba.wsgi",  # noqa: S603
                                               "--bind", bind, "--workers", str(workers), "--threads", "4",
                                               "--access-logfile", "-"]))
             self.stdout.write(f"Máy chủ hocba đang chạy tại http://{bind}/  (Ctrl+C để dừng)")
             self.stdout.flush()
-            children[-1].wait()
+            supervise(children, worker=None if no_worker else [sys.executable, "-m", "hocba", "manage", "db_worker",
+                                                                "--queue-name", "*"], write=self._say)
         except KeyboardInterrupt:
             pass
         finally:
             _stop(children)
+
+    def _say(self, message: str) -> None:
+        self.stdout.write(message)
+        self.stdout.flush()
+
+
+def supervise(children: list[subprocess.Popen], *, worker: list[str] | None, write, pause: float = 5.0,
+              poll: float = 1.0) -> None:
+    """Wait while the web server (``children[0]``) runs; run the background worker (the command ``worker``) beside
+    it, and start it again whenever it stops, at most once per ``pause`` seconds.
+
+    django-tasks' worker ends on a database error (on SQLite, a write lock held longer than the 30 s timeout):
+    a closing or a batch signing started from a page would then wait forever with nobody to run it.
+    """
+    web = children[0]
+    running, started = None, float("-inf")
+    while web.poll() is None:
+        if worker and (running is None or running.poll() is not None) and time.monotonic() - started >= pause:
+            if running is not None:
+                write(f"Tiến trình công việc nền đã dừng (mã {running.returncode}); khởi động lại.")
+                children.remove(running)
+            running, started = subprocess.Popen(worker), time.monotonic()  # noqa: S603
+            children.append(running)
+        time.sleep(poll)
 
 
 def _interrupt(signum, frame) -> None:
