@@ -52,6 +52,8 @@ def test_the_board_creates_a_login_and_the_first_login_sets_its_own_password(log
     assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
     [(username, password)] = _sheet(response)
     assert teacher.full_name in _text(response) and "mật khẩu ban đầu không hiện lại" in _text(response)
+    assert response.content.decode().count('<div class="slip">') == 1
+    assert f"Giáo viên, mã cán bộ {teacher.staff_code}" in _text(response)
     teacher.refresh_from_db()
     assert teacher.user.username == username and username == re.sub(r"[^a-z0-9]", "", teacher.staff_code.lower())
     assert AuditEntry.objects.filter(action="people:teacher:account:create", object_id=str(teacher.pk)).exists()

@@ -76,9 +76,12 @@ def test_school_creates_accounts_and_first_login_forces_a_new_password(homeroom_
     admin = login("hieutruong")
     response = admin.post(f"/tai-khoan-gia-dinh/lop/{homeroom_class.pk}/")
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
     created = FamilyAccount.objects.filter(user__initial_password__isnull=False).select_related("user")
     assert created.count() >= 10
+    # one slip per person to cut out, each with the address to sign in at
+    assert page.count('<div class="slip">') == created.count()
+    assert page.count("Đăng nhập tại http://") == created.count() and "Đăng nhập tại <code>http://" in page
     account = next(a for a in created if hasattr(a.user, "guardian"))
     password = re.search(rf"<code>{account.user.username}</code></td><td><code>([^<]+)</code>", page).group(1)
     client = Client()

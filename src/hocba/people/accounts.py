@@ -33,6 +33,11 @@ class IssuedLogin:
     password: str
     created: bool  # a new account (else a new password for the teacher's account)
 
+    @property
+    def kind(self) -> str:
+        """The second line of the printed slip."""
+        return f"Giáo viên, mã cán bộ {self.staff_code}"
+
 
 def username_base(teacher: Teacher) -> str:
     """The login name a teacher's account is given: the staff code in lower-case ASCII ("GV-0123" → "gv0123")."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -419,6 +420,6 @@ def teacher_accounts(request):
 def _issued_sheet(request, school, issued) -> HttpResponse:
     """The page to print and hand out; never kept by a browser's or a proxy's cache."""
     response = render(request, "people/teacher_accounts_issued.html", {
-        "school": school, "issued": issued, "login_url": request.build_absolute_uri(reverse("core:login"))})
+        "school": school, "issued": issued, "login_url": settings.HOCBA_PUBLIC_URL + reverse("core:login")})
     response["Cache-Control"] = "private, no-store"
     return response

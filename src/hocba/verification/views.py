@@ -7,6 +7,7 @@ from collections import Counter
 
 import segno
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
@@ -184,8 +185,6 @@ def share_revoke(request, link_id: int):
 
 
 def share_url(link: ShareLink) -> str:
-    from django.conf import settings
-
     return settings.HOCBA_PUBLIC_URL + reverse("verification:share_public", kwargs={"token": link.token})
 
 
@@ -361,4 +360,8 @@ def accounts_create(request, class_id: int):
     if class_group is None:
         return forbidden(request)
     created = family.family_accounts_create(class_group=class_group, by=request.user)
-    return render(request, "verification/accounts_created.html", {"class_group": class_group, "created": created})
+    response = render(request, "verification/accounts_created.html", {
+        "class_group": class_group, "created": created,
+        "login_url": settings.HOCBA_PUBLIC_URL + reverse("core:login")})
+    response["Cache-Control"] = "private, no-store"  # the initial passwords: no browser or proxy keeps them
+    return response
