@@ -126,6 +126,41 @@ PASTE = """(text) => {
 }"""
 
 
+def test_clearing_a_regular_mark_empties_the_average_and_says_what_is_missing(world, live_server, sign_in, shot):
+    shape = sheet_shape(class_group=world.cls, subject=world.toan)
+    values = [*["7", "8", "6,5", "9"][: shape.tx_count], "7,5", "8"]
+    for field, value in zip(shape.fields, values, strict=True):
+        services.score_update(class_group=world.cls, subject=world.toan, student_id=world.students[0], term=1,
+                              field=field, raw=value, expected="", by=world.gvbm)
+    page = open_grid(sign_in, live_server, world)
+    average = page.locator("#grid tbody tr:nth-child(1) td[data-avg]")
+    assert average.inner_text() == circular22_average(
+        [v.replace(",", ".") for v in values[: shape.tx_count]], "7.5", "8").replace(".", ",")
+    assert average.get_attribute("title") is None
+    last_tx = f"tx{shape.tx_count}"
+    cell(page, 1, last_tx).click()
+    page.keyboard.press("Backspace")
+    page.keyboard.press("Enter")
+    settle(page)
+    assert stored(world, world.students[0], last_tx) is None
+    why = f"Chưa đủ điểm: thiếu TX{shape.tx_count} (cần {shape.tx_count} ĐĐGtx, GK và CK)"
+    assert average.locator("[aria-hidden=true]").inner_text() == "—"
+    assert average.get_attribute("title") == why
+    assert average.locator(".gb-sr").inner_text() == why  # what a screen reader says for the cell
+    assert "missing" in average.get_attribute("class")
+    shot(page, "grid-average-missing")
+    # Typed back, the average returns and the explanation goes.
+    cell(page, 1, last_tx).click()
+    page.keyboard.type(values[shape.tx_count - 1])
+    page.keyboard.press("Enter")
+    settle(page)
+    assert average.get_attribute("title") is None and average.locator(".gb-sr").count() == 0
+    assert average.inner_text() == average.get_attribute("data-avg") != ""
+    page.reload()  # the server renders the same cell as the script leaves it
+    assert page.locator("#grid tbody tr:nth-child(2) td[data-avg]").get_attribute("title") == (
+        f"Chưa đủ điểm: cần {shape.tx_count} ĐĐGtx, GK và CK")
+
+
 def test_pasting_a_column_from_excel_fills_the_cells_downward_and_saves_each(world, live_server, sign_in):
     page = open_grid(sign_in, live_server, world)
     cell(page, 2, "gk").click()

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from hocba.__main__ import main
 from hocba.core.models import AuditEntry
 from hocba.gradebook.models import ClosingRun, ScoreChange, StudentResult, SubjectTermScore
+from hocba.gradebook.selectors import sheet_get
 from hocba.org.models import ClassGroup, TeachingAssignment
 from hocba.people.models import ACTIVE_STATUSES, Enrolment
 from tests.gradebook.gb_world import clock, fill_class, teacher_user, world  # noqa: F401 — fixtures
@@ -82,8 +83,10 @@ def test_refused_import_exits_non_zero_with_every_bad_cell(world, tmp_path, caps
     status = main(["gradebook", "import", str(path)])
     err = capsys.readouterr().err
     assert status != 0
-    assert f"Dòng {HEAD + 1}, cột E (TX1)" in err and "0–10" in err
-    assert f"Dòng {HEAD + 2}, cột" in err and "(CK)" in err and "một chữ số thập phân" in err
+    first, second = sheet_get(class_group=world.cls, subject=world.toan, term=1).rows[:2]
+    assert f"Dòng {HEAD + 1} (STT 1, {first.full_name}), cột E (TX1): Điểm 11 nằm ngoài thang 0–10." in err
+    assert f"Dòng {HEAD + 2} (STT 2, {second.full_name}), cột" in err and "(CK)" in err
+    assert "một chữ số thập phân" in err
     assert not SubjectTermScore.objects.exists()
 
 

@@ -11,6 +11,7 @@ from openpyxl.utils import get_column_letter
 from hocba.core.errors import DomainError, PermissionDeniedError
 from hocba.gradebook import excel, services
 from hocba.gradebook.models import ScoreChange, Source, SubjectTermScore
+from hocba.gradebook.selectors import sheet_get
 from hocba.gradebook.sheet import sheet_shape
 from hocba.gradebook.values import CellError, parse_score
 from hocba.org.models import ClassGroup
@@ -52,6 +53,13 @@ def row_of(ws, student_id: int) -> int:
         if ws[f"B{r}"].value == code:
             return r
     raise AssertionError(f"no row for {code}")
+
+
+def on_grid(w, student_id: int, r: int, subject=None, term=1) -> str:
+    """How a refusal names Excel row ``r``: the row, then the student as the web grid shows them (STT, name)."""
+    row = next(x for x in sheet_get(class_group=w.cls, subject=subject or w.toan, term=term).rows
+               if x.student_id == student_id)
+    return f"Dòng {r} (STT {row.number}, {row.full_name})"
 
 
 def stored(w, student_id, field, subject=None, term=1):
@@ -207,10 +215,11 @@ def test_every_bad_cell_is_reported_with_row_column_and_reason_and_nothing_is_sa
     with pytest.raises(DomainError) as exc:
         excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
     errors = exc.value.errors
+    who = [on_grid(world, s, r) for s, r in zip(world.students[:4], rows, strict=True)]
     assert errors == {
-        f"Dòng {rows[1]}, cột {cols['TX2']} (TX2)": ["Điểm 11 nằm ngoài thang 0–10."],
-        f"Dòng {rows[2]}, cột {cols['GK']} (GK)": ["Điểm 8,55 có quá một chữ số thập phân."],
-        f"Dòng {rows[3]}, cột {cols['CK']} (CK)": ["'abc' không phải là điểm số (ví dụ hợp lệ: 8,5)."],
+        f"{who[1]}, cột {cols['TX2']} (TX2)": ["Điểm 11 nằm ngoài thang 0–10."],
+        f"{who[2]}, cột {cols['GK']} (GK)": ["Điểm 8,55 có quá một chữ số thập phân."],
+        f"{who[3]}, cột {cols['CK']} (CK)": ["'abc' không phải là điểm số (ví dụ hợp lệ: 8,5)."],
     }
     assert "chưa lưu gì" in exc.value.message
     assert counts() == before
@@ -227,7 +236,8 @@ def test_a_letter_in_a_comment_subject_is_refused_naming_the_cell(world):
     ws[f"{cols['GK']}{r}"] = "8"
     with pytest.raises(DomainError) as exc:
         excel.sheet_import_file(fileobj=to_bytes(wb), by=teacher)
-    assert set(exc.value.errors) == {f"Dòng {r}, cột {cols['TX1']} (TX1)", f"Dòng {r}, cột {cols['GK']} (GK)"}
+    who = on_grid(world, world.students[0], r, subject=world.gdtc)
+    assert set(exc.value.errors) == {f"{who}, cột {cols['TX1']} (TX1)", f"{who}, cột {cols['GK']} (GK)"}
     assert all("Đ (Đạt) hoặc CĐ" in m[0] for m in exc.value.errors.values())
     assert not SubjectTermScore.objects.exists()
 
@@ -248,6 +258,48 @@ def test_rows_are_matched_by_student_code_not_position(world):
     assert report.changed_cells == 1
     assert stored(world, target, "ck") == "2.5"
     assert ScoreChange.objects.get().row.student_id == target
+
+
+def test_a_refusal_of_a_sorted_sheet_names_the_student_of_that_row_not_the_grids_row(world):
+    """Row 12 of a sheet the teacher sorted (here by name, Z to A) is not the grid's 12th student: the message keeps
+    the Excel row and adds the STT and name of the student written in it."""
+    wb = export(world)
+    ws = wb.worksheets[0]
+    cols = columns(ws)
+    data = [[c.value for c in ws[r]] for r in range(HEAD + 1, ws.max_row + 1)]
+    data.sort(key=lambda values: values[2], reverse=True)
+    for i, values in enumerate(data):
+        for j, v in enumerate(values, start=1):
+            ws.cell(row=HEAD + 1 + i, column=j, value=v)
+    grid = sheet_get(class_group=world.cls, subject=world.toan, term=1).rows
+    target = grid[1]  # STT 2 on the grid
+    r = row_of(ws, target.student_id)
+    assert r != HEAD + target.number  # in the sorted file it sits elsewhere
+    ws[f"{cols['GK']}{r}"] = 12
+    ws[f"{cols['TX1']}{HEAD + target.number}"] = "Đ"  # the row where STT 2 sat before sorting: another student
+    with pytest.raises(DomainError) as exc:
+        excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
+    other = next(x for x in grid if row_of(ws, x.student_id) == HEAD + target.number)
+    assert exc.value.errors == {
+        f"Dòng {r} (STT 2, {target.full_name}), cột {cols['GK']} (GK)": ["Điểm 12 nằm ngoài thang 0–10."],
+        f"Dòng {HEAD + 2} (STT {other.number}, {other.full_name}), cột {cols['TX1']} (TX1)": [
+            "'Đ' không phải là điểm số (ví dụ hợp lệ: 8,5)."],
+    }
+    assert f"Dòng {r} (STT 2, {target.full_name}), cột {cols['GK']} (GK): Điểm 12" in excel.report_text(exc.value)
+    assert not SubjectTermScore.objects.exists()
+
+
+def test_a_row_without_stt_or_name_is_named_by_its_excel_row(world):
+    wb = export(world)
+    ws = wb.worksheets[0]
+    cols = columns(ws)
+    r = row_of(ws, world.students[0])
+    ws[f"A{r}"] = None
+    ws[f"C{r}"] = None
+    ws[f"{cols['GK']}{r}"] = 12
+    with pytest.raises(DomainError) as exc:
+        excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
+    assert list(exc.value.errors) == [f"Dòng {r}, cột {cols['GK']} (GK)"]
 
 
 def test_a_sheet_whose_student_list_differs_is_refused_listing_the_differences(world):
@@ -402,7 +454,7 @@ def test_import_of_a_cell_changed_in_both_places_is_refused_naming_the_newer_val
         excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
     assert "chưa lưu gì" in exc.value.message
     [(where, [reason])] = exc.value.errors.items()
-    assert where == f"Dòng {row_of(ws, a)}, cột giữa kì"
+    assert where == f"{on_grid(world, a, row_of(ws, a))}, cột giữa kì"
     assert "trong tệp là '9,5'" in reason and "sửa thành '2,0'" in reason and world.gvbm.username in reason
     assert counts() == before
     assert stored(world, a, "gk") == "2.0" and stored(world, b, "tx1") != "4.0"
@@ -477,7 +529,8 @@ def test_a_formula_excel_never_computed_is_refused_instead_of_clearing_the_mark(
     before = stored(world, world.students[0], "tx1")
     with pytest.raises(DomainError) as exc:
         excel.sheet_import_file(fileobj=to_bytes(wb), by=world.gvbm)
-    assert exc.value.errors == {f"Dòng {r}, cột {cols['TX1']} (TX1)": ["Công thức không có giá trị."]}
+    assert exc.value.errors == {
+        f"{on_grid(world, world.students[0], r)}, cột {cols['TX1']} (TX1)": ["Công thức không có giá trị."]}
     assert stored(world, world.students[0], "tx1") == before
     ws[f"{cols['TX1']}{r}"] = before.replace(".", ",")
     ws[f"{get_column_letter(ws.max_column + 1)}{r}"] = '=IF(1>2,"x","")'  # the teacher's own note column

@@ -99,6 +99,30 @@ def test_saving_the_last_cell_of_a_row_returns_the_term_average(world):
     assert response.json()["average"] == expected.replace(".", ",")
 
 
+def avg_cell(html: str, student: int) -> str:
+    row = re.search(rf'<tr data-student="{student}".*?</tr>', html, re.S).group(0)
+    return re.search(r'<td class="avg[^"]*" data-avg=.*?</td>', row).group(0)
+
+
+def test_clearing_a_regular_mark_empties_the_term_average_saying_what_is_missing(world):
+    student, url, c = world.students[0], sheet_url(world, "gradebook:cell_save"), client_for(world.gvbm)
+    shape = sheet_shape(class_group=world.cls, subject=world.toan)
+    values = [*["7", "8", "6,5", "9"][: shape.tx_count], "7,5", "8"]
+    for field, value in zip(shape.fields, values, strict=True):
+        save(c, url, student, field, value)
+    cell = avg_cell(c.get(sheet_url(world)).content.decode(), student)
+    assert "title=" not in cell and "—" not in cell and "missing" not in cell
+    last_tx = f"tx{shape.tx_count}"
+    response = save(c, url, student, last_tx, "", expected=values[shape.tx_count - 1])
+    why = f"Chưa đủ điểm: thiếu TX{shape.tx_count} (cần {shape.tx_count} ĐĐGtx, GK và CK)"
+    assert response.json()["average"] == "" and response.json()["average_missing"] == why
+    cell = avg_cell(c.get(sheet_url(world)).content.decode(), student)
+    assert cell == (f'<td class="avg missing" data-avg="" title="{why}"><span aria-hidden="true">—</span>'
+                    f'<span class="gb-sr">{why}</span></td>')
+    untouched = avg_cell(c.get(sheet_url(world)).content.decode(), world.students[1])
+    assert f'title="Chưa đủ điểm: cần {shape.tx_count} ĐĐGtx, GK và CK"' in untouched
+
+
 @pytest.mark.parametrize(("field", "typed", "words"), [
     ("tx2", "11", "TX2: Điểm 11 nằm ngoài thang 0–10."),
     ("gk", "8,55", "giữa kì: Điểm 8,55 có quá một chữ số thập phân."),

@@ -6,7 +6,7 @@ import pytest
 
 from hocba.core.errors import DomainError, PermissionDeniedError, StaleWriteError
 from hocba.core.models import AuditEntry
-from hocba.gradebook import services
+from hocba.gradebook import engine, services
 from hocba.gradebook.models import ScoreChange, Source, SubjectTermScore
 from hocba.gradebook.sheet import sheet_shape
 from hocba.org.models import TeachingAssignment
@@ -94,8 +94,22 @@ def test_term_average_appears_when_the_row_is_complete(world):
     last = save(world, "ck", "8")
     assert last.average == circular22_average(["7", "8.5", "9", "6"], "7.5", "8").replace(".", ",")
     assert last.average == "7,7"  # (30,5 + 2×7,5 + 3×8) / 9 = 7,72…
-    save(world, "tx4", "", expected="6")  # a cell cleared again: no average any more
+    assert last.average_missing == ""
+    cleared = save(world, "tx4", "", expected="6")  # a cell cleared again: no average any more, and why
+    assert cleared.average == ""
+    assert cleared.average_missing == "Chưa đủ điểm: thiếu TX4 (cần 4 ĐĐGtx, GK và CK)"
     assert save(world, "ck", "8,5", expected="8").average == ""
+
+
+def test_an_empty_term_result_says_what_it_still_needs(world):
+    shape = sheet_shape(class_group=world.cls, subject=world.toan)
+    assert save(world, "tx2", "7").average_missing == (
+        "Chưa đủ điểm: thiếu TX1, TX3, TX4, GK và CK (cần 4 ĐĐGtx, GK và CK)")
+    assert shape.missing_text(shape.fields) == "Chưa đủ điểm: cần 4 ĐĐGtx, GK và CK"
+    comment = sheet_shape(class_group=world.cls, subject=world.gdtc)
+    assert comment.missing_text(["tx2"]) == f"Chưa đủ đánh giá: thiếu TX2 (cần {comment.tx_count} ĐĐGtx, GK và CK)"
+    assert engine.term_missing(["7.0", None], "8.0", None, 3) == ["tx2", "tx3", "ck"]
+    assert engine.term_missing(["7.0", "8.0", "9.0"], "8.0", "8.0", 2) == []
 
 
 def test_term_average_rounds_half_up_not_to_even(world):

@@ -18,14 +18,23 @@ Prepared, PreparedScored, PreparedComment = tt22.Prepared, tt22.PreparedScored, 
 tx_count = tt22.tx_count
 
 __all__ = ["LEVELS", "Prepared", "PreparedComment", "PreparedScored", "assess_json", "assess_prepared",
-           "comment_term", "term_result", "tx_count"]
+           "comment_term", "term_missing", "term_result", "tx_count"]
+
+
+def term_missing(tx: list[str | None], gk: str | None, ck: str | None, tx_count: int) -> list[str]:
+    """The cells :func:`term_result` still waits for, in sheet order ("tx4", "gk", "ck"); empty once it has all."""
+    values = list(tx)[:tx_count]
+    values += [None] * (tx_count - len(values))
+    missing = [f"tx{i}" for i, v in enumerate(values, start=1) if v is None]
+    return missing + [name for name, v in (("gk", gk), ("ck", ck)) if v is None]
 
 
 def term_result(mode: str, tx: list[str | None], gk: str | None, ck: str | None, tx_count: int) -> str | None:
-    """ĐTBmhk ("7.8") for a score subject, the term level (Đ/CĐ) for a comment subject; None while incomplete."""
-    values = list(tx)[:tx_count]
-    if len(values) < tx_count or any(v is None for v in values) or gk is None or ck is None:
+    """ĐTBmhk ("7.8") for a score subject, the term level (Đ/CĐ) for a comment subject; None while incomplete
+    (:func:`term_missing` names what is missing)."""
+    if term_missing(tx, gk, ck, tx_count):
         return None
+    values = list(tx)[:tx_count]
     if mode == "score":
         return str(assessment.term_average([Decimal(v) for v in values], Decimal(gk), Decimal(ck)))
     passed = tt22.comment_term_passed(tuple(v == "Đ" for v in values), gk == "Đ", ck == "Đ", tx_count)

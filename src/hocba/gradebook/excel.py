@@ -15,8 +15,9 @@ name, subject code, term, school year, number of regular assessments), so the im
 the sheet is without asking. Rows are matched by Mã học sinh (the MOET student code), never by
 position or name: a sorted or re-ordered sheet imports the same.
 
-The import is all or nothing: every bad cell is reported with its Excel row number, column letter
-and header and the reason, in Vietnamese, and nothing is saved until the file is clean; the
+The import is all or nothing: every bad cell is reported with its Excel row number, the STT and name
+written in that row (a sorted file's row 12 is not the grid's 12th student), column letter and header
+and the reason, in Vietnamese, and nothing is saved until the file is clean; the
 writing itself is :func:`hocba.gradebook.services.sheet_import` (permissions, locks, deadline,
 per-cell history with source "import", audit).
 """
@@ -69,6 +70,7 @@ MAX_PARTS = 500
 #: Columns read of a sheet: a sheet that declares itself 16,384 columns wide would give every row as many cells.
 MAX_COLUMNS = 200
 
+NUMBER_HEADER = "STT"
 CODE_HEADER = "Mã học sinh"
 NAME_HEADER = "Họ và tên"
 COMMENT_HEADER = "Nhận xét"
@@ -140,7 +142,7 @@ def sheet_export(*, class_group: ClassGroup, subject: Subject, term: int) -> byt
     )
     year = class_group.school_year.name
     headers = [
-        "STT",
+        NUMBER_HEADER,
         CODE_HEADER,
         NAME_HEADER,
         "Ngày sinh",
@@ -638,6 +640,11 @@ def _import_rows(
                                           "Hãy chuyển điểm sang đúng cột rồi nhập lại."] for name in strays})
     code_col = columns[_header_key(CODE_HEADER)]
     name_col = columns.get(_header_key(NAME_HEADER))
+    number_col = columns.get(_header_key(NUMBER_HEADER))
+
+    def row_label(index: int) -> str:
+        return _row_label(index + 1, rows[index], number_col, name_col)
+
     field_cols = {f: columns[_header_key(h)] for f, h in wanted.items()}
     marks = {c: f for f, c in field_cols.items()}
     blanks = sorted((r, c) for r, c in blank_formulas if r > head and c in marks)
@@ -646,7 +653,7 @@ def _import_rows(
             "Tệp có ô điểm chứa công thức nhưng không có giá trị (Excel chưa tính, hoặc kết quả trống), nên không "
             "biết điểm là bao nhiêu; chưa lưu gì. Hãy nhập giá trị thay cho công thức (hoặc mở tệp bằng Excel, "
             "lưu lại rồi nhập lại).",
-            {f"Dòng {r + 1}, cột {get_column_letter(c + 1)} ({wanted[marks[c]]})": ["Công thức không có giá trị."]
+            {f"{row_label(r)}, cột {get_column_letter(c + 1)} ({wanted[marks[c]]})": ["Công thức không có giá trị."]
              for r, c in blanks[:50]})
 
     enrolled = {
@@ -657,6 +664,7 @@ def _import_rows(
     }
     errors: dict[str, list[str]] = {}
     found: dict[str, int] = {}  # code → Excel row
+    found_labels: dict[str, str] = {}  # code → the row as the messages name it
     names_in_file: dict[str, str] = {}
     cells: dict[str, dict[str, object]] = {}
     for index in range(head + 1, len(rows)):
@@ -667,22 +675,23 @@ def _import_rows(
         code = nfc(str(code_value)) if code_value is not None else ""
         if not code:
             if any(v not in (None, "") for v in values.values()):
-                errors.setdefault(f"Dòng {excel_row}", []).append(
+                errors.setdefault(row_label(index), []).append(
                     f"Thiếu {CODE_HEADER}: không biết điểm của ai."
                 )
             continue
         if code in found:
-            errors.setdefault(f"Dòng {excel_row}", []).append(
+            errors.setdefault(row_label(index), []).append(
                 f"Mã học sinh {code} trùng với dòng {found[code]}."
             )
             continue
         found[code] = excel_row
+        found_labels[code] = row_label(index)
         if name_col is not None and name_col < len(row) and row[name_col]:
             names_in_file[code] = nfc(str(row[name_col]))
         raw: dict[str, object] = {}
         for f, value in values.items():
             letter = get_column_letter(field_cols[f] + 1)
-            where = f"Dòng {excel_row}, cột {letter} ({wanted[f]})"
+            where = f"{found_labels[code]}, cột {letter} ({wanted[f]})"
             try:
                 raw[f] = _raw(value)
                 if f == "comment":
@@ -724,7 +733,7 @@ def _import_rows(
         )
 
     by_student = {enrolled[c].student_id: cells[c] for c in found}
-    labels = {enrolled[c].student_id: f"Dòng {found[c]}" for c in found}
+    labels = {enrolled[c].student_id: found_labels[c] for c in found}
     result = services.sheet_import(
         class_group=class_group,
         subject=subject,
@@ -758,6 +767,22 @@ def _import_rows(
         changes=changes,
         kept=kept,
     )
+
+
+def _row_label(excel_row: int, row: tuple, number_col: int | None, name_col: int | None) -> str:
+    """How the import's messages name a row of the sheet: its Excel row number (right where the teacher fixes the
+    file) and the student as the web grid shows them — the STT and name written in that row, since a sorted file's
+    row 12 is not the grid's 12th student: "Dòng 12 (STT 5, Mai Đình Cường)"; "Dòng 12" when the row has neither."""
+    seen = []
+    number = row[number_col] if number_col is not None and number_col < len(row) else None
+    if isinstance(number, float) and number.is_integer():
+        number = int(number)  # STT typed or re-numbered in Excel reads back as 5.0
+    if number is not None and not isinstance(number, bool) and str(number).strip():
+        seen.append(f"STT {nfc(str(number).strip())}")
+    name = row[name_col] if name_col is not None and name_col < len(row) else None
+    if name is not None and str(name).strip():
+        seen.append(" ".join(nfc(str(name)).split()))
+    return f"Dòng {excel_row} ({', '.join(seen)})" if seen else f"Dòng {excel_row}"
 
 
 def _student_code_of(enrolment: Enrolment) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from hocba.gradebook.engine import term_result
+from hocba.gradebook.engine import term_missing, term_result
 from hocba.gradebook.locks import edit_status
 from hocba.gradebook.models import HomeroomTermEntry, ScoreChange, StudentResult, SubjectTermScore
 from hocba.gradebook.sheet import SheetShape, sheet_shape
@@ -23,6 +23,7 @@ class SheetRow:
     cells: dict[str, str | None]  # canonical values
     comment: str
     average: str | None  # canonical, None while incomplete
+    average_missing: str = ""  # why ``average`` is None, in Vietnamese ("Chưa đủ điểm: thiếu TX4 …")
 
     def shown(self, name: str) -> str:
         return display(self.cells.get(name))
@@ -57,11 +58,12 @@ def sheet_get(*, class_group: ClassGroup, subject: Subject, term: int) -> Sheet:
         cells = {f"tx{i}": (tx[i - 1] if i <= len(tx) else None) for i in range(1, shape.tx_count + 1)}
         cells["gk"] = r.gk if r else None
         cells["ck"] = r.ck if r else None
-        average = term_result(shape.mode, [cells[f"tx{i}"] for i in range(1, shape.tx_count + 1)], cells["gk"],
-                              cells["ck"], shape.tx_count)
+        tx_cells = [cells[f"tx{i}"] for i in range(1, shape.tx_count + 1)]
+        average = term_result(shape.mode, tx_cells, cells["gk"], cells["ck"], shape.tx_count)
+        missing = shape.missing_text(term_missing(tx_cells, cells["gk"], cells["ck"], shape.tx_count))
         rows.append(SheetRow(number=n, student_id=enrolment.student_id, full_name=enrolment.student.full_name,
                              birth_date=enrolment.student.birth_date, cells=cells,
-                             comment=r.comment if r else "", average=average))
+                             comment=r.comment if r else "", average=average, average_missing=missing))
     ta = TeachingAssignment.objects.filter(class_group=class_group, subject=subject).select_related("teacher").first()
     blocked, open_until = edit_status(class_group=class_group, term=term, subject_id=subject.pk)
     return Sheet(class_group=class_group, subject=subject, term=term, shape=shape, rows=rows, blocked=blocked,

@@ -53,6 +53,7 @@ class CellSaved:
     shown: str
     row_version: int
     average: str  # the term average as shown ("7,8") or "" while incomplete
+    average_missing: str = ""  # why it is "", in Vietnamese ("Chưa đủ điểm: thiếu TX4 (cần 4 ĐĐGtx, GK và CK)")
 
 
 def _active_student_ids(class_group: ClassGroup) -> set[int]:
@@ -108,6 +109,13 @@ def term_average_shown(row: SubjectTermScore, shape: SheetShape) -> str:
 
     value = term_result(shape.mode, row.tx[: shape.tx_count], row.gk, row.ck, shape.tx_count)
     return display(value)
+
+
+def term_average_missing(row: SubjectTermScore, shape: SheetShape) -> str:
+    """Why ĐTBmhk is not shown yet ("Chưa đủ điểm: thiếu TX4 (cần 4 ĐĐGtx, GK và CK)"); "" once it is."""
+    from hocba.gradebook.engine import term_missing
+
+    return shape.missing_text(term_missing(row.tx[: shape.tx_count], row.gk, row.ck, shape.tx_count))
 
 
 def _set_cell(row: SubjectTermScore, field: str, value: str | None, shape: SheetShape) -> None:
@@ -169,7 +177,8 @@ def score_update(*, class_group: ClassGroup, subject: Subject, student_id: int, 
                          school_id=class_group.school_id, source=source,
                          before={"field": field, "value": current}, after={"field": field, "value": value})
     return CellSaved(field=field, value=value, shown=display(value) if field != "comment" else (value or ""),
-                     row_version=row.version, average=term_average_shown(row, shape))
+                     row_version=row.version, average=term_average_shown(row, shape),
+                     average_missing=term_average_missing(row, shape))
 
 
 @dataclass(frozen=True)

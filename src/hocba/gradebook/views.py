@@ -151,8 +151,8 @@ def _grid_context(request, class_group: ClassGroup, subject: Subject, term: int)
     else:
         readonly_reason = ""
     fields = list(zip(sheet.shape.fields, sheet.shape.headers, strict=True))
-    rows = [{"row": row, "cells": [(f, h, row.shown(f)) for f, h in fields], "average": display(row.average)}
-            for row in sheet.rows]
+    rows = [{"row": row, "cells": [(f, h, row.shown(f)) for f, h in fields], "average": display(row.average),
+             "average_missing": row.average_missing} for row in sheet.rows]
     finalised = any(lock.level == "subject" for lock in GradebookLock.objects.filter(
         class_group=class_group, subject=subject, term=term))
     return {
@@ -178,7 +178,8 @@ def sheet(request, class_id: int, subject_id: int, term: int):
 @requires("gradebook:sheet:edit")
 @require_POST
 def cell_save(request, class_id: int, subject_id: int, term: int):
-    """Save one cell: JSON ``{student, field, value, expected}`` → the shown value and the term average."""
+    """Save one cell: JSON ``{student, field, value, expected}`` → the shown value and the term average (or, while
+    it is empty, ``average_missing``: why)."""
     try:
         class_group, subject = _sheet_objects(request.user, class_id, subject_id, term)
         data = _json_body(request)
@@ -188,7 +189,8 @@ def cell_save(request, class_id: int, subject_id: int, term: int):
     except DomainError as exc:
         return _json_error(exc)
     return JsonResponse({"field": saved.field, "value": saved.value, "shown": saved.shown,
-                         "average": saved.average, "version": saved.row_version})
+                         "average": saved.average, "average_missing": saved.average_missing,
+                         "version": saved.row_version})
 
 
 @requires("gradebook:sheet:view")

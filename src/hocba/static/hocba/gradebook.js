@@ -321,8 +321,8 @@
       if (cell.value === value || PARSERS[this.kind(cell)](cell.value).shown === value) { cell.value = data.shown; }
       var avg = cell.closest("tr").querySelector("[data-avg]");
       if (avg && data.average !== undefined) {
-        if (avg.textContent !== data.average) { flash(avg, "updated"); }
-        avg.textContent = data.average;
+        if (avg.getAttribute("data-avg") !== data.average) { flash(avg, "updated"); }
+        showAverage(avg, data.average, data.average_missing);
       }
       flash(td, "saved");
       if (!this.table.querySelector("td.invalid, td.stale")) { this.say("Đã lưu " + this.where(cell) + ".", "ok"); }
@@ -520,6 +520,25 @@
   }
 
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
+
+  /* The term average cell (as sheet.html renders it): the average, or "—" saying why it is empty — the server's
+   * reason ("Chưa đủ điểm: thiếu TX4 (cần 4 ĐĐGtx, GK và CK)") as its tooltip and for screen readers. */
+  function showAverage(td, average, missing) {
+    td.setAttribute("data-avg", average);
+    td.textContent = average;
+    td.classList.toggle("missing", !average);
+    if (average) { td.removeAttribute("title"); return; }
+    var reason = missing || "Chưa đủ điểm";
+    td.title = reason;
+    var dash = document.createElement("span");
+    dash.setAttribute("aria-hidden", "true");
+    dash.textContent = "—";
+    var said = document.createElement("span");
+    said.className = "gb-sr";
+    said.textContent = reason;
+    td.appendChild(dash);
+    td.appendChild(said);
+  }
 
   function flash(el, cls) {
     el.classList.remove(cls);
