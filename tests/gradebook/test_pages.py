@@ -417,6 +417,27 @@ def test_the_closing_page_says_how_many_classes_have_closed_each_term(world):
     assert f"HK I 1/{total} · HK II 0/{total}" in city
 
 
+def test_the_closing_page_says_which_results_exist_and_asks_before_computing_them_again(world, inline_tasks):
+    """Results computed elsewhere (the command line, the demo) were not shown: the page said "no closing yet" while
+    a re-closing replaced them without a question."""
+    from hocba.gradebook.closing import close_classes
+    from hocba.people.models import ACTIVE_STATUSES, Enrolment
+
+    url = reverse("gradebook:closing")
+    before = client_for(world.hieutruong).get(url).content.decode()
+    assert "Chưa có kết quả tổng kết nào" in before and "data-confirm" not in before
+    fill_class(world.cls, terms=(1,))
+    close_classes(class_ids=[world.cls.pk], period="hk1")
+    n = Enrolment.objects.filter(class_group=world.cls, status__in=ACTIVE_STATUSES).count()
+    after = client_for(world.hieutruong).get(url).content.decode()
+    assert f"Đã có kết quả: Học kì I {n} học sinh — tổng kết lại sẽ tính lại từ sổ điểm hiện tại" in after
+    assert (f'data-confirm="Tổng kết {world.cls.school.name} cho kỳ đã chọn? Kết quả đã có của kỳ này được tính '
+            "lại từ sổ điểm hiện tại.") in after
+    assert "Chưa có lượt tổng kết nào chạy từ trang này" in after  # none was started here
+    city = client_for(type(world.gvbm).objects.get(username="so")).get(url).content.decode()
+    assert f"Đã có kết quả: Học kì I {n} học sinh" in city
+
+
 def test_closing_for_the_city_is_the_departments_only(world, inline_tasks):
     refused = client_for(world.hieutruong).post(reverse("gradebook:closing_start"), {"period": "hk1"},
                                                 follow=True)

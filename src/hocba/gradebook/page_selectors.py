@@ -6,13 +6,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import groupby
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 
 from hocba.core.models import Role
 from hocba.core.permissions import roles_for, scope_of
 from hocba.gradebook import aggregates
 from hocba.gradebook.locks import sheet_states
-from hocba.gradebook.models import ClosingRun, GradebookLock, LockLevel, SubjectTermScore
+from hocba.gradebook.models import ClosingRun, GradebookLock, LockLevel, Period, ResultCount, SubjectTermScore
 from hocba.gradebook.sheet import sheet_shape
 from hocba.org.models import ClassGroup, School, SchoolYear, TeachingAssignment
 from hocba.people.models import ACTIVE_STATUSES, Enrolment
@@ -122,16 +122,39 @@ def closing_scope(*, user) -> tuple[list[School], bool]:
 
 def closing_readiness(*, schools: list[School], year: SchoolYear | None, city: bool = False) -> dict[int | None, dict]:
     """How far the classes are before a closing: per school, and for the whole city (key None) when ``city``,
-    the number of classes and of classes whose homeroom teacher closed term I and term II, in two queries."""
-    classes, locks = aggregates.class_and_lock_counts(year=year, school_ids=None if city else [s.pk for s in schools])
+    the number of classes and of classes whose homeroom teacher closed term I and term II, and the students who
+    already have results of each period (``results``: [(period label, students)], whoever computed them: a
+    closing from this page, the command line, the demo) — in three queries."""
+    school_ids = None if city else [s.pk for s in schools]
+    classes, locks = aggregates.class_and_lock_counts(year=year, school_ids=school_ids)
     closed = Counter({(school_id, term): n for (school_id, term, level), n in locks.items()
                       if level == LockLevel.CLASS})
+    results = _result_counts(year=year, school_ids=school_ids)
     out: dict[int | None, dict] = {
-        s.pk: {"classes": classes[s.pk], "closed": {t: closed[(s.pk, t)] for t in (1, 2)}} for s in schools}
+        s.pk: {"classes": classes[s.pk], "closed": {t: closed[(s.pk, t)] for t in (1, 2)},
+               "results": _by_period(results, lambda school_id, s=s: school_id == s.pk)} for s in schools}
     if city:
         out[None] = {"classes": sum(classes.values()),
-                     "closed": {t: sum(n for (_, term), n in closed.items() if term == t) for t in (1, 2)}}
+                     "closed": {t: sum(n for (_, term), n in closed.items() if term == t) for t in (1, 2)},
+                     "results": _by_period(results, lambda school_id: True)}
     return out
+
+
+def _result_counts(*, year: SchoolYear | None, school_ids: list[int] | None) -> dict[tuple[int, str], int]:
+    """(school, period) → students with results, from the closings' small per-class counts (``ResultCount``)."""
+    qs = ResultCount.objects.filter(class_group__school_year=year)
+    if school_ids is not None:
+        qs = qs.filter(class_group__school_id__in=school_ids)
+    return {(row["class_group__school_id"], row["period"]): row["n"]
+            for row in qs.values("class_group__school_id", "period").annotate(n=Sum("students")).order_by()}
+
+
+def _by_period(results: dict[tuple[int, str], int], keep) -> list[tuple[str, int]]:
+    totals = Counter()
+    for (school_id, period), n in results.items():
+        if keep(school_id):
+            totals[period] += n
+    return [(label, totals[value]) for value, label in Period.choices if totals[value]]
 
 
 def closing_runs(*, user, year: SchoolYear | None, limit: int = 10,
