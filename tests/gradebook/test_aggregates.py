@@ -52,7 +52,11 @@ def test_each_school_in_numbers_as_entry_locks_and_closing_go(world):
     results = StudentResult.objects.filter(class_group=cls, period="year")
     assert row.results.students == results.count() == len(world.students)
     assert row.results.learning == Counter(results.values_list("learning", flat=True))
-    assert row.results.outcome["promoted"] == results.filter(outcome="promoted").count()
+    # a final grade (9, 12) completes the programme rather than moving up: counted apart ("Lên lớp" read 130 for a
+    # city whose grade-9 students were leaving school)
+    promoted = results.filter(outcome="promoted").count()
+    assert promoted and cls.grade in (9, 12)
+    assert row.results.outcome["completed"] == promoted and row.results.outcome["promoted"] == 0
     assert total.students == row.students and total.results.students == row.results.students
 
     # The page says the same, per school, with no student's name and no score on it.
@@ -63,6 +67,7 @@ def test_each_school_in_numbers_as_entry_locks_and_closing_go(world):
     for student in Student.objects.filter(pk__in=world.students[:3]):
         assert student.full_name not in page
     assert "Kết quả tổng kết — Cả năm" in page
+    assert 'Hoàn thành chương trình <span class="muted">(lớp 9, 12)</span>' in page
     assert "Kết quả tổng kết — Học kì I" in _page("so", "?ky=hk1")  # term I not closed: "chưa tổng kết"
 
 

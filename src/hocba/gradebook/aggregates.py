@@ -22,6 +22,7 @@ from django.db.models import Count, Exists, OuterRef, Sum
 
 from hocba.core.permissions import restrict
 from hocba.gradebook.models import GradebookLock, LockLevel, Period, ResultCount
+from hocba.gradebook.year_selectors import FINAL_GRADES
 from hocba.org.deadlines import due_date
 from hocba.org.models import ClassGroup, Deadline, DeadlineKind, School, SchoolYear, TeachingAssignment
 from hocba.people.models import ACTIVE_STATUSES, Enrolment
@@ -29,7 +30,8 @@ from hocba.records.models import RecordStatus, YearRecord
 
 TERMS = (1, 2)
 LEVELS = ("Tốt", "Khá", "Đạt", "Chưa đạt")
-#: Promotion outcomes as counted: lên lớp, chờ đánh giá lại (kiểm tra lại / rèn luyện hè), ở lại lớp.
+#: Promotion outcomes as counted: lên lớp, chờ đánh giá lại (kiểm tra lại / rèn luyện hè), ở lại lớp; in a final
+#: grade (9, 12) a promoted student completes the programme (hoàn thành chương trình): "completed", counted apart.
 OUTCOME_GROUPS = {"promoted": "promoted", "retained": "retained", "pending_retest": "pending",
                   "pending_summer": "pending", "pending_retest_and_summer": "pending"}
 
@@ -168,9 +170,9 @@ def school_summaries(*, schools: list[School], year: SchoolYear | None, period: 
     for school_id, n in (TeachingAssignment.objects.filter(class_group__in=classes).order_by()
                          .values_list("class_group__school_id").annotate(n=Count("id"))):
         rows[school_id].sheets = n
-    for school_id, learning, conduct, outcome, failed, n in (
+    for school_id, grade, learning, conduct, outcome, failed, n in (
             ResultCount.objects.filter(class_group__in=classes, period=period).order_by()
-            .values_list("class_group__school_id", "learning", "conduct", "outcome", "failed")
+            .values_list("class_group__school_id", "class_group__grade", "learning", "conduct", "outcome", "failed")
             .annotate(n=Sum("students"))):
         results = rows[school_id].results
         results.students += n
@@ -181,7 +183,8 @@ def school_summaries(*, schools: list[School], year: SchoolYear | None, period: 
         if conduct:
             results.conduct[conduct] += n
         if outcome:
-            results.outcome[OUTCOME_GROUPS.get(outcome, "pending")] += n
+            group = OUTCOME_GROUPS.get(outcome, "pending")
+            results.outcome["completed" if group == "promoted" and grade in FINAL_GRADES else group] += n
     deadlines = list(Deadline.objects.filter(school_year=year)) if year is not None else []
     for (school_id, grade), n in students.items():
         rows[school_id].sealed += sealed[(school_id, grade)]
