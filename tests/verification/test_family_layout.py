@@ -13,6 +13,8 @@ import os
 import pytest
 from django.contrib.staticfiles import finders
 
+from hocba.verification.models import ShareLink
+
 CHROMIUM = os.environ.get("HOCBA_CHROMIUM", "/usr/bin/chromium")  # as tests/browser/conftest.py
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run"]
@@ -32,7 +34,18 @@ def measure(response, script: str, arg: str, width: int = 1366):
     from playwright.sync_api import sync_playwright
 
     assert response.status_code == 200
-    html = response.content
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900}, locale="vi-VN")
+            show(page, response.content)
+            return page.evaluate(script, arg)
+        finally:
+            browser.close()
+
+
+def show(page, html: bytes) -> None:
+    """Open ``html`` in ``page`` at a test origin that serves the app's static files."""
 
     def serve(route):
         path = route.request.url.removeprefix(ORIGIN).split("?")[0]
@@ -45,15 +58,8 @@ def measure(response, script: str, arg: str, width: int = 1366):
         else:
             route.fulfill(status=404, body=b"")
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": 900}, locale="vi-VN")
-            page.route(f"{ORIGIN}/**", serve)
-            page.goto(f"{ORIGIN}/page/")
-            return page.evaluate(script, arg)
-        finally:
-            browser.close()
+    page.route(f"{ORIGIN}/**", serve)
+    page.goto(f"{ORIGIN}/page/")
 
 
 CHECKBOX_AND_WORDS = """(selector) => {
@@ -114,9 +120,37 @@ def test_on_a_phone_the_download_and_the_share_link_are_on_screen(signed, login)
     assert guardian.get(f"/gia-dinh/phien-ban/{signed.pk}/pdf/").status_code == 200  # a line in the access log
     phone = 390
     where = measure(guardian.get("/gia-dinh/"), ON_SCREEN,
-                    ["a[href$='/pdf/']", "a.share-url", ".share-links button", ".access-log td"], width=phone)
+                    ["a[href$='/pdf/']", "a.share-url", ".share-links form button", ".access-log td",
+                     ".share-links button[data-copy]"], width=phone)
     for item in where:
         # seen without scrolling sideways, inside the table or the page
         assert item["width"] > 0 and item["left"] >= 0 and item["right"] <= phone, item
         assert item["page"] <= phone, item
-    assert [item["text"] for item in where[:1] + where[2:3]] == ["PDF đã ký", "Thu hồi"]
+    assert [item["text"] for item in where[:1] + where[2:3] + where[4:]] == ["PDF đã ký", "Thu hồi",
+                                                                           "Sao chép liên kết"]
+
+
+def test_the_share_link_is_copied_with_one_tap(signed, login):
+    """A parent on a phone had to long-press the long address to copy it into Zalo."""
+    from playwright.sync_api import sync_playwright
+
+    guardian = login("phuhuynh")
+    guardian.post(f"/gia-dinh/hoc-ba/{signed.year_record_id}/chia-se/", {"days": 7, "note": "Trường THPT A"})
+    html = guardian.get("/gia-dinh/").content
+    url = ShareLink.objects.get().token
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 900}, locale="vi-VN")
+            show(page, html)
+            page.evaluate("""() => document.addEventListener('copy', () => {
+                const box = document.activeElement;
+                window.copied = box.value.substring(box.selectionStart, box.selectionEnd);
+            })""")
+            button = page.locator("button[data-copy]")
+            button.click()
+            assert button.text_content() == "Đã sao chép"
+            copied = page.evaluate("() => window.copied")
+        finally:
+            browser.close()
+    assert copied.startswith("http") and copied.endswith(f"/chia-se/{url}/")
