@@ -10,6 +10,10 @@ to "Không có quyền truy cập".
 Kinds: ``"school"`` (a School), ``"class"`` (a ClassGroup), ``"teaching"`` (a TeachingAssignment
 with its class loaded: one subject of one class) and ``"student"`` (a Student the user may view).
 Providers must read only the user's scope (no query per link: the pages' query counts are pinned).
+
+``"home"`` (the user themself): the home page's next steps that wait for the user in a later app
+("còn 32 học bạ chờ bạn xác nhận"), shown only when something waits; such a provider may read the
+database, in a fixed number of queries whatever the user's classes and records.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from hocba.core import throttle
 from hocba.core.access import paginate, public, requires, signed_in
 from hocba.core.audit_labels import ACTION_LABELS, audit_entry_view, full_profile_schools, gradebook_schools
+from hocba.core.links import page_link_list
 from hocba.core.models import Role
 from hocba.core.permissions import scope_of
 from hocba.core.selectors import audit_entry_list, home_summary
@@ -16,8 +17,9 @@ from hocba.core.selectors import audit_entry_list, home_summary
 @signed_in
 def home(request):
     scope = scope_of(request.user)
+    waiting = page_link_list(user=request.user, kind="home", obj=request.user)  # what later apps wait on the user for
     return render(request, "core/home.html", {"summary": home_summary(user=request.user), "scope": scope,
-                                              "Role": Role})
+                                              "Role": Role, "waiting": waiting})
 
 
 @requires("core:audit:view")

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from hocba.core.access import forbidden, requires
 from hocba.core.errors import DomainError, PermissionDeniedError
 from hocba.core.permissions import can, has_any, restrict, roles_for, scope_of
-from hocba.org.models import School
+from hocba.org.models import School, TeachingAssignment
 from hocba.org.selectors import class_get
 from hocba.people.models import ACTIVE_STATUSES, Enrolment, Teacher, TeacherStatus
 from hocba.records.compose import approval_signer as approval_signer_of
@@ -20,7 +20,7 @@ from hocba.records.models import YearRecord
 from hocba.records.permissions import may_open_class_books
 from hocba.signing import batch as batches
 from hocba.signing import pki, selectors, services, workflow
-from hocba.signing.models import BackendKind, Certificate, Signature, SignRole, SubjectConfirmation
+from hocba.signing.models import BackendKind, Certificate, Signature, SigningBatch, SignRole, SubjectConfirmation
 from hocba.signing.permissions import may_choose_approver, may_view_class, may_view_school
 from hocba.signing.provisioning import provisioning_status
 
@@ -80,19 +80,49 @@ def class_page(request, class_id: int):
     for row in rows:
         for name in row["missing"]:
             missing[name] = missing.get(name, 0) + 1
+    assignments = list(TeachingAssignment.objects.filter(class_group=class_group).select_related("subject", "teacher"))
+    teachers = {a.subject.name: a.teacher.full_name for a in assignments}  # who confirms each subject
+    mine = {a.subject.name for a in assignments if scope.teacher_id is not None and a.teacher_id == scope.teacher_id}
+    batch = batches.latest_batch(school=class_group.school, class_group=class_group, role=SignRole.HOMEROOM)
+    ready_count = sum(1 for r in rows if r["version"] is not None and not r["missing"]
+                      and not any(s.role == SignRole.HOMEROOM for s in r["signatures"]))
     return render(request, "signing/class.html", {
-        "missing_by_subject": sorted(missing.items()),
+        "missing_by_subject": [(name, teachers.get(name, ""), n) for name, n in sorted(missing.items())],
         "class_group": class_group, "rows": rows,
         "may_confirm": class_group.pk in scope.taught_class_ids,
+        "confirm_blocked": _confirm_blocked(rows, mine),
         "may_open_books": may_open_class_books(request.user, class_group),
         "may_sign": class_group.pk in scope.homeroom_class_ids,
-        "batch": batches.latest_batch(school=class_group.school, class_group=class_group, role=SignRole.HOMEROOM),
+        "sign_blocked": _class_sign_blocked(rows, ready_count=ready_count, missing=missing, batch=batch),
+        "batch": batch,
         "signed_count": sum(1 for r in rows if any(s.role == SignRole.HOMEROOM for s in r["signatures"])),
-        "ready_count": sum(1 for r in rows if r["version"] is not None and not r["missing"]
-                           and not any(s.role == SignRole.HOMEROOM for s in r["signatures"])),
+        "ready_count": ready_count,
         "progress": selectors.signing_progress(school=class_group.school, today=timezone.localdate(),
                                                class_group=class_group)[0],
     })
+
+
+def _confirm_blocked(rows: list[dict], mine: set[str]) -> str:
+    """Why "Xác nhận các môn tôi dạy" would confirm nothing for this teacher ("" when it would)."""
+    if not any(r["version"] for r in rows):
+        return "Lớp chưa lập học bạ nào để xác nhận."
+    if not any(set(r["missing"]) & mine for r in rows):
+        return "Bạn đã xác nhận đủ các môn bạn dạy trên mọi học bạ hiện hành của lớp."
+    return ""
+
+
+def _class_sign_blocked(rows: list[dict], *, ready_count: int, missing: dict[str, int], batch) -> str:
+    """Why "Ký toàn bộ lớp" would sign nothing now ("" when it would sign ``ready_count`` records)."""
+    if batch is not None and batch.status in SigningBatch.ACTIVE:
+        return "Đang có một lượt ký hàng loạt của lớp; hãy chờ lượt đó xong."
+    if ready_count:
+        return ""
+    if not any(r["version"] for r in rows):
+        return "Lớp chưa lập học bạ nào để ký."
+    if missing:
+        return (f"Chưa có học bạ nào đủ xác nhận để ký: còn chờ giáo viên bộ môn xác nhận {len(missing)} môn "
+                "(xem danh sách ở trên).")
+    return "Mọi học bạ của lớp đã có chữ ký của giáo viên chủ nhiệm."
 
 
 @requires("signing:record:view")
@@ -165,16 +195,44 @@ def school_page(request, school_id: int):
                     & {school.pk})
     progress = selectors.signing_progress(school=school, today=timezone.localdate())
     signers = services.approval_signers(school)
+    batch = _school_batch(school)
+    running = batch is not None and batch.status in SigningBatch.ACTIVE
     return render(request, "signing/school.html", {
         "signers": signers, "approver": approval_signer_of(school),
         "may_choose_signer": may_choose_approver(request.user, school),
         "may_see_certificates": has_any(request.user, "signing:certificate:progress"),
         "school": school, "waiting": waiting, "progress": progress,
         "late_classes": [p for p in progress if p.late],
-        "totals": {"students": sum(p.students for p in progress), "sealed": sum(p.sealed for p in progress)},
+        "totals": {"students": sum(p.students for p in progress), "sealed": sum(p.sealed for p in progress),
+                   "unconfirmed": sum(p.unconfirmed for p in progress)},
         "homeroom_waiting": homeroom_waiting, "seal_waiting": seal_waiting, "may_sign": may_sign,
         "has_seal": Certificate.objects.filter(school=school, is_seal=True, revoked=False).exists(),
-        "batch": _school_batch(school)})
+        "sign_blocked": _school_sign_blocked(waiting, running=running, homeroom_waiting=homeroom_waiting),
+        "seal_blocked": _seal_blocked(seal_waiting, running=running, principal_waiting=waiting),
+        "batch": batch})
+
+
+def _school_sign_blocked(waiting: int, *, running: bool, homeroom_waiting: int) -> str:
+    """Why "Ký toàn trường" would sign nothing now ("" when records await the principal)."""
+    if running:
+        return "Đang có một lượt ký hàng loạt của trường; hãy chờ lượt đó xong."
+    if waiting:
+        return ""
+    if homeroom_waiting:
+        return (f"Chưa có học bạ nào chờ Hiệu trưởng ký: {homeroom_waiting} học bạ chưa có chữ ký của giáo viên "
+                "chủ nhiệm (xem tiến độ từng lớp ở trên).")
+    return "Không có học bạ nào chờ Hiệu trưởng ký."
+
+
+def _seal_blocked(seal_waiting: int, *, running: bool, principal_waiting: int) -> str:
+    """Why "Đóng dấu toàn trường" would seal nothing now ("" when signed records await the seal)."""
+    if running:
+        return "Đang có một lượt ký hàng loạt của trường; hãy chờ lượt đó xong."
+    if seal_waiting:
+        return ""
+    if principal_waiting:
+        return f"Chưa có học bạ nào chờ đóng dấu: {principal_waiting} học bạ còn chờ Hiệu trưởng ký trước."
+    return "Không có học bạ nào chờ đóng dấu: đóng dấu sau khi Hiệu trưởng ký."
 
 
 def _school_batch(school):
