@@ -143,6 +143,7 @@ def test_the_subject_teachers_list_says_which_sheet_is_open_for_the_correction_a
     until = timezone.localtime(EditGrant.objects.get().expires_at)
     reopened = rows.pop(cls.name)
     assert "Xem HK I" in reopened and "Nhập điểm HK II" in reopened
+    assert re.search(r"(\d+)/\1 ô điểm</span> <span class=\"tag ok\">Đã chốt", reopened)  # a full sheet, said in cells
     assert f"Mở sửa đến {until:%d/%m/%Y}" in reopened
     assert rows and all("Xem HK I" in r and "Xem HK II" in r and "Mở sửa" not in r for r in rows.values())
 
