@@ -43,6 +43,7 @@ def test_board_adds_a_student_a_parent_and_a_drop_out(city, live_server, sign_in
 
     page.fill("[name=full_name]", "Vũ Thu Hà")
     page.fill("[name=birth_date]", "20/02/2011")
+    page.fill("[name=status_date]", f"{cls.school_year.start_date:%d/%m/%Y}")  # within its year, whatever today is
     page.click("button:has-text('Thêm học sinh')")
     page.wait_for_selector("h1:has-text('Vũ Thu Hà')")
     assert f"Đã thêm học sinh Vũ Thu Hà vào lớp {cls.name}." in page.inner_text(".flash")

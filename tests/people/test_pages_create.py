@@ -81,7 +81,7 @@ def test_student_list_and_class_page_lead_to_the_admit_page_with_the_class_chose
     assert f'<option value="{world.class_a.pk}">Lớp 6A1</option>' in html
 
 
-def test_admitting_creates_the_student_in_the_class_and_says_so(world):
+def test_admitting_creates_the_student_in_the_class_and_says_so(world, school_day):
     client = world.client()
     response = admit(world, client)
     student = Student.objects.get(personal_id="031314000777")
@@ -90,8 +90,7 @@ def test_admitting_creates_the_student_in_the_class_and_says_so(world):
     assert (student.full_name, student.birth_date, student.sex, student.birth_place) == (
         "Trần Thị Bích", dt.date(2014, 3, 14), "F", "Hải Phòng")
     enrolment = Enrolment.objects.get(student=student)
-    assert (enrolment.class_group, enrolment.status, enrolment.status_date) == (
-        world.class_b, "studying", timezone.localdate())
+    assert (enrolment.class_group, enrolment.status, enrolment.status_date) == (world.class_b, "studying", school_day)
     actions = set(AuditEntry.objects.filter(object_id=str(student.pk)).values_list("action", flat=True))
     assert {"people:student:create", "people:enrolment:create"} <= actions
     html = page(client.get(response["Location"]))
@@ -128,7 +127,7 @@ def test_a_personal_id_already_in_the_city_is_refused_next_to_it(world):
     assert error_of(html, "personal_id") == "Số định danh này đã thuộc về một học sinh khác trong hệ thống."
 
 
-def test_the_student_is_not_kept_when_the_enrolment_fails(world, monkeypatch):
+def test_the_student_is_not_kept_when_the_enrolment_fails(world, monkeypatch, school_day):
     """One transaction: a refused enrolment leaves no student (and no audit row) behind."""
     def refuse(**kwargs):
         raise DomainError("Không ghi danh được.", {"Lớp": ["Lớp 6A2 vừa bị khoá."]})

@@ -14,6 +14,9 @@ Providers must read only the user's scope (no query per link: the pages' query c
 ``"home"`` (the user themself): the home page's next steps that wait for the user in a later app
 ("còn 32 học bạ chờ bạn xác nhận"), shown only when something waits; such a provider may read the
 database, in a fixed number of queries whatever the user's classes and records.
+
+``"admission"`` (a ClassGroup chosen on the Thêm học sinh page): not a way to a page but what the school board
+must know before admitting a student there (its locked terms, from the gradebook), one query.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from hocba.core.dates import format_vn_date, parse_vn_date
 from hocba.core.errors import DomainError, StaleWriteError
 from hocba.org.models import Subject
 from hocba.people.models import ContractType, EnrolmentStatus, Position, Relation, Sex
-from hocba.people.services import FIELD_LABELS, GUARDIAN_LABELS, TEACHER_LABELS
+from hocba.people.services import FIELD_LABELS, GUARDIAN_LABELS, TEACHER_LABELS, admission_window
 
 EDITABLE = ("full_name", "personal_id", "birth_date", "birth_place", "sex", "ethnicity", "residence",
             "policy_category")
@@ -107,11 +107,21 @@ class StudentAdmitForm(DomainErrorsMixin, forms.Form):
     domain_labels = {**{label: name for name, label in FIELD_LABELS.items() if name in NEW_STUDENT_FIELDS},
                      "Lớp": "class_group", "Trạng thái": "status", "Ngày cập nhật trạng thái": "status_date"}
 
-    def __init__(self, data=None, *, classes, initial=None):
+    def __init__(self, data=None, *, classes, initial=None, school_year=None, today=None):
+        """``school_year``: the year of the classes offered (the current one), whose dates the entry date must lie
+        in: the date is today's when today is within it, else left for the user to fill in."""
         super().__init__(data, initial=initial)
         field = self.fields["class_group"]
         field.queryset = classes
         field.many_schools = classes.order_by().values("school_id").distinct().count() > 1
+        if school_year is not None:
+            first, last = admission_window(school_year)
+            within = today is not None and first <= today <= last
+            self.fields["status_date"].help_text = (
+                f"Cho năm học {school_year.name}: từ {format_vn_date(first)} (sau khi năm học trước kết thúc) đến "
+                f"{format_vn_date(last)}, không ghi ngày sau hôm nay.")
+            if within:
+                self.initial.setdefault("status_date", format_vn_date(today))
 
     def profile(self) -> dict:
         """The profile as ``student_create`` takes it; an empty name, date or sex is left out ("Bắt buộc nhập")."""

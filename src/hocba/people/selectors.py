@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, When
 
 from hocba.core.audit import audit_record
 from hocba.core.errors import PermissionDeniedError
@@ -15,7 +15,12 @@ from hocba.org.models import ClassGroup, School, Subject, TeachingAssignment
 from hocba.people.models import ACTIVE_STATUSES, Enrolment, Guardianship, Student, Teacher, TeacherStatus
 
 
-def student_list(*, user, query: str = "", school_id: int | None = None, class_id: int | None = None) -> QuerySet:
+def student_list(*, user, query: str = "", school_id: int | None = None, class_id: int | None = None,
+                 with_class: bool = False) -> QuerySet:
+    """The students ``user`` may see, in Vietnamese name order; ``class_id``: those studying in that class;
+    ``school_id``: those studying at that school this school year. With ``with_class``, each student carries
+    ``current_enrolments``: their enrolments of the current school year, the active one first (the list page's
+    "Lớp" column; one query for the whole page, whatever its size)."""
     qs = restrict(Student.objects.all(), user, "people:student:view")
     if query:
         key = search_key(query)
@@ -24,11 +29,42 @@ def student_list(*, user, query: str = "", school_id: int | None = None, class_i
             qs = restrict(qs, user, "people:student:view_full").filter(personal_id=key)
         else:
             qs = qs.filter(search_name__contains=key)
-    if class_id:
-        qs = qs.filter(enrolments__class_group_id=class_id, enrolments__status__in=ACTIVE_STATUSES)
-    if school_id:
-        qs = qs.filter(enrolments__class_group__school_id=school_id, enrolments__status__in=ACTIVE_STATUSES)
+    if class_id or school_id:
+        enrolled = Enrolment.objects.filter(student_id=OuterRef("pk"), status__in=ACTIVE_STATUSES)
+        if class_id:
+            enrolled = enrolled.filter(class_group_id=class_id)
+        if school_id:
+            enrolled = enrolled.filter(class_group__school_id=school_id, class_group__school_year__is_current=True)
+        qs = qs.filter(Exists(enrolled))
+    if with_class:
+        current = (Enrolment.objects.filter(class_group__school_year__is_current=True)
+                   .select_related("class_group__school", "school_year")
+                   .order_by(Case(When(status__in=ACTIVE_STATUSES, then=0), default=1), "-status_date", "-pk"))
+        qs = qs.prefetch_related(Prefetch("enrolments", queryset=current, to_attr="current_enrolments"))
     return qs.order_by("sort_name", "id")
+
+
+def student_school_list(*, user) -> QuerySet:
+    """The schools whose classes ``user`` sees (the student list's ``?truong=``), in name order; none for a
+    student or a family."""
+    return restrict(School.objects.all(), user, "org:school:view").order_by("sort_name", "pk")
+
+
+def student_class_list(*, user, school_id: int | None = None) -> QuerySet:
+    """The classes of the current school year ``user`` may see (the student list's ``?lop=``): their school's
+    for the board, the department's and commune's for officers, their own for teachers; by school, grade, name."""
+    qs = (restrict(ClassGroup.objects.select_related("school"), user, "org:class:view")
+          .filter(school_year__is_current=True))
+    if school_id:
+        qs = qs.filter(school_id=school_id)
+    return qs.order_by("school__sort_name", "grade", "name", "pk")
+
+
+def current_enrolment(enrolments) -> Enrolment | None:
+    """Of a student's enrolments (with their school year loaded), the one of the current school year: the active
+    one, else the latest closed one (chuyển đi, thôi học); None when they have no class this year. No query."""
+    now = [e for e in enrolments if e.school_year.is_current]
+    return min(now, key=lambda e: (not e.is_active, -e.status_date.toordinal(), -e.pk), default=None)
 
 
 def student_get(*, user, pk: int) -> Student:

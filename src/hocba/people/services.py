@@ -19,7 +19,7 @@ from hocba.core.errors import DomainError, StaleWriteError
 from hocba.core.ids import check_personal_id
 from hocba.core.models import AuditEntry
 from hocba.core.text import nfc, person_sort_key, search_key
-from hocba.org.models import ClassGroup
+from hocba.org.models import ClassGroup, SchoolYear
 from hocba.people.models import (
     ACTIVE_STATUSES,
     Enrolment,
@@ -430,13 +430,43 @@ def enrolment_set_status(*, enrolment: Enrolment, status: str, by, status_date: 
     return current
 
 
+#: Without an earlier school year on record, how long before a year starts its admissions may be dated.
+SUMMER_DAYS = 120
+
+
+def admission_window(school_year) -> tuple[dt.date, dt.date]:
+    """The dates a student may enter a class of ``school_year``: from the day after the previous school year ended
+    (tuyển sinh, nhập học in the summer, before the year starts) to the end of the year."""
+    previous = (SchoolYear.objects.filter(end_date__lt=school_year.start_date).order_by("-end_date")
+                .values_list("end_date", flat=True).first())
+    first = previous + dt.timedelta(days=1) if previous else school_year.start_date - dt.timedelta(days=SUMMER_DAYS)
+    return first, school_year.end_date
+
+
+def admission_year_dates(school_year) -> str:
+    """The dates a class of ``school_year`` admits students, as the admission page names them: "năm học 2025-2026
+    (nhận học sinh từ 01/06/2025 đến 31/05/2026)"."""
+    first, last = admission_window(school_year)
+    return f"năm học {school_year.name} (nhận học sinh từ {format_vn_date(first)} đến {format_vn_date(last)})"
+
+
+def _outside_year(entry: dt.date, class_group: ClassGroup, *, given: bool) -> str:
+    year = admission_year_dates(class_group.school_year)
+    if given:
+        return (f"Ngày {format_vn_date(entry)} không thuộc {year} của lớp {class_group.name}: ghi ngày nhập học / "
+                "chuyển đến trong năm học đó.")
+    return (f"Hôm nay ({format_vn_date(entry)}) không thuộc {year} của lớp {class_group.name}: hãy ghi ngày nhập "
+            "học / chuyển đến trong năm học đó.")
+
+
 def student_admit(*, data: dict[str, Any], class_group: ClassGroup | None, by,
                   status: str = EnrolmentStatus.STUDYING, status_date: str | dt.date | None = None,
                   today: dt.date | None = None) -> Enrolment:
     """Tiếp nhận học sinh: create the student and enrol them in ``class_group`` together, or neither.
 
     The profile, the class and the date are all checked before anything is written, so that every mistake is
-    reported at once, by field label (dates as dd/mm/yyyy or date objects)."""
+    reported at once, by field label (dates as dd/mm/yyyy or date objects). The date of entry lies within the
+    class's school year (and not ahead of today); left empty, it is today — when today is within that year."""
     errors: dict[str, list[str]] = {}
     if class_group is None:
         errors["Lớp"] = ["Chọn lớp để ghi danh học sinh."]
@@ -452,6 +482,11 @@ def student_admit(*, data: dict[str, Any], class_group: ClassGroup | None, by,
             errors["Ngày cập nhật trạng thái"] = [str(exc)]
         except DomainError as exc:
             errors.update(exc.errors)
+    if class_group is not None and "Ngày cập nhật trạng thái" not in errors:
+        entry = status_date or today or timezone.localdate()
+        first, last = admission_window(class_group.school_year)
+        if not first <= entry <= last:
+            errors["Ngày cập nhật trạng thái"] = [_outside_year(entry, class_group, given=status_date is not None)]
     with transaction.atomic():
         try:
             student = student_create(data=data, by=by, today=today)
@@ -459,7 +494,7 @@ def student_admit(*, data: dict[str, Any], class_group: ClassGroup | None, by,
             raise DomainError(exc.message, {**exc.errors, **errors}) from exc
         _raise(errors, "học sinh")
         return enrolment_create(student=student, class_group=class_group, by=by, status=status,
-                                status_date=status_date)
+                                status_date=status_date or today)
 
 
 # --- teachers: the trích ngang (a teacher's or staff member's profile summary) ------------------------------

@@ -35,10 +35,35 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @requires("people:student:view")
 def student_list(request):
+    """Học sinh: the students the user may see, with their class of the current school year; by name or personal
+    ID (``?q=``), by class (``?lop=``: one the user may see this year) and, for a user of several schools, by school
+    (``?truong=``, as the teacher list; the class list is then that school's, and without a school the rows name
+    theirs). A class or school the user may not see is refused, not quietly ignored."""
     query = request.GET.get("q", "").strip()
-    qs = selectors.student_list(user=request.user, query=query)
+    schools = selectors.student_school_list(user=request.user)
+    many = len(schools[:2]) > 1
+    school = None
+    if many and request.GET.get("truong"):
+        pk = request.GET["truong"]
+        school = schools.filter(pk=pk).first() if pk.isdigit() else None
+        if school is None:
+            return forbidden(request, "Không tìm thấy trường hoặc bạn không có quyền xem học sinh của trường này.")
+    class_group = None
+    if request.GET.get("lop"):
+        pk = request.GET["lop"]
+        class_group = selectors.student_class_list(user=request.user).filter(pk=pk).first() if pk.isdigit() else None
+        if class_group is None:
+            return forbidden(request, "Không tìm thấy lớp hoặc bạn không có quyền xem học sinh của lớp này.")
+        if school is not None and class_group.school_id != school.pk:  # the school was changed: its classes now
+            class_group = None
+    qs = selectors.student_list(user=request.user, query=query, school_id=school.pk if school else None,
+                                class_id=class_group.pk if class_group else None, with_class=True)
+    classes = (selectors.student_class_list(user=request.user, school_id=school.pk if school else None)
+               if school or not many else None)
     return render(request, "people/student_list.html", {
-        "page": paginate(request, qs), "q": query, "may_admit": has_any(request.user, "people:student:enrol")})
+        "page": paginate(request, qs), "q": query, "may_admit": has_any(request.user, "people:student:enrol"),
+        "schools": schools if many else None, "school": school, "classes": classes, "class_group": class_group,
+        "show_school": many and school is None})
 
 
 @requires("people:student:view")
@@ -57,10 +82,12 @@ def _render_student(request, student, full: bool, *, guardian_form=None, status_
         guardian_form = GuardianForm()
     if enrolment is not None and status_form is None:
         status_form = EnrolmentStatusForm(enrolment=enrolment, today=timezone.localdate())
+    enrolments = list(selectors.student_enrolments(student=student))
     context = {
         "student": student,
         "full": full,
-        "enrolments": selectors.student_enrolments(student=student),
+        "enrolments": enrolments,
+        "current": selectors.current_enrolment(enrolments),
         "guardians": selectors.student_guardians(student=student) if full else [],
         "may_change": may_change,
         "guardian_form": guardian_form if may_change and full else None,
@@ -73,27 +100,47 @@ def _render_student(request, student, full: bool, *, guardian_form=None, status_
 
 @requires("people:student:enrol")
 def student_admit(request):
-    """Thêm học sinh: the profile and the class, created together by ``services.student_admit``."""
+    """Thêm học sinh: the profile and the class, created together by ``services.student_admit``.
+
+    The entry date defaults to today only when today lies within the classes' school year (the service refuses a
+    date outside it). Once a class is chosen (``?lop=`` from the class page, a refused form, the success message),
+    the page says which terms of its sổ điểm are locked, so that nobody expects to enter the new student's scores
+    there. Those locks belong to the gradebook, which ``people`` does not import (the apps' arrows go one way:
+    gradebook → people): gradebook registers a provider of kind ``"admission"`` in :mod:`hocba.core.links`, the
+    mechanism the student's and class's pages already use to show what later apps offer, and this view reads the
+    sentences through :func:`page_link_list` (one query, none when no gradebook is installed)."""
     classes = selectors.admission_class_list(user=request.user)
     initial = None
+    chosen = None
     if request.method != "POST" and request.GET.get("lop"):
         chosen = classes.filter(pk=request.GET["lop"]).first() if request.GET["lop"].isdigit() else None
         if chosen is None:
             return forbidden(request, "Không tìm thấy lớp hoặc bạn không có quyền thêm học sinh vào lớp này.")
         initial = {"class_group": chosen.pk}
-    form = StudentAdmitForm(request.POST or None, classes=classes, initial=initial)
+    first = chosen or classes.first()
+    form = StudentAdmitForm(request.POST or None, classes=classes, initial=initial,
+                            school_year=first.school_year if first else None, today=timezone.localdate())
     if request.method == "POST" and form.is_valid():
+        chosen = form.cleaned_data["class_group"]
         try:
-            enrolment = services.student_admit(data=form.profile(), class_group=form.cleaned_data["class_group"],
+            enrolment = services.student_admit(data=form.profile(), class_group=chosen,
                                                status=form.cleaned_data["status"],
                                                status_date=form.cleaned_data["status_date"], by=request.user)
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
+            notices = "".join(f" {n.label}" for n in _admission_notices(request, enrolment.class_group))
             messages.success(request, f"Đã thêm học sinh {enrolment.student.full_name} vào lớp "
-                                      f"{enrolment.class_group.name}.")
+                                      f"{enrolment.class_group.name}.{notices}")
             return redirect("people:student_detail", pk=enrolment.student_id)
-    return render(request, "people/student_admit.html", {"form": form, "has_classes": classes.exists()})
+    return render(request, "people/student_admit.html", {
+        "form": form, "has_classes": first is not None, "chosen": chosen,
+        "notices": _admission_notices(request, chosen)})
+
+
+def _admission_notices(request, class_group) -> list:
+    """What later apps say about admitting into ``class_group`` (see ``student_admit``); none without a class."""
+    return page_link_list(user=request.user, kind="admission", obj=class_group) if class_group else []
 
 
 @requires("people:student:change")
@@ -250,10 +297,7 @@ def _teachers_without_login(user, school) -> int | None:
 
 @requires("people:teacher:view")
 def teacher_detail(request, pk: int):
-    teacher, full = selectors.teacher_get(user=request.user, pk=pk)
-    return render(request, "people/teacher_detail.html", {
-        "teacher": teacher, "full": full, "may_change": can(request.user, "people:teacher:change", teacher),
-        **_teacher_status_context(request, teacher), **_teacher_account_context(request, teacher)})
+    return _render_teacher(request, pk)
 
 
 def _teacher_status_context(request, teacher, *, leave_form=None, return_form=None) -> dict:
@@ -269,9 +313,10 @@ def _teacher_status_context(request, teacher, *, leave_form=None, return_form=No
 
 
 def _render_teacher(request, pk: int, **forms):
+    """The teacher's page, with the leave or return form bound after a refused POST (``forms``)."""
     teacher, full = selectors.teacher_get(user=request.user, pk=pk)
     return render(request, "people/teacher_detail.html", {
-        "teacher": teacher, "full": full, "may_change": True,
+        "teacher": teacher, "full": full, "may_change": can(request.user, "people:teacher:change", teacher),
         **_teacher_status_context(request, teacher, **forms), **_teacher_account_context(request, teacher)})
 
 
