@@ -107,7 +107,7 @@ def test_an_empty_term_result_says_what_it_still_needs(world):
         "Chưa đủ điểm: thiếu TX1, TX3, TX4, GK và CK (cần 4 ĐĐGtx, GK và CK)")
     assert shape.missing_text(shape.fields) == "Chưa đủ điểm: cần 4 ĐĐGtx, GK và CK"
     comment = sheet_shape(class_group=world.cls, subject=world.gdtc)
-    assert comment.missing_text(["tx2"]) == f"Chưa đủ đánh giá: thiếu TX2 (cần {comment.tx_count} ĐĐGtx, GK và CK)"
+    assert comment.missing_text(["tx2"]) == f"Chưa đủ đánh giá: thiếu TX2 (cần {comment.tx_count} ĐGtx, GK và CK)"
     assert engine.term_missing(["7.0", None], "8.0", None, 3) == ["tx2", "tx3", "ck"]
     assert engine.term_missing(["7.0", "8.0", "9.0"], "8.0", "8.0", 2) == []
 

@@ -15,7 +15,7 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher, get_hasher, make_p
 from django.db import transaction
 from django.utils import timezone
 
-from hocba.core.models import InitialPassword
+from hocba.core.models import ApiToken, InitialPassword
 
 #: Letters of generated passwords: no 0/o, 1/l/i, so that a printed sheet is read back without a doubt.
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # noqa: S105
@@ -44,10 +44,11 @@ def initial_password() -> str:
 
 
 def unique_username(base: str) -> str:
-    """``base``, or ``base2``, ``base3`` … the first one no account has."""
+    """``base``, or ``base2``, ``base3`` … the first one no account has (exactly: Django's logins are
+    case-sensitive, and an exact match uses the unique index)."""
     User = get_user_model()
     name, n = base, 1
-    while User.objects.filter(username__iexact=name).exists():
+    while User.objects.filter(username=name).exists():
         n += 1
         name = f"{base}{n}"
     return name
@@ -56,7 +57,7 @@ def unique_username(base: str) -> str:
 def account_create(*, base: str, full_name: str, email: str = "", by=None):
     """A new account named from ``base`` with an initial password; returns (user, the password in clear)."""
     password = initial_password()
-    encoded = initial_password_hash(password)  # before the transaction: it is the slow part
+    encoded = initial_password_hash(password)  # before this function's own writes: it is the slow part
     with transaction.atomic():
         # The whole name in first_name, as the demo's accounts: get_full_name() then shows it in Vietnamese order
         # (family name first) where Django would put a last_name after the given name.
@@ -72,7 +73,7 @@ def password_reissue(*, user, by) -> str:
     """A new initial password for an existing account (its holder forgot theirs); returns it in clear.
 
     The old password stops working at once, and so do the account's open sessions (Django ties a session
-    to the password's hash).
+    to the password's hash) and its API tokens.
     """
     password = initial_password()
     encoded = initial_password_hash(password)
@@ -80,6 +81,7 @@ def password_reissue(*, user, by) -> str:
         user.password = encoded
         user.save(update_fields=["password"])
         InitialPassword.objects.update_or_create(user=user, defaults={"issued_at": timezone.now(), "issued_by": by})
+        ApiToken.objects.filter(user=user, revoked=False).update(revoked=True)
     return password
 
 

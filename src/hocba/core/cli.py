@@ -135,6 +135,7 @@ def write_private_csv(path: str | Path, header: list[str], rows: list[list[str]]
     csv.writer(buffer).writerows([header, *rows])
     path = Path(path)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a file that was there keeps its mode through O_CREAT: narrow it too
     with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
         handle.write(buffer.getvalue())
     return path

@@ -31,7 +31,8 @@ class SheetShape:
         if not missing:
             return ""
         what = "Chưa đủ điểm" if self.mode == "score" else "Chưa đủ đánh giá"
-        needed = _and(([f"{self.tx_count} ĐĐGtx"] if self.tx_count else []) + ["GK", "CK"])
+        regular = "ĐĐGtx" if self.mode == "score" else "ĐGtx"  # a comment subject's are not marks (điểm)
+        needed = _and(([f"{self.tx_count} {regular}"] if self.tx_count else []) + ["GK", "CK"])
         if len(missing) == len(self.fields):
             return f"{what}: cần {needed}"
         by_field = dict(zip(self.fields, self.headers, strict=True))

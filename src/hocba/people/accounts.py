@@ -19,8 +19,8 @@ from django.db import transaction
 from hocba.core import accounts
 from hocba.core.audit import audit_record
 from hocba.core.errors import DomainError
-from hocba.core.models import RoleAssignment
-from hocba.people.models import Teacher, TeacherStatus
+from hocba.people import selectors
+from hocba.people.models import MANAGEMENT_POSITIONS, Teacher, TeacherStatus
 
 
 @dataclass(frozen=True)
@@ -57,9 +57,20 @@ def teacher_account_create(*, teacher: Teacher, by) -> IssuedLogin:
         if current.user_id is not None:
             raise DomainError(f"Giáo viên {current.full_name} đã có tài khoản đăng nhập "
                               f"“{current.user.username}”. Nếu giáo viên quên mật khẩu, hãy dùng “Cấp lại mật khẩu”.")
-        if current.status != TeacherStatus.WORKING:
-            raise DomainError(f"Giáo viên {current.full_name} đã nghỉ việc: không tạo tài khoản đăng nhập.")
+        refusal = create_refusal(current)
+        if refusal:
+            raise DomainError(refusal)
         return _create(current, by)
+
+
+def create_refusal(teacher: Teacher) -> str:
+    """Why the school may not create a login for this teacher ("" when it may)."""
+    if teacher.status != TeacherStatus.WORKING:
+        return f"Giáo viên {teacher.full_name} đã nghỉ việc: không tạo tài khoản đăng nhập."
+    if teacher.position in MANAGEMENT_POSITIONS:
+        return (f"{teacher.get_position_display()} {teacher.full_name}: tài khoản của Ban giám hiệu do quản trị hệ "
+                "thống tạo (cùng quyền quản lý), nhà trường không tạo.")
+    return ""
 
 
 def _create(teacher: Teacher, by) -> IssuedLogin:
@@ -72,10 +83,12 @@ def _create(teacher: Teacher, by) -> IssuedLogin:
 
 
 def teacher_accounts_create(*, school, by) -> list[IssuedLogin]:
-    """Logins for every working teacher of ``school`` who has none, in name order (one transaction)."""
+    """Logins for every working teacher of ``school`` who has none, in name order (one transaction); not the
+    principal's nor the deputies' (:data:`MANAGEMENT_POSITIONS`)."""
     with transaction.atomic():
         teachers = list(Teacher.objects.select_for_update().filter(
-            school=school, status=TeacherStatus.WORKING, user__isnull=True).order_by("sort_name", "id"))
+            school=school, status=TeacherStatus.WORKING, user__isnull=True)
+            .exclude(position__in=MANAGEMENT_POSITIONS).order_by("sort_name", "id"))
         return [_create(t, by) for t in teachers]
 
 
@@ -88,11 +101,13 @@ def reissue_refusal(teacher: Teacher, *, by) -> str:
         return "Đây là tài khoản của chính bạn: hãy dùng “Đổi mật khẩu” ở đầu trang."
     if not user.is_active:
         return f"Tài khoản “{user.username}” đang bị khoá (giáo viên đã nghỉ việc hoặc bị quản trị hệ thống khoá)."
-    roles = sorted({a.get_role_display() for a in RoleAssignment.objects.filter(user=user)})
-    if user.is_superuser or user.is_staff or roles:
-        held = ", ".join(roles) if roles else "quản trị hệ thống"
-        return (f"Tài khoản “{user.username}” có quyền quản lý ({held}): chỉ quản trị hệ thống cấp lại mật khẩu "
-                "cho tài khoản này.")
+    held = selectors.login_management_rights(user)
+    if held:
+        return (f"Tài khoản “{user.username}” có quyền quản lý ({', '.join(held)}): chỉ quản trị hệ thống cấp lại "
+                "mật khẩu cho tài khoản này.")
+    if selectors.login_is_family(user):
+        return (f"Tài khoản “{user.username}” cũng là tài khoản gia đình (học sinh hoặc cha mẹ học sinh): chỉ quản "
+                "trị hệ thống cấp lại mật khẩu cho tài khoản này.")
     return ""
 
 

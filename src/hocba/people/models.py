@@ -138,6 +138,11 @@ class Position(models.TextChoices):
     STAFF = "staff", _("Nhân viên")
 
 
+#: Positions of the school's leadership (Ban giám hiệu): their logins carry management roles, so only the system
+#: administrator creates them (the school would otherwise know the password such a login starts with).
+MANAGEMENT_POSITIONS = (Position.PRINCIPAL, Position.DEPUTY_PRINCIPAL)
+
+
 class TeacherStatus(models.TextChoices):
     """Whether a teacher still works at their school: đang công tác (working) or đã nghỉ việc (left: resigned,
     retired, or chuyển công tác — moved to another school)."""

@@ -6,13 +6,24 @@ from dataclasses import dataclass
 
 from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, When
 
+from hocba.core import accounts
 from hocba.core.audit import audit_record
 from hocba.core.errors import PermissionDeniedError
-from hocba.core.models import InitialPassword
+from hocba.core.models import RoleAssignment
 from hocba.core.permissions import can, restrict
 from hocba.core.text import search_key
 from hocba.org.models import ClassGroup, School, Subject, TeachingAssignment
-from hocba.people.models import ACTIVE_STATUSES, Enrolment, Guardianship, Student, Teacher, TeacherStatus
+from hocba.people.models import (
+    ACTIVE_STATUSES,
+    MANAGEMENT_POSITIONS,
+    Enrolment,
+    Guardian,
+    Guardianship,
+    Position,
+    Student,
+    Teacher,
+    TeacherStatus,
+)
 
 
 def student_list(*, user, query: str = "", school_id: int | None = None, class_id: int | None = None,
@@ -126,10 +137,29 @@ def teacher_list(*, user, query: str = "", school_id: int | None = None, status:
     return qs.order_by("sort_name", "id")
 
 
+def login_management_rights(user) -> list[str]:
+    """What a login holds beyond a teacher's own work that only the system administrator may touch, in Vietnamese:
+    its assigned roles (Hiệu trưởng, Ban quản lý học bạ, cán bộ Sở …) and the administrator's own flags. A school
+    neither issues a password for such a login nor closes it."""
+    if user is None:
+        return []
+    held = sorted({a.get_role_display() for a in RoleAssignment.objects.filter(user=user)})
+    return held + (["quản trị hệ thống"] if user.is_superuser or user.is_staff else [])
+
+
+def login_is_family(user) -> bool:
+    """The login is also a student's or a guardian's (the family portal): closing it or re-issuing its password
+    would lock a family out, or hand their child's records to whoever holds the new password."""
+    return user is not None and (Student.objects.filter(user=user).exists()
+                                 or Guardian.objects.filter(user=user).exists())
+
+
 def teacher_leave_blockers(*, teacher: Teacher) -> list[str]:
     """What keeps ``teacher`` from leaving, in Vietnamese, one line each (empty: nothing): the classes of the
-    current school year they are homeroom teacher (GVCN) of, the subjects they still teach there, and the school
-    whose records they are chosen to sign for approval. Each must first be handed to someone else."""
+    current school year they are homeroom teacher (GVCN) of, the subjects they still teach there, the school
+    whose records they sign for approval (chosen, or as its only working principal when none is chosen), and
+    management rights their login still holds (the system administrator removes those first). Each must first be
+    handed to someone else."""
     out = [f"đang là giáo viên chủ nhiệm lớp {c.name} (năm học {c.school_year.name})"
            for c in ClassGroup.objects.filter(homeroom_teacher=teacher, school_year__is_current=True)
            .select_related("school_year").order_by("grade", "name")]
@@ -139,6 +169,14 @@ def teacher_leave_blockers(*, teacher: Teacher) -> list[str]:
                                                                "subject__display_order", "subject__code")]
     out += [f"là người ký phê duyệt học bạ của {s.name} (Hiệu trưởng chọn lại người ký trên trang ký số của "
             "trường)" for s in School.objects.filter(approval_signer=teacher).order_by("sort_name")]
+    if (teacher.position == Position.PRINCIPAL and teacher.school.approval_signer_id is None
+            and not Teacher.objects.filter(school_id=teacher.school_id, position=Position.PRINCIPAL,
+                                           status=TeacherStatus.WORKING).exclude(pk=teacher.pk).exists()):
+        out.append(f"là Hiệu trưởng, người ký phê duyệt học bạ của {teacher.school.name} (ghi nhận Hiệu trưởng mới, "
+                   "hoặc chọn Phó hiệu trưởng được ủy quyền ký, trước)")
+    rights = login_management_rights(teacher.user)
+    if rights:
+        out.append(f"tài khoản đăng nhập còn giữ quyền {', '.join(rights)} (quản trị hệ thống gỡ quyền trước)")
     return out
 
 
@@ -241,11 +279,11 @@ def teacher_login(*, teacher: Teacher) -> TeacherLogin | None:
     user = teacher.user
     if user is None:
         return None
-    return TeacherLogin(user.username, InitialPassword.objects.filter(user_id=user.pk).exists(), user.last_login,
-                        user.is_active)
+    return TeacherLogin(user.username, accounts.must_set_password(user), user.last_login, user.is_active)
 
 
 def teacher_login_counts(*, school: School) -> tuple[int, int]:
-    """(working teachers of ``school``, those of them without a login)."""
+    """(working teachers of ``school``, those of them without a login the school may create: not the leadership's,
+    ``MANAGEMENT_POSITIONS``)."""
     working = Teacher.objects.filter(school=school, status=TeacherStatus.WORKING)
-    return working.count(), working.filter(user__isnull=True).count()
+    return working.count(), working.filter(user__isnull=True).exclude(position__in=MANAGEMENT_POSITIONS).count()

@@ -712,7 +712,7 @@ def teacher_leave(*, teacher: Teacher, on, reason: str, by, expected_version: in
     deactivated in the same transaction (``login_closed_on_leave`` remembers it for a return). Records already
     composed, confirmations and signatures they made stay as they are. The caller has checked that ``by`` may
     change the teachers of their school."""
-    from hocba.people.selectors import teacher_leave_blockers
+    from hocba.people.selectors import login_is_family, teacher_leave_blockers
 
     today = today or timezone.localdate()
     errors: dict[str, list[str]] = {}
@@ -736,7 +736,8 @@ def teacher_leave(*, teacher: Teacher, on, reason: str, by, expected_version: in
                               "các việc này cho giáo viên khác rồi làm lại.", {"Việc còn giao": blockers})
         before = {"status": locked.status}
         user = locked.user
-        closed = user is not None and user.is_active
+        # A login that is also a family's stays open: the teacher's own rights end with the work handed over above.
+        closed = user is not None and user.is_active and not login_is_family(user)
         if closed:
             user.is_active = False
             user.save(update_fields=["is_active"])

@@ -335,7 +335,9 @@ def teacher_leave(request, pk: int):
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
-            closed = " Tài khoản đăng nhập của giáo viên đã bị khoá." if current.login_closed_on_leave else ""
+            closed = (" Tài khoản đăng nhập của giáo viên đã bị khoá." if current.login_closed_on_leave else
+                      " Tài khoản đăng nhập vẫn mở vì cũng là tài khoản gia đình; giáo viên không còn lớp, môn nào."
+                      if current.user_id is not None and current.user.is_active else "")
             messages.success(request, f"Đã ghi nhận {current.full_name} nghỉ việc từ ngày "
                                       f"{current.left_on:%d/%m/%Y}.{closed}")
             return redirect(f"{reverse('people:teacher_detail', args=[teacher.pk])}#cong-tac")
@@ -358,8 +360,8 @@ def teacher_return(request, pk: int):
         else:
             login = ""
             if current.user_id is not None and not current.user.is_active:  # closed before, not by the leaving
-                login = (" Tài khoản đăng nhập của giáo viên vẫn khoá (đã khoá từ trước khi nghỉ việc): nhà trường đề "
-                         "nghị mở lại tài khoản nếu giáo viên cần đăng nhập.")
+                login = (" Tài khoản đăng nhập của giáo viên vẫn khoá (đã khoá từ trước khi nghỉ việc): nếu giáo viên "
+                         "cần đăng nhập, nhà trường đề nghị quản trị hệ thống mở lại tài khoản.")
             elif teacher.login_closed_on_leave and current.user_id is not None:
                 login = " Tài khoản đăng nhập của giáo viên (khoá khi nghỉ việc) đã được mở lại."
             messages.success(request, f"Đã ghi nhận {current.full_name} trở lại công tác.{login}")
@@ -427,7 +429,8 @@ def _teacher_account_context(request, teacher) -> dict:
         return {}
     login = selectors.teacher_login(teacher=teacher)
     return {"may_account": True, "login": login,
-            "reissue_refusal": people_accounts.reissue_refusal(teacher, by=request.user) if login else ""}
+            "reissue_refusal": people_accounts.reissue_refusal(teacher, by=request.user) if login else "",
+            "create_refusal": "" if login else people_accounts.create_refusal(teacher)}
 
 
 @require_POST

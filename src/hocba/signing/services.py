@@ -102,7 +102,7 @@ def approval_signer_set(*, school, teacher, by) -> None:
     the principal: the principal; a deputy: "KT. HIỆU TRƯỞNG"). Records already composed keep the approver
     they print."""
     from hocba.org.models import School
-    from hocba.people.models import Position
+    from hocba.people.models import Position, Teacher, TeacherStatus
 
     if not may_choose_approver(by, school):
         raise PermissionDeniedError("Chỉ Hiệu trưởng chọn người ký phê duyệt học bạ.")
@@ -111,6 +111,11 @@ def approval_signer_set(*, school, teacher, by) -> None:
             f"{teacher.full_name} không phải Hiệu trưởng hay Phó hiệu trưởng được ủy quyền của {school.name}."]})
     chosen = None if teacher is None or teacher.position == Position.PRINCIPAL else teacher
     with transaction.atomic():
+        if chosen is not None:  # the teacher's row first, as a leaving takes it: one of the two waits for the other
+            status = Teacher.objects.select_for_update().filter(pk=chosen.pk).values_list("status", flat=True).first()
+            if status != TeacherStatus.WORKING:
+                raise DomainError("Không chọn được người này.", {"Người ký phê duyệt": [
+                    f"{chosen.full_name} đã nghỉ việc; hãy chọn người đang công tác."]})
         current = School.objects.select_for_update().get(pk=school.pk)
         before = current.approval_signer_id
         School.objects.filter(pk=school.pk).update(approval_signer=chosen)

@@ -68,13 +68,17 @@ def _step(request, user) -> str:
     session, once known to have no gate, is spared the queries."""
     if request.session.get(GATE_SESSION_KEY) == NO_GATE:
         return ""
+    account = family.family_account_of(user)
+    # The e-mailed code first: a password the school issued again (a holder who forgot theirs) must not let
+    # whoever holds that sheet set a password past the family's code.
+    step = family.gate_step(account=account, session=request.session)
+    if step:
+        return step
     if accounts.must_set_password(user):
         return "password"
-    account = family.family_account_of(user)
     if account is None and not scope_of(user).roles & {Role.STUDENT, Role.GUARDIAN}:
         request.session[GATE_SESSION_KEY] = NO_GATE
-        return ""
-    return family.gate_step(account=account, session=request.session) or ""
+    return ""
 
 
 class FamilyGateMiddleware:

@@ -206,8 +206,9 @@ class OtpForm(forms.Form):
 def _next(request, *, family: bool = True) -> str:
     """Where to go once a sign-in step is done: the page asked for, else the family's page (or the home page)."""
     target = request.GET.get("next") or request.POST.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
-        return target
+    password_pages = {reverse("verification:password"), reverse("verification:password_family")}
+    if target.startswith("/") and not target.startswith("//") and target.split("?")[0] not in password_pages:
+        return target  # (not the password page itself: done, it would show the form again, asking the new one)
     return reverse("verification:family" if family else "core:home")
 
 
@@ -221,7 +222,7 @@ def password_change(request):
     """
     account = family.family_account_of(request.user)
     first = login_accounts.must_set_password(request.user)
-    if not first and account is not None and account.email_otp and not request.session.get(OTP_SESSION_KEY):
+    if account is not None and account.email_otp and not request.session.get(OTP_SESSION_KEY):
         return redirect(f"{reverse('verification:otp')}?next={request.path}")
     form = (SetPasswordForm if first else PasswordChangeForm)(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():

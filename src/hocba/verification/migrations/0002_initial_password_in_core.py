@@ -3,6 +3,8 @@ account the school hands out (families' and teachers'); and the family accounts'
 last word (the page header showed "Ân Nguyễn Hải"), are kept whole in first_name, in Vietnamese order."""
 
 from django.db import migrations, models
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 
@@ -25,8 +27,8 @@ def rows_to_flags(apps, schema_editor):
 
 def names_whole(apps, schema_editor):
     User = apps.get_model("auth", "User")
-    for user in User.objects.filter(family_account__isnull=False).exclude(last_name=""):
-        User.objects.filter(pk=user.pk).update(first_name=f"{user.last_name} {user.first_name}"[:150], last_name="")
+    whole = Substr(Concat("last_name", Value(" "), "first_name", output_field=models.CharField()), 1, 150)
+    User.objects.filter(family_account__isnull=False).exclude(last_name="").update(first_name=whole, last_name="")
 
 
 class Migration(migrations.Migration):
