@@ -19,7 +19,7 @@ from django.db import transaction
 from hocba.core import accounts
 from hocba.core.audit import audit_record
 from hocba.core.errors import DomainError
-from hocba.people import selectors
+from hocba.people import selectors, services
 from hocba.people.models import MANAGEMENT_POSITIONS, Teacher, TeacherStatus
 
 
@@ -46,14 +46,10 @@ def username_base(teacher: Teacher) -> str:
     return base[:30] or f"gv{teacher.pk}"
 
 
-def _locked(teacher: Teacher) -> Teacher:
-    return Teacher.objects.select_for_update().select_related("user").get(pk=teacher.pk)
-
-
 def teacher_account_create(*, teacher: Teacher, by) -> IssuedLogin:
     """Create the login of a working teacher who has none; DomainError (nothing written) otherwise."""
     with transaction.atomic():
-        current = _locked(teacher)
+        current = services.teacher_locked(teacher)
         if current.user_id is not None:
             raise DomainError(f"Giáo viên {current.full_name} đã có tài khoản đăng nhập "
                               f"“{current.user.username}”. Nếu giáo viên quên mật khẩu, hãy dùng “Cấp lại mật khẩu”.")
@@ -115,7 +111,7 @@ def teacher_password_reissue(*, teacher: Teacher, by) -> IssuedLogin:
     """A new initial password for a teacher's own account (they forgot theirs): the old one and the account's open
     sessions stop working at once. DomainError (nothing written) for the accounts of :func:`reissue_refusal`."""
     with transaction.atomic():
-        current = _locked(teacher)
+        current = services.teacher_locked(teacher)
         refusal = reissue_refusal(current, by=by)
         if refusal:
             raise DomainError(refusal)

@@ -693,8 +693,10 @@ def _event_date(value, *, label: str, today: dt.date, errors: dict, not_before: 
     return None
 
 
-def _locked_teacher(teacher: Teacher, expected_version: int | None) -> Teacher:
-    locked = Teacher.objects.select_for_update().select_related("user").get(pk=teacher.pk)
+def teacher_locked(teacher: Teacher, expected_version: int | None = None) -> Teacher:
+    """The teacher's row, locked until the transaction ends, with their login (not locked: PostgreSQL refuses FOR
+    UPDATE on the nullable side of the join); StaleWriteError when ``expected_version`` is not the current one."""
+    locked = Teacher.objects.select_for_update(of=("self",)).select_related("user").get(pk=teacher.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleWriteError(f"Chưa ghi nhận: hồ sơ của {locked.full_name} vừa được người khác cập nhật; hãy tải "
                               "lại trang rồi làm lại.")
@@ -726,7 +728,7 @@ def teacher_leave(*, teacher: Teacher, on, reason: str, by, expected_version: in
     if errors:
         raise DomainError("Chưa ghi nhận được nghỉ việc: hãy sửa các ô báo lỗi.", errors)
     with transaction.atomic():
-        locked = _locked_teacher(teacher, expected_version)
+        locked = teacher_locked(teacher, expected_version)
         if locked.status == TeacherStatus.LEFT:
             raise DomainError(f"{locked.full_name} đã được ghi nhận nghỉ việc từ ngày "
                               f"{format_vn_date(locked.left_on)}.")
@@ -760,7 +762,7 @@ def teacher_return(*, teacher: Teacher, on, by, expected_version: int | None = N
     closed); the audit row says which. They can then be given classes and subjects again."""
     today = today or timezone.localdate()
     with transaction.atomic():
-        locked = _locked_teacher(teacher, expected_version)
+        locked = teacher_locked(teacher, expected_version)
         if locked.status != TeacherStatus.LEFT:
             raise DomainError(f"{locked.full_name} đang công tác; không có gì để ghi nhận trở lại.")
         errors: dict[str, list[str]] = {}
