@@ -3,9 +3,10 @@
 A teacher needs a login to enter marks, sign and approve; the school's board (ban quản lý học bạ) or the
 principal creates it from the teacher's trích ngang, or for every teacher of the school who has none, and prints
 the sheet: the initial password (:mod:`hocba.core.accounts`) is shown once and must be replaced at first login.
-When a teacher forgets their password the school issues a new initial one; accounts that carry more than a
-teacher's rights (a board member's, the principal's, an officer's, the system administrators') are refused: the
-system administrator handles those, so that nobody at a school can take over a higher account.
+When a teacher forgets their password the school issues a new initial one. Accounts that carry more than a
+teacher's rights (a management role, the administrator's flags, a family's portal) are refused, and the
+leadership's logins (principal, deputies: ``MANAGEMENT_POSITIONS``) are not created here: the system administrator
+handles those, so that nobody at a school knows the password of a higher account.
 """
 
 from __future__ import annotations
