@@ -18,25 +18,14 @@ from django.utils import timezone
 from hocba.core.errors import DomainError, StaleWriteError
 from hocba.core.models import AuditEntry
 from hocba.org import services as org_services
-from hocba.org.models import ClassGroup, School, SchoolYear, Subject, TeachingAssignment
+from hocba.org.models import ClassGroup, School, SchoolYear, TeachingAssignment
 from hocba.people import services
 from hocba.people.models import Teacher, TeacherStatus
 from tests.people.test_pages_create import error_of, page
-from tests.people.test_teachers import add_teacher, sheet, table, user_for
+from tests.people.test_teachers import add_teacher, sheet, subject, table, user_for, world  # noqa: F401 (world)
 from tests.people.world import build_world
 
 TODAY = dt.date(2026, 3, 2)
-
-
-@pytest.fixture
-def world(empty_db):
-    world = build_world()
-    org_services.catalogue_load()
-    return world
-
-
-def subject(code: str) -> Subject:
-    return Subject.objects.get(code=code)
 
 
 def with_login(teacher: Teacher, username: str, *, active: bool = True):

@@ -17,20 +17,11 @@ from django.utils import timezone
 from hocba.core import accounts
 from hocba.core.errors import DomainError
 from hocba.core.models import ApiToken, RoleAssignment
-from hocba.org import services as org_services
 from hocba.people import accounts as people_accounts
 from hocba.people.models import Guardian, Guardianship, Position, Student, Teacher
 from hocba.verification.models import FamilyAccount
 from tests.people.test_teacher_leave import leave, with_login
-from tests.people.test_teachers import add_teacher
-from tests.people.world import build_world
-
-
-@pytest.fixture
-def world(empty_db):
-    world = build_world()
-    org_services.catalogue_load()
-    return world
+from tests.people.test_teachers import add_teacher, world  # noqa: F401 (the fixture)
 
 
 def _as_guardian(world, user):
