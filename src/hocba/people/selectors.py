@@ -247,10 +247,9 @@ def enrolment_for_status(*, user, student: Student) -> Enrolment | None:
     """The student's enrolment of the current year whose status ``user`` may change (a class of a school they
     run): the active one first, else the latest closed one (a transfer out may be taken back)."""
     schools = restrict(School.objects.all(), user, "people:student:enrol").values("pk")
-    rows = (Enrolment.objects.filter(student=student, class_group__school_year__is_current=True,
-                                     class_group__school__in=schools)
-            .select_related("class_group__school", "school_year"))
-    return min(rows, key=lambda e: (not e.is_active, -e.status_date.toordinal(), -e.pk), default=None)
+    return current_enrolment(Enrolment.objects.filter(student=student, class_group__school_year__is_current=True,
+                                                      class_group__school__in=schools)
+                             .select_related("class_group__school", "school_year"))
 
 
 def teacher_get_for_account(*, user, pk: int) -> Teacher:

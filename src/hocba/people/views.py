@@ -323,50 +323,52 @@ def _render_teacher(request, pk: int, **forms):
 @requires("people:teacher:change")
 def teacher_leave(request, pk: int):
     """Ghi nhận nghỉ việc (POST from the teacher's page): refused, naming the work still given to the teacher."""
-    teacher = selectors.teacher_get_for_change(user=request.user, pk=pk, record_read=False)
-    if request.method != "POST":
-        return redirect(f"{reverse('people:teacher_detail', args=[teacher.pk])}#cong-tac")
-    form = TeacherLeaveForm(request.POST, teacher=teacher, today=timezone.localdate())
-    if form.is_valid():
-        try:
-            current = services.teacher_leave(teacher=teacher, on=form.cleaned_data["left_on"],
-                                             reason=form.cleaned_data["reason"], by=request.user,
-                                             expected_version=form.cleaned_data["version"])
-        except DomainError as exc:
-            form.add_domain_error(exc)
-        else:
-            closed = (" Tài khoản đăng nhập của giáo viên đã bị khoá." if current.login_closed_on_leave else
-                      " Tài khoản đăng nhập vẫn mở vì cũng là tài khoản gia đình; giáo viên không còn lớp, môn nào."
-                      if current.user_id is not None and current.user.is_active else "")
-            messages.success(request, f"Đã ghi nhận {current.full_name} nghỉ việc từ ngày "
-                                      f"{current.left_on:%d/%m/%Y}.{closed}")
-            return redirect(f"{reverse('people:teacher_detail', args=[teacher.pk])}#cong-tac")
-    return _render_teacher(request, pk, leave_form=form)
+
+    def act(teacher, data) -> str:
+        current = services.teacher_leave(teacher=teacher, on=data["left_on"], reason=data["reason"], by=request.user,
+                                         expected_version=data["version"])
+        closed = (" Tài khoản đăng nhập của giáo viên đã bị khoá." if current.login_closed_on_leave else
+                  " Tài khoản đăng nhập vẫn mở vì cũng là tài khoản gia đình; giáo viên không còn lớp, môn nào."
+                  if current.user_id is not None and current.user.is_active else "")
+        return f"Đã ghi nhận {current.full_name} nghỉ việc từ ngày {current.left_on:%d/%m/%Y}.{closed}"
+
+    return _teacher_status_post(request, pk, TeacherLeaveForm, "leave_form", act)
 
 
 @requires("people:teacher:change")
 def teacher_return(request, pk: int):
     """Ghi nhận trở lại công tác (POST from the teacher's page)."""
+
+    def act(teacher, data) -> str:
+        current = services.teacher_return(teacher=teacher, on=data["return_on"], by=request.user,
+                                          expected_version=data["version"])
+        login = ""
+        if current.user_id is not None and not current.user.is_active:  # closed before, not by the leaving
+            login = (" Tài khoản đăng nhập của giáo viên vẫn khoá (đã khoá từ trước khi nghỉ việc): nếu giáo viên "
+                     "cần đăng nhập, nhà trường đề nghị quản trị hệ thống mở lại tài khoản.")
+        elif teacher.login_closed_on_leave and current.user_id is not None:
+            login = " Tài khoản đăng nhập của giáo viên (khoá khi nghỉ việc) đã được mở lại."
+        return f"Đã ghi nhận {current.full_name} trở lại công tác.{login}"
+
+    return _teacher_status_post(request, pk, TeacherReturnForm, "return_form", act)
+
+
+def _teacher_status_post(request, pk: int, form_class, form_key: str, act):
+    """The leave and return forms' shared round: a GET goes back to the page; a valid form is handed to ``act``
+    (the service call, returning the success message); a refusal shows the page with the form bound."""
     teacher = selectors.teacher_get_for_change(user=request.user, pk=pk, record_read=False)
+    section = f"{reverse('people:teacher_detail', args=[teacher.pk])}#cong-tac"
     if request.method != "POST":
-        return redirect(f"{reverse('people:teacher_detail', args=[teacher.pk])}#cong-tac")
-    form = TeacherReturnForm(request.POST, teacher=teacher, today=timezone.localdate())
+        return redirect(section)
+    form = form_class(request.POST, teacher=teacher, today=timezone.localdate())
     if form.is_valid():
         try:
-            current = services.teacher_return(teacher=teacher, on=form.cleaned_data["return_on"], by=request.user,
-                                              expected_version=form.cleaned_data["version"])
+            messages.success(request, act(teacher, form.cleaned_data))
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
-            login = ""
-            if current.user_id is not None and not current.user.is_active:  # closed before, not by the leaving
-                login = (" Tài khoản đăng nhập của giáo viên vẫn khoá (đã khoá từ trước khi nghỉ việc): nếu giáo viên "
-                         "cần đăng nhập, nhà trường đề nghị quản trị hệ thống mở lại tài khoản.")
-            elif teacher.login_closed_on_leave and current.user_id is not None:
-                login = " Tài khoản đăng nhập của giáo viên (khoá khi nghỉ việc) đã được mở lại."
-            messages.success(request, f"Đã ghi nhận {current.full_name} trở lại công tác.{login}")
-            return redirect(f"{reverse('people:teacher_detail', args=[teacher.pk])}#cong-tac")
-    return _render_teacher(request, pk, return_form=form)
+            return redirect(section)
+    return _render_teacher(request, pk, **{form_key: form})
 
 
 @requires("people:teacher:change")
